@@ -1,0 +1,55 @@
+import express, { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { SERVICE_NAMES, ServiceName, createApp } from '@boxoffice/shared';
+import type { GatewayConfig } from './config';
+import { openApiRoutes } from './openapi';
+import { Upstream, forwardTo, serviceForPath } from './proxy';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  metrics: Registry;
+  upstreams: Record<ServiceName, Upstream>;
+}
+
+/** One instance answering /healthz is enough for the gateway to route to that service. */
+async function someInstanceAlive(upstream: Upstream): Promise<void> {
+  const { response } = await upstream.request({ path: '/healthz', method: 'GET', headersTimeout: 1000 });
+  await response.body.dump();
+  if (response.statusCode !== 200) throw new Error(`healthz answered ${response.statusCode}`);
+}
+
+/** The gateway's app: probes, the OpenAPI document, and the proxy to the owning service. */
+export function createGatewayApp(deps: GatewayDeps): Express {
+  const readiness = Object.fromEntries(
+    SERVICE_NAMES.map((service) => [`service ${service}`, () => someInstanceAlive(deps.upstreams[service])]),
+  );
+  const forwarders = Object.fromEntries(
+    SERVICE_NAMES.map((service) => [
+      service,
+      forwardTo(deps.upstreams[service], { timeoutMs: deps.config.env.UPSTREAM_TIMEOUT_MS }),
+    ]),
+  ) as Record<ServiceName, ReturnType<typeof forwardTo>>;
+
+  return createApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness,
+    parseJson: false,
+    routes(app) {
+      app.use(openApiRoutes());
+      // Bodies are read whole (bounded by the limit, 413 beyond it) so a request can be retried
+      // on another instance; they are forwarded byte for byte, unparsed.
+      app.use('/api', express.raw({ type: () => true, limit: deps.config.env.BODY_LIMIT_BYTES }));
+      app.use('/api', (req, res, next) => {
+        const service = serviceForPath(req.originalUrl.split('?')[0]!);
+        if (!service) {
+          next();
+          return;
+        }
+        void forwarders[service](req, res, next);
+      });
+    },
+  });
+}

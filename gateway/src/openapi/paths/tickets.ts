@@ -1,0 +1,2 @@
+/** OpenAPI paths served by the tickets service. Filled in by the tickets issue. */
+export const ticketsPaths: Record<string, unknown> = {};

@@ -1,0 +1,101 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { AppError, IDENTITY_HEADER, REQUEST_ID_HEADER } from '@boxoffice/shared';
+import { NoInstanceError, Upstream } from './upstream';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) are about one connection and are never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+export interface ForwardOptions {
+  timeoutMs: number;
+  /** Signed identity to attach for the signed-in user, if any (set by the sessions layer). */
+  identityFor?: (req: Request, res: Response) => string | undefined;
+}
+
+function forwardableHeaders(req: Request, identity: string | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
+    // A client never gets to claim an identity: only the gateway sets this header.
+    if (value === undefined || HOP_BY_HOP.has(name) || name === IDENTITY_HEADER) continue;
+    out[name] = value;
+  }
+  out[REQUEST_ID_HEADER] = String(req.id);
+  out['x-forwarded-for'] = req.ip ?? '';
+  out['x-forwarded-host'] = req.get('host') ?? '';
+  out['x-forwarded-proto'] = req.protocol;
+  if (identity) out[IDENTITY_HEADER] = identity;
+  return out;
+}
+
+function copyResponseHeaders(res: Response, headers: IncomingHttpHeaders): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'content-length')) continue;
+    res.setHeader(name, value);
+  }
+}
+
+/** Maps a failed upstream call to the gateway's JSON error. */
+function upstreamError(service: string, err: unknown): AppError {
+  if (err instanceof NoInstanceError) {
+    return new AppError('service_unavailable', `The ${service} service is unavailable; try again shortly`, {
+      details: { service },
+      cause: err,
+    });
+  }
+  const code = (err as { code?: string })?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new AppError('gateway_timeout', `The ${service} service did not answer in time`, {
+      details: { service },
+      cause: err,
+    });
+  }
+  return new AppError('bad_gateway', `The ${service} service failed to answer`, {
+    details: { service },
+    cause: err,
+  });
+}
+
+/**
+ * Proxies a request to one instance of `upstream`. The body was already read into a Buffer
+ * (bounded by the body limit), which is what makes retrying on another instance safe.
+ */
+export function forwardTo(upstream: Upstream, options: ForwardOptions): RequestHandler {
+  return async (req, res, next) => {
+    const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
+    const headers = forwardableHeaders(req, options.identityFor?.(req, res));
+    if (body) headers['content-length'] = String(body.length);
+    try {
+      const { response } = await upstream.request({
+        path: req.originalUrl,
+        method: req.method as 'GET',
+        headers,
+        body,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      res.status(response.statusCode);
+      copyResponseHeaders(res, response.headers);
+      await pipeline(response.body, res);
+    } catch (err) {
+      if (res.headersSent) {
+        req.log.warn({ err, service: upstream.service }, 'upstream failed mid-response');
+        res.destroy();
+        return;
+      }
+      next(upstreamError(upstream.service, err));
+    }
+  };
+}

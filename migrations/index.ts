@@ -1,0 +1,11 @@
+import type { Migration, ServiceName } from '@boxoffice/shared';
+import { eventsMigrations } from './events';
+import { ticketsMigrations } from './tickets';
+import { usersMigrations } from './users';
+
+/** Each service's migrations: the one place `npm run migrate` and the test helpers look. */
+export const MIGRATIONS: Readonly<Record<ServiceName, readonly Migration[]>> = {
+  users: usersMigrations,
+  events: eventsMigrations,
+  tickets: ticketsMigrations,
+};

@@ -1,0 +1,152 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { DEFAULT_PORTS, SERVICE_NAMES, ServiceName } from '@boxoffice/shared';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export const ENTRY_POINTS: Readonly<Record<ServiceName | 'gateway', string>> = {
+  users: join(REPO_ROOT, 'services/users/src/server.ts'),
+  events: join(REPO_ROOT, 'services/events/src/server.ts'),
+  tickets: join(REPO_ROOT, 'services/tickets/src/server.ts'),
+  gateway: join(REPO_ROOT, 'gateway/src/server.ts'),
+};
+
+/** One process of the stack. */
+export interface ProcessSpec {
+  /** e.g. "users-1", "gateway". */
+  name: string;
+  role: ServiceName | 'gateway';
+  port: number;
+  url: string;
+  env: Record<string, string>;
+}
+
+export interface RunningProcess extends ProcessSpec {
+  child: ChildProcess;
+  logFile: string;
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Resolves true when `port` can be bound on `host`. */
+export async function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, host, () => server.close(() => resolveFree(true)));
+  });
+}
+
+/**
+ * The processes of a stack: `instances` of each service, then the gateway pointed at all of them.
+ * `ports` gives each role's first port (instance i listens on first + i).
+ */
+export function planStack(options: {
+  instances: number;
+  ports?: Partial<Record<ServiceName | 'gateway', number>>;
+  env: Record<string, string>;
+}): ProcessSpec[] {
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const specs: ProcessSpec[] = [];
+  const urls: Record<string, string[]> = {};
+  for (const service of SERVICE_NAMES) {
+    urls[service] = [];
+    for (let i = 0; i < options.instances; i++) {
+      const port = ports[service] + i;
+      const url = `http://127.0.0.1:${port}`;
+      urls[service]!.push(url);
+      specs.push({
+        name: `${service}-${i + 1}`,
+        role: service,
+        port,
+        url,
+        env: { ...options.env, PORT: String(port) },
+      });
+    }
+  }
+  specs.push({
+    name: 'gateway',
+    role: 'gateway',
+    port: ports.gateway,
+    url: `http://127.0.0.1:${ports.gateway}`,
+    env: {
+      ...options.env,
+      PORT: String(ports.gateway),
+      USERS_URLS: urls.users!.join(','),
+      EVENTS_URLS: urls.events!.join(','),
+      TICKETS_URLS: urls.tickets!.join(','),
+    },
+  });
+  return specs;
+}
+
+/** Runs one process with tsx; stdout and stderr go to `<logDir>/<name>.log`. */
+export function spawnProcess(spec: ProcessSpec, logDir: string): RunningProcess {
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${spec.name}.log`);
+  const fd = openSync(logFile, 'a');
+  // The IPC channel lets the child notice when we die, even by SIGKILL, and stop itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY_POINTS[spec.role]], {
+    cwd: REPO_ROOT,
+    env: { ...spec.env },
+    stdio: ['ignore', fd, fd, 'ipc'],
+  });
+  closeSync(fd);
+  return { ...spec, child, logFile };
+}
+
+/** The last lines of a process's log, for error messages. */
+export function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Polls `<url>/readyz` until it answers 200; rejects early if the process exits. */
+export async function waitUntilReady(proc: RunningProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      throw new Error(
+        `${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it was ready:\n${logTail(proc.logFile)}`,
+      );
+    }
+    try {
+      const res = await fetch(`${proc.url}/readyz`, { signal: AbortSignal.timeout(2000) });
+      const body = await res.text();
+      if (res.status === 200) return;
+      last = `${res.status} ${body}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${proc.name} was not ready after ${timeoutMs} ms: ${last}\n${logTail(proc.logFile)}`);
+}
+
+/** Sends SIGTERM, waits up to `graceMs`, then SIGKILL. Resolves when the process is gone. */
+export async function stopProcess(proc: RunningProcess, graceMs = 10_000): Promise<void> {
+  const { child } = proc;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,199 @@
+/**
+ * `npm start`: the whole stack on this machine (DESIGN §8). Checks Postgres and Redis, creates
+ * and migrates every shard, starts each service (INSTANCES of each) and the gateway as child
+ * processes, waits until every /readyz answers 200, prints what runs where, and on Ctrl-C or
+ * SIGTERM stops every child and exits 0.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  DEFAULT_PORTS,
+  ShardRouter,
+  SERVICE_NAMES,
+  formatBucketRange,
+  loadConfig,
+  loadTopology,
+  platformEnvSchema,
+  portNumber,
+} from '@boxoffice/shared';
+import { migrateAllShards } from './lib/migrate-shards';
+import { checkDependencies } from './lib/preflight';
+import {
+  REPO_ROOT,
+  RunningProcess,
+  planStack,
+  portIsFree,
+  spawnProcess,
+  stopProcess,
+  waitUntilReady,
+} from './lib/process-stack';
+
+const stackEnvSchema = platformEnvSchema.extend({
+  /** Instances of each service (the gateway balances over them). */
+  INSTANCES: z.coerce.number().int().min(1).max(8).default(1),
+  GATEWAY_PORT: portNumber.default(DEFAULT_PORTS.gateway),
+  /** Moves the whole stack: gateway on PORT_BASE, users on +100, events +200, tickets +300. */
+  PORT_BASE: portNumber.optional(),
+  /** Where the lock file and logs go. */
+  BOXOFFICE_STATE_DIR: z.string().min(1).optional(),
+  /** How long every process gets to become ready. */
+  READY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+});
+
+/** The lock file and the logs of one `npm start`: `.boxoffice/` in the checkout unless moved. */
+function statePaths(dir = join(REPO_ROOT, '.boxoffice')) {
+  return { dir, lock: join(dir, 'start.lock'), logs: join(dir, 'logs') };
+}
+type StatePaths = ReturnType<typeof statePaths>;
+
+function fail(message: string): never {
+  console.error(`\nnpm start: ${message}`);
+  process.exit(1);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One `npm start` per checkout: a lock file holding our pid, taken over only if its owner is dead. */
+function takeLock(paths: StatePaths): void {
+  mkdirSync(paths.dir, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(paths.lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return;
+    } catch {
+      const owner = Number(readFileSync(paths.lock, 'utf8'));
+      if (owner && isAlive(owner)) {
+        fail(
+          `Boxoffice is already running from this checkout (pid ${owner}). Stop it with Ctrl-C in its terminal, or: kill ${owner}`,
+        );
+      }
+      rmSync(paths.lock, { force: true }); // a stale lock from a crashed run
+    }
+  }
+  fail(`cannot take the lock ${paths.lock}`);
+}
+
+function releaseLock(paths: StatePaths): void {
+  try {
+    if (Number(readFileSync(paths.lock, 'utf8')) === process.pid) rmSync(paths.lock);
+  } catch {
+    // already gone
+  }
+}
+
+function printTable(procs: RunningProcess[], shardsByService: Record<string, string>): void {
+  const rows = procs.map((p) => [
+    p.name,
+    String(p.child.pid),
+    p.url,
+    p.role === 'gateway' ? 'routes /api/* to the services' : shardsByService[p.role]!,
+  ]);
+  const header = ['process', 'pid', 'url', 'shards'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const row of rows) console.log(line(row));
+}
+
+async function main(): Promise<void> {
+  let config: z.infer<typeof stackEnvSchema>;
+  let topology: ReturnType<typeof loadTopology>;
+  const shardsByService: Record<string, string> = {};
+  try {
+    config = loadConfig(stackEnvSchema, process.env);
+    topology = loadTopology(config);
+    for (const service of SERVICE_NAMES) {
+      const router = new ShardRouter(service, topology.services[service].shards); // refuses gaps and overlaps
+      shardsByService[service] = router.shards
+        .map((s) => `${s.name} (${formatBucketRange(s.range)})`)
+        .join(', ');
+    }
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const paths = statePaths(config.BOXOFFICE_STATE_DIR);
+  takeLock(paths);
+  process.on('exit', () => releaseLock(paths));
+
+  const problems = await checkDependencies(topology);
+  if (problems.length > 0) fail(problems.join('\n\n'));
+
+  const childEnv = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const base = config.PORT_BASE;
+  const ports = base
+    ? { gateway: base, users: base + 100, events: base + 200, tickets: base + 300 }
+    : { gateway: config.GATEWAY_PORT };
+  const specs = planStack({ instances: config.INSTANCES, ports, env: childEnv });
+  for (const spec of specs) {
+    if (!(await portIsFree(spec.port, config.HOST))) {
+      fail(
+        `port ${spec.port} (for ${spec.name}) is taken by another process. Free it, or move the stack: GATEWAY_PORT=... for the gateway.`,
+      );
+    }
+  }
+
+  console.log('migrating shards…');
+  try {
+    const reports = await migrateAllShards(topology);
+    const created = reports.filter((r) => r.created).length;
+    const applied = reports.reduce((n, r) => n + r.applied.length, 0);
+    console.log(`  ${reports.length} shards: ${created} databases created, ${applied} migrations applied`);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+
+  const procs: RunningProcess[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping…');
+    // The gateway first, so nothing new reaches the services while they drain.
+    await Promise.all([...procs].reverse().map((p) => stopProcess(p)));
+    console.log('stopped; nothing left running');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  console.log(`starting ${specs.length} processes (logs in ${paths.logs})…`);
+  const services = specs.filter((s) => s.role !== 'gateway');
+  const gateway = specs.find((s) => s.role === 'gateway')!;
+  try {
+    for (const spec of services) procs.push(spawnProcess(spec, paths.logs));
+    await Promise.all(procs.map((p) => waitUntilReady(p, config.READY_TIMEOUT_MS)));
+    const gw = spawnProcess(gateway, paths.logs);
+    procs.push(gw);
+    await waitUntilReady(gw, config.READY_TIMEOUT_MS);
+  } catch (err) {
+    console.error(`\nnpm start: ${(err as Error).message}`);
+    await stopAll(1);
+    return;
+  }
+  for (const p of procs) {
+    p.child.once('exit', (code, signal) => {
+      if (!stopping)
+        console.error(
+          `\n${p.name} (pid ${p.child.pid}) exited (${code ?? signal}); the others keep running. Its log: ${p.logFile}`,
+        );
+    });
+  }
+  printTable(procs, shardsByService);
+  console.log(
+    `\nBoxoffice is up: ${gateway.url}/api/events  ·  API docs ${gateway.url}/api/docs  ·  Ctrl-C stops everything`,
+  );
+}
+
+void main();

@@ -1,0 +1,1 @@
+export { createEventsApp } from './app';

@@ -1,0 +1,1 @@
+export { createTicketsApp } from './app';

@@ -1,0 +1,1 @@
+export { createUsersApp } from './app';

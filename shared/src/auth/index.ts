@@ -1,0 +1,1 @@
+export { IDENTITY_HEADER, signIdentity, verifyIdentity, requireIdentity } from './identity';

@@ -1,0 +1,17 @@
+export { loadConfig, ConfigError, deepFreeze, describeIssues, commaList, portNumber } from './load-config';
+export { platformEnvSchema, serviceEnvSchema, type PlatformEnv } from './platform-env';
+export {
+  SERVICE_NAMES,
+  DEFAULT_PORTS,
+  topologyFileSchema,
+  buildTopology,
+  loadTopology,
+  readTopologyFile,
+  shardDatabaseName,
+  withDatabase,
+  databaseOf,
+  type ServiceName,
+  type ServiceTopology,
+  type Topology,
+  type TopologyFile,
+} from './topology';

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { commaList, portNumber } from './load-config';
+
+/**
+ * The environment every Boxoffice process reads. Each process extends it with its own
+ * variables. Defaults are the local single-Postgres, single-Redis setup of `npm start`.
+ */
+export const platformEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Interface to listen on. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Postgres server of the default topology: every shard is a database on it. */
+  PG_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432'),
+  /** Redis of the default topology: caches and the bus share it, under different key prefixes. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Shard layout when the topology file gives none: the talk's uneven one, or four even quarters. */
+  SHARD_PRESET: z.enum(['talk', 'even']).default('talk'),
+  /** Optional JSON topology file: shard servers, replicas, cache and bus Redis, instance URLs. */
+  TOPOLOGY_FILE: z.string().min(1).optional(),
+  /** Prefix of every shard database name; tests use it to get databases of their own. */
+  DB_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]*$/, 'only lower-case letters, digits and _')
+    .max(20)
+    .default(''),
+  /** Prefix of every Redis key this process writes (cache and bus). */
+  KEY_PREFIX: z.string().max(40).default('bo:'),
+  /**
+   * Keys for the identity the gateway forwards to services (HMAC-SHA256). The first signs,
+   * all verify, so a key is rotated by adding the new one first and dropping the old one later.
+   */
+  INTERNAL_KEYS: commaList
+    .pipe(z.array(z.string().min(16, 'each key needs at least 16 characters')).min(1))
+    .default(['dev-internal-key-change-me-0000']),
+  /** Largest JSON body accepted, in bytes (64 KiB). */
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
+  /** How long one shard may take to answer a scatter-gather query before it counts as down. */
+  SHARD_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000),
+});
+
+export type PlatformEnv = z.infer<typeof platformEnvSchema>;
+
+/** A service process: the platform plus the port it listens on. */
+export function serviceEnvSchema(defaultPort: number) {
+  return platformEnvSchema.extend({ PORT: portNumber.default(defaultPort) });
+}

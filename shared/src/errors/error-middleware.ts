@@ -1,0 +1,72 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { AppError } from './app-error';
+
+/** Body-parser errors carry a `type`; these are the ones a client can cause. */
+function fromBodyParser(err: { type?: string; limit?: number }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('malformed_json', 'The request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError('payload_too_large', `The request body exceeds the limit of ${err.limit} bytes`, {
+        details: { limitBytes: err.limit },
+      });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'The request body encoding or charset is not supported');
+    case 'request.aborted':
+      return new AppError('validation_failed', 'The request was aborted by the client');
+    default:
+      return undefined;
+  }
+}
+
+/** Turns a zod validation failure into `validation_failed` naming every offending field. */
+export function fromZodError(err: ZodError, where = 'body'): AppError {
+  const details = err.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  const first = details[0];
+  const message = first ? `Invalid request: ${first.path}: ${first.message}` : 'Invalid request';
+  return new AppError('validation_failed', message, { details });
+}
+
+/** Maps anything thrown to an AppError; unknown errors become a bare 500. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) return fromZodError(err);
+  if (err && typeof err === 'object' && 'type' in err) {
+    const mapped = fromBodyParser(err as { type?: string; limit?: number });
+    if (mapped) return mapped;
+  }
+  return new AppError('internal_error', 'Internal server error', { cause: err });
+}
+
+/**
+ * The one place errors become responses. 5xx are logged at error level with their cause,
+ * 4xx at info: a client's mistake is not an incident.
+ */
+export const errorMiddleware: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  const appError = toAppError(err);
+  const log = req.log;
+  if (appError.status >= 500) {
+    log?.error(
+      { err: appError.code === 'internal_error' ? err : appError, code: appError.code },
+      appError.message,
+    );
+  } else {
+    log?.info({ code: appError.code, status: appError.status }, appError.message);
+  }
+  if (appError.headers) res.set(appError.headers);
+  res.status(appError.status).json(appError.toBody());
+};
+
+/** Unknown route: a JSON 404 naming the method and path. */
+export const notFoundMiddleware: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
+};

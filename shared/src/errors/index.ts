@@ -1,0 +1,4 @@
+export { AppError, isAppError, type ErrorBody } from './app-error';
+export { ERROR_CATALOGUE, statusOf, type ErrorCode } from './error-catalogue';
+export { errorMiddleware, notFoundMiddleware, toAppError, fromZodError } from './error-middleware';
+export { parseInput } from './validate';

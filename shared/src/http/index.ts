@@ -1,0 +1,5 @@
+export { createApp, type CreateAppOptions } from './create-app';
+export { serveHttp, exitOnSignals, type ServeOptions, type RunningServer, type ShutdownStep } from './serve';
+export { createMetricsRegistry, httpMetrics } from './metrics';
+export { readinessHandler, type ReadinessCheck } from './readiness';
+export { requestContext, REQUEST_ID_HEADER } from './request-context';

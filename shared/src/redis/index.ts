@@ -1,0 +1,7 @@
+export {
+  createRedisClient,
+  pingRedis,
+  deleteKeysWithPrefix,
+  type Redis,
+  type RedisRole,
+} from './redis-client';

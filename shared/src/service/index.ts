@@ -1,0 +1,3 @@
+export { createServiceContext, type ServiceContext, type ServiceConfig } from './service-context';
+export { internalRoutes } from './internal-routes';
+export { startService } from './start-service';

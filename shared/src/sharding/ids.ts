@@ -1,0 +1,39 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A random UUID v4: its first two hex digits, and so its bucket, are uniform. */
+export function newId(): string {
+  return randomUUID();
+}
+
+/** True for a lower- or upper-case canonical UUID. Use it before routing an id from a URL. */
+export function isUuid(text: string): boolean {
+  return UUID_PATTERN.test(text.toLowerCase());
+}
+
+/**
+ * A UUID v4 that lands in the same bucket as `ownerId`: the owner's first two hex digits,
+ * then 118 random bits (the version and variant bits stay intact). Orders and tickets use it
+ * so "my tickets" is a one-shard query and a ticket id alone routes to its shard.
+ */
+export function newColocatedId(ownerId: string): string {
+  const prefix = ownerId.slice(0, 2).toLowerCase();
+  if (!/^[0-9a-f]{2}$/.test(prefix)) throw new Error(`owner id "${ownerId}" has no bucket`);
+  return prefix + randomUUID().slice(2);
+}
+
+/** Trims and lower-cases an address: "  Ada@Example.COM " and "ada@example.com" are one user. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** The email index's shard key: SHA-256 of the normalised address, as hex. */
+export function emailKey(email: string): string {
+  return createHash('sha256').update(normalizeEmail(email)).digest('hex');
+}
+
+/** The email index's bucket: the first byte of SHA-256 of the normalised address. */
+export function emailBucket(email: string): number {
+  return parseInt(emailKey(email).slice(0, 2), 16);
+}

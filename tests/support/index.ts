@@ -1,0 +1,4 @@
+export { createTestEnv, TEST_PG_URL, TEST_REDIS_URL, TEST_INTERNAL_KEY, type TestEnv } from './test-env';
+export { startTestStack, logTail, type TestStack } from './test-stack';
+export { buildServiceInProcess, type InProcessService } from './in-process';
+export { assertMatchesOpenApi, expectDocumented } from './openapi-validator';

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import {
+  SERVICE_NAMES,
+  ServiceName,
+  Topology,
+  buildTopology,
+  createRedisClient,
+  deleteKeysWithPrefix,
+  dropDatabase,
+  listDatabases,
+  loadConfig,
+  platformEnvSchema,
+  withDatabase,
+} from '@boxoffice/shared';
+import { migrateAllShards } from '../../scripts/lib/migrate-shards';
+
+/** The Postgres and Redis every test uses: the machine's, unless PG_URL / REDIS_URL say otherwise. */
+export const TEST_PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** An internal key only tests use, to sign identities when calling a service directly. */
+export const TEST_INTERNAL_KEY = 'test-internal-key-0123456789abcdef';
+
+export interface TestEnv {
+  /** Unique per call, e.g. "t_3f9a1c_": every database and Redis key of this env starts with it. */
+  prefix: string;
+  /** Environment for processes of this env (DB_PREFIX, KEY_PREFIX, LOG_LEVEL, keys…). */
+  env: Record<string, string>;
+  topology: Topology;
+  /** Drops this env's databases and deletes its Redis keys. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A private world for one test file: its own shard databases (migrated unless told not to)
+ * and its own Redis key prefix, removed by `cleanup()`. Nothing depends on an earlier run.
+ */
+export async function createTestEnv(
+  options: { services?: readonly ServiceName[]; migrate?: boolean; env?: Record<string, string> } = {},
+): Promise<TestEnv> {
+  const prefix = `t_${randomBytes(3).toString('hex')}_`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    PG_URL: TEST_PG_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    DB_PREFIX: prefix,
+    KEY_PREFIX: prefix,
+    INTERNAL_KEYS: TEST_INTERNAL_KEY,
+    PATH: process.env.PATH ?? '',
+    ...options.env,
+  };
+  const topology = buildTopology(loadConfig(platformEnvSchema, env));
+  if (options.migrate !== false) await migrateAllShards(topology, options.services ?? SERVICE_NAMES);
+  return {
+    prefix,
+    env,
+    topology,
+    async cleanup() {
+      const databases = await listDatabases(TEST_PG_URL, prefix);
+      await Promise.all(databases.map((name) => dropDatabase(withDatabase(TEST_PG_URL, name))));
+      const redis = createRedisClient(TEST_REDIS_URL, 'bus');
+      try {
+        await redis.connect();
+        await deleteKeysWithPrefix(redis, prefix);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceName } from '@boxoffice/shared';
+import {
+  ProcessSpec,
+  RunningProcess,
+  freePort,
+  logTail,
+  planStack,
+  spawnProcess,
+  stopProcess,
+  waitUntilReady,
+} from '../../scripts/lib/process-stack';
+import { TestEnv, createTestEnv } from './test-env';
+
+export interface TestStack {
+  env: TestEnv;
+  gatewayUrl: string;
+  processes: RunningProcess[];
+  /** The running process named e.g. "users-1" or "gateway". */
+  process(name: string): RunningProcess;
+  /** Kills a process with a signal (SIGKILL by default) and waits until it is gone. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped or killed process again, on the same port, and waits until ready. */
+  restart(name: string): Promise<void>;
+  /** Stops every process (gateway first), then drops the env's databases and keys. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * The whole system as real processes on free ports, under a fresh TestEnv: `instances` of each
+ * service and a gateway over them. For tests that need the real topology (balancing, killing a
+ * process mid-flight); tests of one service's routes can build its app in-process instead.
+ */
+export async function startTestStack(
+  options: { instances?: number; env?: Record<string, string>; services?: readonly ServiceName[] } = {},
+): Promise<TestStack> {
+  const env = await createTestEnv({ env: options.env });
+  const instances = options.instances ?? 1;
+  const ports = {
+    gateway: await freePort(),
+    users: await freePort(),
+    events: await freePort(),
+    tickets: await freePort(),
+  };
+  // planStack gives instance i the port first + i; pick `instances` consecutive free ports per role.
+  const specs: ProcessSpec[] = planStack({ instances: 1, ports, env: env.env });
+  const all: ProcessSpec[] = [];
+  for (const spec of specs) {
+    if (spec.role === 'gateway') continue;
+    all.push(spec);
+    for (let i = 1; i < instances; i++) {
+      const port = await freePort();
+      all.push({
+        ...spec,
+        name: `${spec.role}-${i + 1}`,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        env: { ...spec.env, PORT: String(port) },
+      });
+    }
+  }
+  const urlsOf = (role: string) =>
+    all
+      .filter((s) => s.role === role)
+      .map((s) => s.url)
+      .join(',');
+  const gatewaySpec = specs.find((s) => s.role === 'gateway')!;
+  gatewaySpec.env = {
+    ...gatewaySpec.env,
+    USERS_URLS: urlsOf('users'),
+    EVENTS_URLS: urlsOf('events'),
+    TICKETS_URLS: urlsOf('tickets'),
+  };
+  all.push(gatewaySpec);
+
+  const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${env.prefix}`));
+  const running = new Map<string, RunningProcess>();
+  const start = async (spec: ProcessSpec) => {
+    const proc = spawnProcess(spec, logDir);
+    running.set(spec.name, proc);
+    await waitUntilReady(proc, READY_TIMEOUT_MS);
+  };
+  const stopAll = async () => {
+    const procs = [...running.values()].reverse();
+    await Promise.all(procs.map((p) => stopProcess(p, 5000)));
+  };
+  try {
+    await Promise.all(all.filter((s) => s.role !== 'gateway').map(start));
+    await start(gatewaySpec);
+  } catch (err) {
+    await stopAll();
+    await env.cleanup();
+    throw err;
+  }
+  const get = (name: string) => {
+    const proc = running.get(name);
+    if (!proc) throw new Error(`no process ${name}; have ${[...running.keys()].join(', ')}`);
+    return proc;
+  };
+  return {
+    env,
+    gatewayUrl: gatewaySpec.url,
+    get processes() {
+      return [...running.values()];
+    },
+    process: get,
+    async kill(name, signal = 'SIGKILL') {
+      const proc = get(name);
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+      const gone = new Promise<void>((r) => proc.child.once('exit', () => r()));
+      proc.child.kill(signal);
+      await gone;
+    },
+    async restart(name) {
+      const proc = get(name);
+      await start(proc);
+    },
+    async stop() {
+      await stopAll();
+      await env.cleanup();
+    },
+  };
+}
+
+export { logTail };
