@@ -36,7 +36,8 @@ function packageOf(absolutePath: string): string | undefined {
 }
 
 function violation(owner: string, specifier: string, file: string): string | undefined {
-  if (/^@boxoffice\/shared\/./.test(specifier)) return 'deep import into @boxoffice/shared; import "@boxoffice/shared"';
+  if (/^@boxoffice\/shared\/./.test(specifier))
+    return 'deep import into @boxoffice/shared; import "@boxoffice/shared"';
   const named = /^@boxoffice\/([a-z]+)/.exec(specifier)?.[1];
   const target = named ?? (specifier.startsWith('.') ? packageOf(resolve(file, '..', specifier)) : undefined);
   if (!target || target === owner || target === 'shared') return undefined;

@@ -14,6 +14,8 @@ export interface ShardDatabasesOptions {
   scatterTimeoutMs?: number;
 }
 
+const ignore = (): void => undefined;
+
 /** One shard's answer in a scatter-gather. */
 export type ShardResult<T> =
   { shard: ShardSpec; ok: true; value: T } | { shard: ShardSpec; ok: false; error: unknown };
@@ -56,6 +58,8 @@ export class ShardDatabases {
         },
         pool: { min: 0, max: this.options.poolMax, idleTimeoutMillis: 30_000 },
         acquireConnectionTimeout: this.options.connectTimeoutMs,
+        // knex would print connection failures with console.log; they reach the caller as errors anyway.
+        log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
       });
       this.pools.set(shard.name, db);
     }

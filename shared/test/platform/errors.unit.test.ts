@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { AppError, ERROR_CATALOGUE, parseInput, toAppError } from '@boxoffice/shared';
+
+describe('errors', () => {
+  test('when an AppError is built, then its status comes from the one catalogue', () => {
+    const error = new AppError('sold_out', 'No seats left', { details: { eventId: 'e1' } });
+    expect(error.status).toBe(409);
+    expect(error.toBody()).toEqual({
+      error: { code: 'sold_out', message: 'No seats left', details: { eventId: 'e1' } },
+    });
+  });
+
+  test('when input fails a schema, then validation_failed names every bad field', () => {
+    const schema = z.strictObject({ email: z.email(), age: z.number().int() });
+    let thrown: unknown;
+    try {
+      parseInput(schema, { email: 'nope', age: 1.5, extra: true });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(AppError);
+    const body = (thrown as AppError).toBody();
+    expect(body.error.code).toBe('validation_failed');
+    const paths = (body.error.details as { path: string }[]).map((d) => d.path).sort();
+    expect(paths).toEqual(['body', 'body.age', 'body.email']);
+  });
+
+  test('when an unknown error is mapped, then it is a bare 500 with no internals', () => {
+    const mapped = toAppError(new Error('password=hunter2 at db.ts:42'));
+    expect(mapped.status).toBe(500);
+    expect(JSON.stringify(mapped.toBody())).not.toContain('hunter2');
+  });
+
+  test('when the catalogue is read, then every status is a 4xx or 5xx', () => {
+    for (const status of Object.values(ERROR_CATALOGUE)) expect(status >= 400 && status < 600).toBe(true);
+  });
+});
