@@ -18,6 +18,8 @@ type Outcome = 'hit' | 'miss' | 'negative_hit' | 'error';
 
 /** Marker stored for ids known not to exist. */
 const ABSENT = '\u0000absent';
+/** A lookup that failed because Redis did not answer (never stored). */
+const UNREACHABLE = Symbol('unreachable');
 
 function requestsCounter(registry: Registry): Counter<'entity' | 'result'> {
   const name = 'cache_requests_total';
@@ -58,10 +60,8 @@ export class EntityCache<T> {
   /** The cached document, or `load()`'s answer (cached, including "absent"). */
   async getOrLoad(id: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     const key = this.key(id);
-    let cached: string | null = null;
-    try {
-      cached = await this.options.redis.get(key);
-    } catch {
+    const cached = await this.options.redis.get(key).catch((): typeof UNREACHABLE => UNREACHABLE);
+    if (cached === UNREACHABLE) {
       this.count('error');
       return load();
     }

@@ -32,7 +32,7 @@ export function isShardUnavailableError(err: unknown): boolean {
   if (e.name === 'KnexTimeoutError') return true;
   if (
     typeof e.message === 'string' &&
-    /Connection terminated|timeout exceeded when trying to connect/i.test(e.message)
+    /Connection terminated|timeout exceeded when trying to connect|^timeout expired$/i.test(e.message)
   ) {
     return true;
   }

@@ -32,12 +32,32 @@ export function fromZodError(err: ZodError, where = 'body'): AppError {
   return new AppError('validation_failed', message, { details });
 }
 
+/**
+ * Errors Express itself raises for a client's mistake carry a 4xx `status` (http-errors), e.g.
+ * a URIError for a path like `/api/events/%zz`. They are the client's fault, never a 500.
+ */
+function fromClientHttpError(err: { status?: unknown; statusCode?: unknown }): AppError | undefined {
+  const status = Number(err.status ?? err.statusCode);
+  if (!(status >= 400 && status < 500)) return undefined;
+  if (status === 404) return new AppError('not_found', 'Not found');
+  if (status === 413) return new AppError('payload_too_large', 'The request body is too large');
+  if (status === 415) return new AppError('unsupported_media_type', 'Unsupported media type');
+  return new AppError(
+    'validation_failed',
+    'The request is malformed (for example, a bad percent-encoding in the path)',
+  );
+}
+
 /** Maps anything thrown to an AppError; unknown errors become a bare 500. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZodError(err);
   if (err && typeof err === 'object' && 'type' in err) {
     const mapped = fromBodyParser(err as { type?: string; limit?: number });
+    if (mapped) return mapped;
+  }
+  if (err && typeof err === 'object') {
+    const mapped = fromClientHttpError(err as { status?: unknown });
     if (mapped) return mapped;
   }
   return new AppError('internal_error', 'Internal server error', { cause: err });

@@ -35,3 +35,15 @@ describe('errors', () => {
     for (const status of Object.values(ERROR_CATALOGUE)) expect(status >= 400 && status < 600).toBe(true);
   });
 });
+
+describe('errors Express raises for a client mistake', () => {
+  test('when a path has a bad percent-encoding, then the URIError (status 400) becomes validation_failed, not 500', () => {
+    const uriError = Object.assign(new URIError("Failed to decode param '%zz'"), {
+      status: 400,
+      statusCode: 400,
+    });
+    const mapped = toAppError(uriError);
+    expect(mapped.status).toBe(400);
+    expect(mapped.code).toBe('validation_failed');
+  });
+});
