@@ -12,3 +12,5 @@ export * from './http';
 export * from './auth';
 export * from './service';
 export * from './cache';
+export * from './bus';
+export * from './outbox';

@@ -1,0 +1,46 @@
+import { AppError } from '../errors/app-error';
+
+/**
+ * A topic holds `capacity` messages that some group has not acknowledged yet, and a publish
+ * would exceed it. The queue is finite on purpose (the talk: "sending can fail"): the caller
+ * decides — reject the request (this maps to 503 with Retry-After through the error
+ * middleware), or, for the outbox relay, keep the row and try again later.
+ */
+export class BusFullError extends AppError {
+  readonly topic: string;
+  readonly backlog: number;
+  readonly capacity: number;
+
+  constructor(topic: string, backlog: number, capacity: number) {
+    super('service_unavailable', `The ${topic} queue is full; try again shortly`, {
+      details: { topic },
+      headers: { 'Retry-After': '1' },
+    });
+    this.name = 'BusFullError';
+    this.topic = topic;
+    this.backlog = backlog;
+    this.capacity = capacity;
+  }
+}
+
+export function isBusFullError(err: unknown): err is BusFullError {
+  return err instanceof BusFullError;
+}
+
+/** The bus (or one subscription) was closed; publishing or subscribing is no longer possible. */
+export class BusClosedError extends Error {
+  constructor() {
+    super('the bus is closed');
+    this.name = 'BusClosedError';
+  }
+}
+
+/** Two processes disagree on a topic's partition count, which would break per-key order. */
+export class TopicMismatchError extends Error {
+  constructor(topic: string, stored: number, configured: number) {
+    super(
+      `topic ${topic} has ${stored} partitions in Redis but this process is configured with ${configured}`,
+    );
+    this.name = 'TopicMismatchError';
+  }
+}

@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+import type { Envelope } from '../bus/envelope';
+import type { DeliveryContext, MessageHandler } from '../bus/subscribe-options';
+import { INBOX_TABLE } from './outbox-migrations';
+
+export type InboxResult<T> = { applied: true; value: T } | { applied: false };
+
+/**
+ * Runs `effect` in a transaction on `db` that also records (consumer, messageId); if the pair
+ * is already there, the effect is skipped. A redelivered message therefore has no second
+ * effect. Two deliveries racing each other serialise on the primary key: the second waits for
+ * the first to commit, then finds the row and skips.
+ */
+export async function runInInbox<T>(
+  db: Knex,
+  consumer: string,
+  messageId: string,
+  effect: (trx: Knex.Transaction) => Promise<T>,
+): Promise<InboxResult<T>> {
+  return db.transaction(async (trx) => {
+    const inserted = await trx(INBOX_TABLE)
+      .insert({ consumer, message_id: messageId })
+      .onConflict(['consumer', 'message_id'])
+      .ignore()
+      .returning('message_id');
+    if (inserted.length === 0) return { applied: false };
+    return { applied: true, value: await effect(trx) };
+  });
+}
+
+/**
+ * A bus handler whose effect runs through the inbox on the database `dbFor` picks for the
+ * message (usually the shard of the entity the message is about).
+ */
+export function inboxHandler<P>(
+  consumer: string,
+  dbFor: (message: Envelope<P>) => Knex,
+  effect: (message: Envelope<P>, trx: Knex.Transaction, context: DeliveryContext) => Promise<void>,
+): MessageHandler<P> {
+  return async (message, context) => {
+    await runInInbox(dbFor(message), consumer, message.id, (trx) => effect(message, trx, context));
+  };
+}
+
+/**
+ * Deletes inbox rows older than `before`. Keep them longer than a message can be redelivered
+ * (maxDeliveries × backoff, plus outbox retries): a week is generous. Returns rows deleted.
+ */
+export async function pruneInbox(db: Knex, before: Date): Promise<number> {
+  return db(INBOX_TABLE).where('processed_at', '<', before).delete();
+}

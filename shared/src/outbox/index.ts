@@ -1,0 +1,5 @@
+export { outboxMigration, inboxMigration, OUTBOX_CHANNEL } from './outbox-migrations';
+export { writeOutbox, type OutboxMessage } from './outbox-writer';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+export type { RelayShard } from './shard-relay';
+export { runInInbox, inboxHandler, pruneInbox, type InboxResult } from './inbox';

@@ -1,0 +1,203 @@
+import type { Knex } from 'knex';
+import type { PoolClient } from 'pg';
+import { BusFullError } from '../bus/bus-errors';
+import type { BatchMessage, Bus } from '../bus/redis-bus';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-migrations';
+
+/** One database whose outbox is relayed. */
+export interface RelayShard {
+  name: string;
+  db: Knex;
+}
+
+export interface ShardRelaySettings {
+  bus: Pick<Bus, 'publishBatch'>;
+  batchSize: number;
+  pollIntervalMs: number;
+  afterPublish?: (shard: string, messageIds: string[]) => Promise<void> | void;
+  onError(err: unknown): void;
+  onBusFull(err: BusFullError): void;
+  onRelayed(count: number): void;
+}
+
+interface OutboxRow {
+  id: string;
+  message_id: string;
+  topic: string;
+  key: string;
+  type: string;
+  payload: unknown;
+  request_id: string | null;
+  occurred_at: Date;
+}
+
+/** `moved`: rows published and deleted; `waiting`: another relay holds older rows, or every topic was full. */
+type BatchResult = { moved: number; waiting: boolean };
+
+/** The relay loop of one shard. */
+export class ShardRelay {
+  private stopping = false;
+  private listener: PoolClient | undefined;
+  private wakeUp: (() => void) | undefined;
+  /** A NOTIFY arrived while a batch was running: look again instead of sleeping. */
+  private notified = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly shard: RelayShard,
+    private readonly settings: ShardRelaySettings,
+  ) {}
+
+  get name(): string {
+    return this.shard.name;
+  }
+
+  async start(): Promise<void> {
+    await this.listen();
+    this.loop = this.run();
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.loop;
+    await this.unlisten();
+  }
+
+  async backlog(): Promise<number> {
+    const row = await this.shard.db(OUTBOX_TABLE).count<{ count: string }[]>({ count: '*' }).first();
+    return Number(row?.count ?? 0);
+  }
+
+  /** Relays until the outbox is empty (or another relay holds its head). */
+  async drainOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { moved, waiting } = await this.relayBatch();
+      total += moved;
+      if (waiting || moved < this.settings.batchSize) return total;
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { batchSize, pollIntervalMs } = this.settings;
+    while (!this.stopping) {
+      let pause = pollIntervalMs;
+      this.notified = false;
+      try {
+        const { moved, waiting } = await this.relayBatch();
+        if (moved === batchSize) continue; // more rows are likely waiting
+        // Another relay is mid-batch on older rows: look again soon rather than at the next poll.
+        if (waiting) pause = Math.min(pollIntervalMs, 50);
+      } catch (err) {
+        this.settings.onError(err);
+      }
+      if (!this.listener && !this.stopping) await this.listen();
+      await this.sleep(pause);
+    }
+  }
+
+  /**
+   * One transaction: lock the oldest rows (SKIP LOCKED: never wait behind another relay),
+   * publish them, delete them, commit. If a row older than ours is locked by another relay, back
+   * off, so rows reach the bus in id order however many relays there are.
+   */
+  private relayBatch(): Promise<BatchResult> {
+    return this.shard.db.transaction(async (trx) => {
+      const rows: OutboxRow[] = await trx(OUTBOX_TABLE)
+        .select('*')
+        .orderBy('id')
+        .limit(this.settings.batchSize)
+        .forUpdate()
+        .skipLocked();
+      if (rows.length === 0) return { moved: 0, waiting: false };
+      const older = await trx(OUTBOX_TABLE).where('id', '<', rows[0].id).first('id');
+      if (older) return { moved: 0, waiting: true };
+      const published = await this.publish(rows);
+      if (published.length > 0) {
+        await this.settings.afterPublish?.(
+          this.shard.name,
+          published.map((row) => row.message_id),
+        );
+        await trx(OUTBOX_TABLE)
+          .whereIn(
+            'id',
+            published.map((row) => row.id),
+          )
+          .delete();
+      }
+      this.settings.onRelayed(published.length);
+      return { moved: published.length, waiting: published.length === 0 };
+    });
+  }
+
+  /** Publishes per topic, in id order. A full topic keeps its rows (order within it holds); the others go on. */
+  private async publish(rows: OutboxRow[]): Promise<OutboxRow[]> {
+    const byTopic = new Map<string, OutboxRow[]>();
+    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    const published: OutboxRow[] = [];
+    for (const [topic, topicRows] of byTopic) {
+      const messages: BatchMessage[] = topicRows.map((row) => ({
+        key: row.key,
+        type: row.type,
+        payload: row.payload,
+        id: row.message_id,
+        occurredAt: new Date(row.occurred_at).toISOString(),
+        ...(row.request_id ? { requestId: row.request_id } : {}),
+      }));
+      try {
+        await this.settings.bus.publishBatch(topic, messages);
+        published.push(...topicRows);
+      } catch (err) {
+        if (!(err instanceof BusFullError)) throw err;
+        this.settings.onBusFull(err);
+      }
+    }
+    return published;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping || this.notified) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  /** Holds one pooled connection for LISTEN. If it fails, the relay polls and tries again later. */
+  private async listen(): Promise<void> {
+    const client = this.shard.db.client as {
+      acquireConnection(): Promise<PoolClient>;
+      releaseConnection(c: PoolClient): Promise<void>;
+    };
+    try {
+      const connection = await client.acquireConnection();
+      connection.on('notification', () => {
+        this.notified = true;
+        this.wakeUp?.();
+      });
+      connection.on('error', (err) => {
+        this.settings.onError(err);
+        if (this.listener === connection) this.listener = undefined;
+      });
+      await connection.query(`listen ${OUTBOX_CHANNEL}`);
+      this.listener = connection;
+    } catch (err) {
+      this.settings.onError(err);
+    }
+  }
+
+  private async unlisten(): Promise<void> {
+    const connection = this.listener;
+    if (!connection) return;
+    this.listener = undefined;
+    const client = this.shard.db.client as { releaseConnection(c: PoolClient): Promise<void> };
+    await connection.query(`unlisten ${OUTBOX_CHANNEL}`).catch(() => undefined);
+    connection.removeAllListeners('notification');
+    await client.releaseConnection(connection);
+  }
+}
