@@ -1,8 +1,11 @@
 import type { Express } from 'express';
 import { ServiceContext, createApp, internalRoutes } from '@boxoffice/shared';
+import { eventsRoutes } from './api';
+import { createEventsDeps } from './domain';
 
 /** The events service's HTTP app, built from its context. Never listens: see server.ts. */
 export function createEventsApp(ctx: ServiceContext): Express {
+  const deps = createEventsDeps(ctx);
   return createApp({
     logger: ctx.logger,
     metrics: ctx.metrics,
@@ -11,6 +14,7 @@ export function createEventsApp(ctx: ServiceContext): Express {
     bodyLimitBytes: ctx.config.BODY_LIMIT_BYTES,
     routes(app) {
       app.use(internalRoutes(ctx));
+      app.use(eventsRoutes(deps, ctx.config.INTERNAL_KEYS));
     },
   });
 }

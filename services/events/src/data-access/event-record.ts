@@ -1,0 +1,68 @@
+/** The lifecycle of an event: drafts are hidden from the listing; cancelled is final. */
+export const EVENT_STATUSES = ['draft', 'on_sale', 'cancelled'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+/**
+ * One event as stored. Timestamps are ISO 8601 strings (UTC, millisecond precision), so a record
+ * survives a round trip through the JSON cache unchanged and can be compared to a cursor.
+ */
+export interface EventRecord {
+  id: string;
+  organizerId: string;
+  title: string;
+  description: string;
+  venue: string;
+  startsAt: string;
+  capacity: number;
+  seatsSold: number;
+  status: EventStatus;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a new event is made of; the rest (seats sold, version, timestamps) starts at its default. */
+export interface NewEventRecord {
+  id: string;
+  organizerId: string;
+  title: string;
+  description: string;
+  venue: string;
+  startsAt: Date;
+  capacity: number;
+  status: EventStatus;
+}
+
+/** The fields an organizer may change. */
+export interface EventChanges {
+  title?: string;
+  description?: string;
+  venue?: string;
+  startsAt?: Date;
+  capacity?: number;
+  status?: EventStatus;
+}
+
+/** The conditions a conditional update checks in its WHERE clause, all at once. */
+export interface UpdateConditions {
+  organizerId: string;
+  /** The versions the caller saw (from If-Match); undefined means any version. */
+  versions?: readonly number[];
+}
+
+/** A position in the listing's order: (startsAt, id). */
+export interface ListingPosition {
+  startsAt: string;
+  id: string;
+}
+
+export interface ListingQuery {
+  /** Rows to fetch from each shard. */
+  limit: number;
+  /** Only rows strictly after this position. */
+  after?: ListingPosition;
+  /** startsAt ≥ from. */
+  from?: Date;
+  /** startsAt < to. */
+  to?: Date;
+}

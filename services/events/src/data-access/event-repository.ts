@@ -1,0 +1,146 @@
+import type { Knex } from 'knex';
+import type { ShardDatabases, ShardResult } from '@boxoffice/shared';
+import type {
+  EventChanges,
+  EventRecord,
+  EventStatus,
+  ListingQuery,
+  NewEventRecord,
+  UpdateConditions,
+} from './event-record';
+
+const TABLE = 'events';
+
+interface EventRow {
+  id: string;
+  organizer_id: string;
+  title: string;
+  description: string;
+  venue: string;
+  starts_at: Date;
+  capacity: number;
+  seats_sold: number;
+  status: EventStatus;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toRecord(row: EventRow): EventRecord {
+  return {
+    id: row.id,
+    organizerId: row.organizer_id,
+    title: row.title,
+    description: row.description,
+    venue: row.venue,
+    startsAt: row.starts_at.toISOString(),
+    capacity: row.capacity,
+    seatsSold: row.seats_sold,
+    status: row.status,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function toColumns(changes: EventChanges): Partial<EventRow> {
+  const columns: Partial<EventRow> = {};
+  if (changes.title !== undefined) columns.title = changes.title;
+  if (changes.description !== undefined) columns.description = changes.description;
+  if (changes.venue !== undefined) columns.venue = changes.venue;
+  if (changes.startsAt !== undefined) columns.starts_at = changes.startsAt;
+  if (changes.capacity !== undefined) columns.capacity = changes.capacity;
+  if (changes.status !== undefined) columns.status = changes.status;
+  return columns;
+}
+
+/**
+ * Events on their shards. Every method routes by event id (or scatters over all shards for the
+ * listing), so callers never see a shard, a pool or a query builder. An unreachable shard
+ * surfaces as AppError `shard_unavailable` from ShardDatabases.
+ */
+export class EventRepository {
+  constructor(private readonly dbs: ShardDatabases) {}
+
+  async insert(event: NewEventRecord): Promise<EventRecord> {
+    return this.dbs.runForKey(event.id, async (db) => {
+      const [row] = await db<EventRow>(TABLE)
+        .insert({
+          id: event.id,
+          organizer_id: event.organizerId,
+          title: event.title,
+          description: event.description,
+          venue: event.venue,
+          starts_at: event.startsAt,
+          capacity: event.capacity,
+          status: event.status,
+        })
+        .returning('*');
+      return toRecord(row as EventRow);
+    });
+  }
+
+  /** The event as the primary has it now (never the cache). */
+  async findById(id: string): Promise<EventRecord | undefined> {
+    return this.dbs.runForKey(id, async (db) => {
+      const row = await db<EventRow>(TABLE).where({ id }).first();
+      return row ? toRecord(row as EventRow) : undefined;
+    });
+  }
+
+  /**
+   * One conditional UPDATE: it applies only if the event exists, belongs to the organizer, is not
+   * cancelled, has one of the expected versions, and (when capacity changes) has sold no more
+   * seats than the new capacity. Checking all of that in the WHERE clause, not in a read before
+   * the write, is what makes two concurrent updates of one version unable to both win.
+   * Returns undefined when nothing matched; the caller finds out why.
+   */
+  async updateIf(
+    id: string,
+    changes: EventChanges,
+    conditions: UpdateConditions,
+  ): Promise<EventRecord | undefined> {
+    return this.dbs.runForKey(id, async (db) => {
+      // Untyped builder: the SET list mixes values with SQL (version + 1) that EventRow can't describe.
+      const query = db(TABLE)
+        .where({ id, organizer_id: conditions.organizerId })
+        .whereNot({ status: 'cancelled' });
+      if (conditions.versions) query.whereIn('version', [...conditions.versions]);
+      if (changes.capacity !== undefined) query.where('seats_sold', '<=', changes.capacity);
+      const rows = await query
+        .update({
+          ...toColumns(changes),
+          version: db.raw('version + 1'),
+          updated_at: db.fn.now(),
+        })
+        .returning('*');
+      const row = rows[0] as EventRow | undefined;
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  /**
+   * One page of the listing from every shard in parallel: each shard's first `limit` listed
+   * events after the position, in (startsAt, id) order. A shard that errs or is slower than
+   * `timeoutMs` is reported as failed; the others' pages are kept.
+   */
+  async listPageOnEveryShard(query: ListingQuery, timeoutMs: number): Promise<ShardResult<EventRecord[]>[]> {
+    return this.dbs.scatter(async (db) => (await pageQuery(db, query)).map(toRecord), { timeoutMs });
+  }
+}
+
+function pageQuery(db: Knex, query: ListingQuery): Promise<EventRow[]> {
+  const builder = db<EventRow>(TABLE).whereNot({ status: 'draft' });
+  if (query.from) builder.where('starts_at', '>=', query.from);
+  if (query.to) builder.where('starts_at', '<', query.to);
+  if (query.after) {
+    // A row comparison, so Postgres walks the (starts_at, id) index from the cursor: no OFFSET.
+    builder.whereRaw('(starts_at, id) > (?::timestamptz, ?::uuid)', [query.after.startsAt, query.after.id]);
+  }
+  return builder
+    .orderBy([
+      { column: 'starts_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ])
+    .limit(query.limit) as unknown as Promise<EventRow[]>;
+}

@@ -1,0 +1,31 @@
+import { EntityCache, ServiceContext } from '@boxoffice/shared';
+import { EventRecord, EventRepository } from '../data-access';
+
+/** What the use-cases need, built once per process from the service context. */
+export interface EventsDeps {
+  events: EventRepository;
+  /** Event documents by id, cache-aside. Only for display: purchase decisions read the primary. */
+  cache: EntityCache<EventRecord>;
+  /** How long the listing waits for each shard before answering without it. */
+  shardTimeoutMs: number;
+}
+
+/**
+ * 60 s TTL: invalidation after each commit keeps a cached event fresh; the TTL only bounds how
+ * stale seatsAvailable can get when an invalidation is lost (Redis blip), and seats change often.
+ */
+export const EVENT_CACHE_TTL_SECONDS = 60;
+
+export function createEventsDeps(ctx: ServiceContext): EventsDeps {
+  return {
+    events: new EventRepository(ctx.dbs),
+    cache: new EntityCache<EventRecord>({
+      redis: ctx.cache,
+      keyPrefix: ctx.cacheKeyPrefix,
+      entity: 'event',
+      metrics: ctx.metrics,
+      ttlSeconds: EVENT_CACHE_TTL_SECONDS,
+    }),
+    shardTimeoutMs: ctx.config.SHARD_TIMEOUT_MS,
+  };
+}

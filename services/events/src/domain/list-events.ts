@@ -1,0 +1,50 @@
+import { AppError, isAppError } from '@boxoffice/shared';
+import type { EventRecord } from '../data-access';
+import type { EventsDeps } from './events-deps';
+import { decodeCursor, encodeCursor } from './listing-cursor';
+import { mergePages } from './merge-pages';
+
+export interface ListEventsQuery {
+  limit: number;
+  cursor?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export interface EventPage {
+  items: EventRecord[];
+  /** Pass back as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+  /** Shards that did not answer in time; their events are missing from this page. */
+  unavailableShards: string[];
+}
+
+/**
+ * The cross-shard listing (DESIGN §3): ask every shard in parallel for the rows after the
+ * cursor, merge by (startsAt, id), keep `limit`. Each shard is asked for one row more than the
+ * page holds, so we know whether another page exists. A shard that is down or slower than the
+ * shard timeout is left out and named (a partial page); only when none answers is it a 503.
+ */
+export async function listEvents(deps: EventsDeps, query: ListEventsQuery): Promise<EventPage> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const results = await deps.events.listPageOnEveryShard(
+    { limit: query.limit + 1, after, from: query.from, to: query.to },
+    deps.shardTimeoutMs,
+  );
+  const pages: EventRecord[][] = [];
+  const unavailableShards: string[] = [];
+  for (const result of results) {
+    if (result.ok) pages.push(result.value);
+    else if (isAppError(result.error) && result.error.code === 'shard_unavailable') {
+      unavailableShards.push(result.shard.name);
+    } else throw result.error; // a bug, not an outage: don't dress it up as a partial page
+  }
+  if (pages.length === 0) {
+    throw new AppError('shard_unavailable', 'No events shard answered; try again shortly', {
+      details: { service: 'events', shards: unavailableShards },
+    });
+  }
+  const { items, hasMore } = mergePages(pages, query.limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: hasMore && last ? encodeCursor(last) : null, unavailableShards };
+}

@@ -1,0 +1,21 @@
+import type { ListingPosition } from '../data-access';
+
+/** The listing's order: startsAt, then id (as Postgres orders uuids: by their lower-case hex). */
+export function comparePositions(a: ListingPosition, b: ListingPosition): number {
+  const byTime = Date.parse(a.startsAt) - Date.parse(b.startsAt);
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Merges the shards' pages (each sorted, each up to `limit + 1` rows) into the first `limit`
+ * rows overall. `hasMore` is true when some shard had a row beyond them: that extra row per
+ * shard is what lets the last page say so instead of sending the client to an empty page.
+ */
+export function mergePages<T extends ListingPosition>(
+  pages: readonly (readonly T[])[],
+  limit: number,
+): { items: T[]; hasMore: boolean } {
+  const all = pages.flat().sort(comparePositions);
+  return { items: all.slice(0, limit), hasMore: all.length > limit };
+}
