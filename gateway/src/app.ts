@@ -1,16 +1,44 @@
 import express, { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { SERVICE_NAMES, ServiceName, createApp } from '@boxoffice/shared';
+import { Redis, SERVICE_NAMES, ServiceName, createApp } from '@boxoffice/shared';
 import type { GatewayConfig } from './config';
 import { openApiRoutes } from './openapi';
 import { Upstream, forwardTo, serviceForPath } from './proxy';
+import { Sessions, SignInLimiter } from './sessions';
 
 export interface GatewayDeps {
   config: GatewayConfig;
   logger: Logger;
   metrics: Registry;
   upstreams: Record<ServiceName, Upstream>;
+  /** Redis holding the sign-in limits' counters. */
+  rateLimitRedis: Redis;
+}
+
+function createSessions(deps: GatewayDeps): Sessions {
+  const env = deps.config.env;
+  const limiter = new SignInLimiter(
+    deps.rateLimitRedis,
+    `${env.KEY_PREFIX}gateway:`,
+    {
+      windowSeconds: env.SIGNIN_WINDOW_SECONDS,
+      maxFailuresPerIp: env.SIGNIN_MAX_FAILURES_PER_IP,
+      maxFailuresPerEmail: env.SIGNIN_MAX_FAILURES_PER_EMAIL,
+    },
+    (err) => deps.logger.warn({ err }, 'sign-in limiter unavailable; letting the attempt through'),
+  );
+  return new Sessions(
+    {
+      sessionKeys: env.SESSION_KEYS,
+      internalKeys: env.INTERNAL_KEYS,
+      ttlSeconds: env.SESSION_TTL_SECONDS,
+      secureCookie: env.SESSION_COOKIE_SECURE,
+      upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    },
+    deps.upstreams.users,
+    limiter,
+  );
 }
 
 /** One instance answering /healthz is enough for the gateway to route to that service. */
@@ -20,15 +48,19 @@ async function someInstanceAlive(upstream: Upstream): Promise<void> {
   if (response.statusCode !== 200) throw new Error(`healthz answered ${response.statusCode}`);
 }
 
-/** The gateway's app: probes, the OpenAPI document, and the proxy to the owning service. */
+/** The gateway's app: probes, the OpenAPI document, sessions, and the proxy to the owning service. */
 export function createGatewayApp(deps: GatewayDeps): Express {
+  const sessions = createSessions(deps);
   const readiness = Object.fromEntries(
     SERVICE_NAMES.map((service) => [`service ${service}`, () => someInstanceAlive(deps.upstreams[service])]),
   );
   const forwarders = Object.fromEntries(
     SERVICE_NAMES.map((service) => [
       service,
-      forwardTo(deps.upstreams[service], { timeoutMs: deps.config.env.UPSTREAM_TIMEOUT_MS }),
+      forwardTo(deps.upstreams[service], {
+        timeoutMs: deps.config.env.UPSTREAM_TIMEOUT_MS,
+        identityFor: sessions.identityFor,
+      }),
     ]),
   ) as Record<ServiceName, ReturnType<typeof forwardTo>>;
 
@@ -42,6 +74,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       // Bodies are read whole (bounded by the limit, 413 beyond it) so a request can be retried
       // on another instance; they are forwarded byte for byte, unparsed.
       app.use('/api', express.raw({ type: () => true, limit: deps.config.env.BODY_LIMIT_BYTES }));
+      // POST and DELETE /api/sessions are the gateway's own: it mints and clears the cookie.
+      app.use(sessions.routes());
       app.use('/api', (req, res, next) => {
         const service = serviceForPath(req.originalUrl.split('?')[0]!);
         if (!service) {

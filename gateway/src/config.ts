@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ConfigError,
   DEFAULT_PORTS,
   SERVICE_NAMES,
   ServiceName,
@@ -11,6 +12,11 @@ import {
 } from '@boxoffice/shared';
 
 const urlList = commaList.pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
+
+/** The development session key: fine on a laptop, refused when NODE_ENV=production. */
+const DEV_SESSION_KEY = 'dev-session-key-change-me-000000000000';
+
+const positiveInt = z.coerce.number().int().min(1);
 
 /** The gateway's environment: the platform's, plus where each service's instances are. */
 export const gatewayEnvSchema = platformEnvSchema.extend({
@@ -24,6 +30,33 @@ export const gatewayEnvSchema = platformEnvSchema.extend({
    * endpoint's longest allowed wait (`Prefer: wait=10`) plus its own work.
    */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /**
+   * Keys for the `sid` cookie's HMAC-SHA256, comma-separated, at least 32 characters each. The
+   * first signs, all verify: rotate by putting the new key first and dropping the old one a
+   * session lifetime later.
+   */
+  SESSION_KEYS: commaList
+    .pipe(z.array(z.string().min(32, 'each key needs at least 32 characters')).min(1))
+    .default([DEV_SESSION_KEY]),
+  /** How long a session lasts, in seconds (inside the signed payload and as Max-Age). Default 7 days. */
+  SESSION_TTL_SECONDS: positiveInt
+    .min(60)
+    .max(366 * 24 * 3600)
+    .default(7 * 24 * 3600),
+  /** Adds `Secure` to the cookie. Turn it on wherever clients reach the gateway over HTTPS. */
+  SESSION_COOKIE_SECURE: z.stringbool().default(false),
+  /** Redis for the sign-in limits; default REDIS_URL. */
+  RATE_LIMIT_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** The sign-in limits' fixed window, in seconds. Default 5 minutes. */
+  SIGNIN_WINDOW_SECONDS: positiveInt.default(300),
+  /**
+   * Failed sign-ins per client IP per window. Default 100: far above one person's typos, low
+   * enough that spraying passwords over many accounts from one address stalls; generous because
+   * many people can share one NAT address. Successful sign-ins are not counted.
+   */
+  SIGNIN_MAX_FAILURES_PER_IP: positiveInt.default(100),
+  /** Failed sign-ins per email address per window. Default 10: guessing one password stays hopeless. */
+  SIGNIN_MAX_FAILURES_PER_EMAIL: positiveInt.default(10),
 });
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
@@ -42,6 +75,9 @@ const URL_VARIABLES: Record<ServiceName, 'USERS_URLS' | 'EVENTS_URLS' | 'TICKETS
 /** Reads the gateway's configuration once; throws ConfigError naming a bad variable. */
 export function loadGatewayConfig(source: Record<string, string | undefined>): GatewayConfig {
   const env = loadConfig(gatewayEnvSchema, source);
+  if (env.NODE_ENV === 'production' && env.SESSION_KEYS.includes(DEV_SESSION_KEY)) {
+    throw new ConfigError('Invalid configuration:\n  SESSION_KEYS: set your own keys in production');
+  }
   const topology = loadTopology(env);
   const upstreams = {} as Record<ServiceName, string[]>;
   for (const service of SERVICE_NAMES) {

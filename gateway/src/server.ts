@@ -3,6 +3,7 @@ import {
   ServiceName,
   createLogger,
   createMetricsRegistry,
+  createRedisClient,
   exitOnSignals,
   serveHttp,
 } from '@boxoffice/shared';
@@ -22,17 +23,33 @@ async function main(): Promise<void> {
   const upstreams = Object.fromEntries(
     SERVICE_NAMES.map((service) => [service, new Upstream(service, config.upstreams[service])]),
   ) as Record<ServiceName, Upstream>;
-  const app = createGatewayApp({ config, logger, metrics: createMetricsRegistry('gateway'), upstreams });
+  // Fails fast when Redis is away (no offline queue): the sign-in limiter then fails open.
+  const rateLimitRedis = createRedisClient(config.env.RATE_LIMIT_REDIS_URL ?? config.env.REDIS_URL, 'cache');
+  rateLimitRedis.on('error', (err) => logger.warn({ err: err.message }, 'rate-limit redis error'));
+  void rateLimitRedis.connect().catch(() => undefined);
+  const app = createGatewayApp({
+    config,
+    logger,
+    metrics: createMetricsRegistry('gateway'),
+    upstreams,
+    rateLimitRedis,
+  });
   try {
     const running = await serveHttp({
       app,
       port: config.env.PORT,
       host: config.env.HOST,
       logger,
-      steps: SERVICE_NAMES.map((service) => ({
-        name: `${service} upstream`,
-        close: () => upstreams[service].close(),
-      })),
+      steps: [
+        ...SERVICE_NAMES.map((service) => ({
+          name: `${service} upstream`,
+          close: () => upstreams[service].close(),
+        })),
+        {
+          name: 'rate-limit redis',
+          close: () => rateLimitRedis.quit().catch(() => rateLimitRedis.disconnect()),
+        },
+      ],
     });
     exitOnSignals(running.shutdown);
     logger.info({ port: running.port, upstreams: config.upstreams }, 'gateway listening');

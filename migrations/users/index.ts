@@ -1,4 +1,5 @@
 import { Migration, shardIdentityMigration } from '@boxoffice/shared';
+import { usersAndEmailIndexMigration } from './0001-users-and-email-index';
 
 /** The users service's migrations, in order, applied to every users shard. Append; never reorder. */
-export const usersMigrations: readonly Migration[] = [shardIdentityMigration];
+export const usersMigrations: readonly Migration[] = [shardIdentityMigration, usersAndEmailIndexMigration];

@@ -2,3 +2,12 @@ export { createTestEnv, TEST_PG_URL, TEST_REDIS_URL, TEST_INTERNAL_KEY, type Tes
 export { startTestStack, logTail, type TestStack } from './test-stack';
 export { buildServiceInProcess, type InProcessService } from './in-process';
 export { assertMatchesOpenApi, expectDocumented } from './openapi-validator';
+export {
+  signUp,
+  signIn,
+  signUpAndSignIn,
+  uniqueEmail,
+  identityHeaders,
+  type SignedUpUser,
+  type TestUser,
+} from './sessions';

@@ -1,0 +1,11 @@
+export { Sessions, type SessionOptions } from './session-routes';
+export { SignInLimiter, type SignInLimits, type Reservation } from './sign-in-limiter';
+export {
+  SESSION_COOKIE,
+  encodeSession,
+  decodeSession,
+  newSession,
+  cookieValues,
+  sessionFromCookieHeader,
+  type SessionPayload,
+} from './session-cookie';

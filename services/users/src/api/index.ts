@@ -1,0 +1,1 @@
+export { usersRoutes, credentialsRoutes } from './users-routes';

@@ -1,0 +1,51 @@
+import type { EntityCache } from '@boxoffice/shared';
+import type { UserRecord, UserRepository } from '../data-access';
+
+/** A user as the API shows it to that user: never the password hash. */
+export interface UserProfile {
+  id: string;
+  email: string;
+  displayName: string;
+  createdAt: string;
+}
+
+/** What anyone may see of a user. */
+export interface PublicProfile {
+  id: string;
+  displayName: string;
+}
+
+export function toProfile(user: UserRecord): UserProfile {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+export function toPublicProfile(profile: UserProfile): PublicProfile {
+  return { id: profile.id, displayName: profile.displayName };
+}
+
+/**
+ * Profiles by id through the user cache (cache-aside). Holds no password hashes: anything that
+ * needs one reads the database. Writers call `invalidate` after their transaction commits.
+ */
+export class ProfileReader {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly cache: EntityCache<UserProfile>,
+  ) {}
+
+  async get(id: string): Promise<UserProfile | undefined> {
+    return this.cache.getOrLoad(id, async () => {
+      const user = await this.users.findById(id);
+      return user && toProfile(user);
+    });
+  }
+
+  async invalidate(id: string): Promise<void> {
+    await this.cache.invalidate(id);
+  }
+}
