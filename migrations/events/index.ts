@@ -1,5 +1,12 @@
-import { Migration, shardIdentityMigration } from '@boxoffice/shared';
+import { Migration, inboxMigration, outboxMigration, shardIdentityMigration } from '@boxoffice/shared';
 import { eventsTableMigration } from './0001-events';
+import { seatReservationsMigration } from './0002-seat-reservations';
 
 /** The events service's migrations, in order, applied to every events shard. Append; never reorder. */
-export const eventsMigrations: readonly Migration[] = [shardIdentityMigration, eventsTableMigration];
+export const eventsMigrations: readonly Migration[] = [
+  shardIdentityMigration,
+  eventsTableMigration,
+  outboxMigration,
+  inboxMigration,
+  seatReservationsMigration,
+];

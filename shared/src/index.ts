@@ -14,3 +14,4 @@ export * from './service';
 export * from './cache';
 export * from './bus';
 export * from './outbox';
+export * from './contracts';

@@ -1,11 +1,10 @@
 import type { Express } from 'express';
 import { ServiceContext, createApp, internalRoutes } from '@boxoffice/shared';
 import { eventsRoutes } from './api';
-import { createEventsDeps } from './domain';
+import { EventsDeps, createEventsDeps } from './domain';
 
 /** The events service's HTTP app, built from its context. Never listens: see server.ts. */
-export function createEventsApp(ctx: ServiceContext): Express {
-  const deps = createEventsDeps(ctx);
+export function createEventsApp(ctx: ServiceContext, deps: EventsDeps = createEventsDeps(ctx)): Express {
   return createApp({
     logger: ctx.logger,
     metrics: ctx.metrics,

@@ -1,1 +1,2 @@
 export { createTicketsApp } from './app';
+export { createTicketsDeps, type TicketsDeps } from './domain';

@@ -1,0 +1,17 @@
+import { Envelope, ticketCancelledSchema } from '@boxoffice/shared';
+import type { EventsDeps } from './events-deps';
+
+export const RELEASE_SEAT_CONSUMER = 'events.release-seat';
+
+/**
+ * Step 5 of the purchase saga: a cancelled ticket gives its seat back to the event, once. The
+ * reservation counts released seats, so it can never give back more than it took.
+ */
+export async function releaseSeat(deps: EventsDeps, message: Envelope): Promise<boolean> {
+  const cancelled = ticketCancelledSchema.parse(message.payload);
+  const applied = await deps.ledger.inInbox(cancelled.eventId, RELEASE_SEAT_CONSUMER, message.id, (ledger) =>
+    ledger.releaseOne(cancelled.orderId),
+  );
+  if (applied?.value) await deps.cache.invalidate(cancelled.eventId);
+  return applied?.value ?? false;
+}

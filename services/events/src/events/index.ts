@@ -1,0 +1,1 @@
+export { subscribePurchaseConsumers, EVENTS_GROUP } from './purchase-consumers';

@@ -1,0 +1,23 @@
+import { MESSAGE_TYPES, PURCHASE_TOPICS, ServiceMessaging, Subscription } from '@boxoffice/shared';
+import { EventsDeps, releaseSeat, reserveSeats } from '../domain';
+
+/** The consumer group of the events service on the saga's topics. */
+export const EVENTS_GROUP = 'events';
+
+/**
+ * Subscribes the events service to the purchase saga: `order.requested` (reserve seats) and
+ * `ticket.cancelled` (release a seat). Both are at-least-once; the inbox makes them idempotent.
+ */
+export async function subscribePurchaseConsumers(
+  messaging: ServiceMessaging,
+  deps: EventsDeps,
+): Promise<Subscription[]> {
+  return Promise.all([
+    messaging.bus.subscribe(PURCHASE_TOPICS.orders, EVENTS_GROUP, async (message) => {
+      if (message.type === MESSAGE_TYPES.orderRequested) await reserveSeats(deps, message);
+    }),
+    messaging.bus.subscribe(PURCHASE_TOPICS.tickets, EVENTS_GROUP, async (message) => {
+      if (message.type === MESSAGE_TYPES.ticketCancelled) await releaseSeat(deps, message);
+    }),
+  ]);
+}

@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { AppError, isUuid, parseInput, requireIdentity } from '@boxoffice/shared';
+import { TicketsDeps, cancelTicket, getOrder, getTicket, listMyTickets, placeOrder } from '../domain';
+import {
+  decodeTicketCursor,
+  encodeTicketCursor,
+  idempotencyKeyHeader,
+  myTicketsQuery,
+  placeOrderBody,
+  preferredWaitSeconds,
+} from './request-schemas';
+import { orderJson, statusForOrder, ticketJson } from './ticket-json';
+
+/** A malformed id can name nothing: 404, like an unknown one (and never a query). */
+function assertUuidParam(id: string, what: 'order' | 'ticket'): void {
+  if (!isUuid(id)) throw new AppError('not_found', `No ${what} ${id.slice(0, 64)}`);
+}
+
+/** Routes only parse, delegate and reply (STYLE habit 2). Every route is user-scoped. */
+export function ticketsRoutes(deps: TicketsDeps, internalKeys: readonly string[]): Router {
+  const router = Router();
+  router.use(['/api/orders', '/api/me/tickets', '/api/tickets'], requireIdentity(internalKeys));
+
+  router.post('/api/orders', async (req, res) => {
+    const body = parseInput(placeOrderBody, req.body);
+    const idempotencyKey = parseInput(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
+    const waitSeconds = preferredWaitSeconds(req.get('prefer'));
+    const { order } = await placeOrder(deps, {
+      buyerId: res.locals.userId as string,
+      eventId: body.eventId.toLowerCase(),
+      quantity: body.quantity,
+      idempotencyKey,
+      waitMs: waitSeconds * 1000,
+      requestId: String(req.id),
+    });
+    res.location(`/api/orders/${order.id}`);
+    if (req.get('prefer')) res.set('preference-applied', `wait=${waitSeconds}`);
+    if (order.status === 'pending') res.set('retry-after', '1');
+    res.status(statusForOrder(order)).json(orderJson(order));
+  });
+
+  router.get('/api/orders/:id', async (req, res) => {
+    assertUuidParam(req.params.id, 'order');
+    res.json(orderJson(await getOrder(deps, req.params.id.toLowerCase(), res.locals.userId as string)));
+  });
+
+  router.get('/api/me/tickets', async (req, res) => {
+    const query = parseInput(myTicketsQuery, req.query, 'query');
+    const after = query.cursor ? decodeTicketCursor(query.cursor) : undefined;
+    const page = await listMyTickets(deps, res.locals.userId as string, query.limit, after);
+    res.json({ items: page.tickets.map(ticketJson), nextCursor: page.next ? encodeTicketCursor(page.next) : null });
+  });
+
+  router.get('/api/tickets/:id', async (req, res) => {
+    assertUuidParam(req.params.id, 'ticket');
+    res.json(ticketJson(await getTicket(deps, req.params.id.toLowerCase(), res.locals.userId as string)));
+  });
+
+  router.post('/api/tickets/:id/cancel', async (req, res) => {
+    assertUuidParam(req.params.id, 'ticket');
+    const ticket = await cancelTicket(deps, req.params.id.toLowerCase(), res.locals.userId as string, String(req.id));
+    res.json(ticketJson(ticket));
+  });
+
+  return router;
+}

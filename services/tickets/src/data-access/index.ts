@@ -1,0 +1,11 @@
+export { OrderStore } from './order-store';
+export { TicketStore } from './ticket-store';
+export type {
+  NewOrder,
+  OrderRecord,
+  OrderStatus,
+  Settlement,
+  TicketPosition,
+  TicketRecord,
+  TicketStatus,
+} from './records';

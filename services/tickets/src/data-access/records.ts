@@ -1,0 +1,44 @@
+/** Plain records the tickets data-access layer returns; no knex or pg types. */
+export type OrderStatus = 'pending' | 'confirmed' | 'rejected';
+export type TicketStatus = 'active' | 'cancelled';
+
+export interface OrderRecord {
+  id: string;
+  buyerId: string;
+  eventId: string;
+  quantity: number;
+  status: OrderStatus;
+  reason?: string;
+  requestFingerprint: string;
+  createdAt: string;
+  ticketIds: string[];
+}
+
+export interface NewOrder {
+  id: string;
+  buyerId: string;
+  eventId: string;
+  quantity: number;
+  idempotencyKey?: string;
+  requestFingerprint: string;
+}
+
+export interface TicketRecord {
+  id: string;
+  orderId: string;
+  buyerId: string;
+  eventId: string;
+  seatNumber: number;
+  status: TicketStatus;
+  createdAt: string;
+  cancelledAt?: string;
+}
+
+/** Where a page of "my tickets" starts: after this (createdAt, id), newest first. */
+export interface TicketPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** How an order is settled by the saga's outcome message. */
+export type Settlement = { outcome: 'confirmed' } | { outcome: 'rejected'; reason: string };

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { AppError, MESSAGE_TYPES, PURCHASE_TOPICS, newColocatedId } from '@boxoffice/shared';
+import type { OrderRecord } from '../data-access';
+import type { TicketsDeps } from './tickets-deps';
+
+export interface PlaceOrderCommand {
+  buyerId: string;
+  eventId: string;
+  quantity: number;
+  idempotencyKey?: string;
+  /** How long to wait for the outcome before answering with a pending order (ms, 0–10 000). */
+  waitMs: number;
+  requestId?: string;
+}
+
+export interface PlacedOrder {
+  order: OrderRecord;
+  /** False when an Idempotency-Key matched an earlier order and nothing new was written. */
+  created: boolean;
+}
+
+/** Same key and same body → same order; the fingerprint is what "same body" means. */
+function fingerprint(eventId: string, quantity: number): string {
+  return createHash('sha256').update(`${eventId.toLowerCase()}:${quantity}`).digest('base64url');
+}
+
+/**
+ * Step 1 of the purchase saga (DESIGN §5): write a pending order and its `order.requested`
+ * outbox row in one transaction on the buyer's shard, then wait up to `waitMs` for the outcome.
+ * The wait is woken by the `order.settled` broadcast, then the order is read again from the
+ * database: the broadcast says when to look, the database says what happened.
+ */
+export async function placeOrder(deps: TicketsDeps, command: PlaceOrderCommand): Promise<PlacedOrder> {
+  const requestFingerprint = fingerprint(command.eventId, command.quantity);
+  const orderId = newColocatedId(command.buyerId);
+  const { order, created } = await deps.orders.createPending(
+    {
+      id: orderId,
+      buyerId: command.buyerId,
+      eventId: command.eventId,
+      quantity: command.quantity,
+      idempotencyKey: command.idempotencyKey,
+      requestFingerprint,
+    },
+    {
+      topic: PURCHASE_TOPICS.orders,
+      key: command.eventId,
+      type: MESSAGE_TYPES.orderRequested,
+      payload: { orderId, buyerId: command.buyerId, eventId: command.eventId, quantity: command.quantity },
+      requestId: command.requestId,
+    },
+  );
+  if (!created && order.requestFingerprint !== requestFingerprint) {
+    throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body', {
+      details: { orderId: order.id },
+    });
+  }
+  if (order.status !== 'pending' || command.waitMs <= 0) return { order, created };
+  return { order: await waitForOutcome(deps, order, command.waitMs), created };
+}
+
+async function waitForOutcome(deps: TicketsDeps, order: OrderRecord, waitMs: number): Promise<OrderRecord> {
+  // Register first, then look: an outcome announced in between is then either seen by the
+  // read or wakes the waiter; never neither.
+  const waiting = deps.waiter.wait(order.id, waitMs);
+  try {
+    const now = await deps.orders.find(order.id, order.buyerId);
+    if (now && now.status !== 'pending') return now;
+    await waiting.settled;
+    return (await deps.orders.find(order.id, order.buyerId)) ?? order;
+  } finally {
+    waiting.cancel();
+  }
+}

@@ -1,0 +1,1 @@
+export { subscribePurchaseConsumers, TICKETS_GROUP } from './purchase-consumers';

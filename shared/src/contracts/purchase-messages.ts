@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { TopicOptions } from '../bus/topic-options';
+
+/**
+ * The messages of the purchase saga (DESIGN §5): the contract between the tickets and events
+ * services. It lives in shared because neither service may import the other; both validate
+ * what they receive with these schemas.
+ */
+export const PURCHASE_TOPICS = {
+  /** tickets → events: `order.requested`. Keyed by event id, so one event's orders are handled in order, one partition each. */
+  orders: 'orders',
+  /** events → tickets: `seats.reserved` / `seats.rejected`. Keyed by order id. */
+  seats: 'seats',
+  /** tickets → events: `ticket.cancelled`. Keyed by event id. */
+  tickets: 'tickets',
+  /** tickets → tickets (every instance): `order.settled` wake-ups for waiting POSTs; loss costs one poll. */
+  orderOutcomes: 'order-outcomes',
+} as const;
+
+/** Topic settings every process uses (publishers and consumers must agree on partitions). */
+export const PURCHASE_TOPIC_OPTIONS: Record<string, TopicOptions> = {
+  [PURCHASE_TOPICS.orders]: { delivery: 'at-least-once' },
+  [PURCHASE_TOPICS.seats]: { delivery: 'at-least-once' },
+  [PURCHASE_TOPICS.tickets]: { delivery: 'at-least-once' },
+  [PURCHASE_TOPICS.orderOutcomes]: { delivery: 'at-most-once' },
+};
+
+export const REJECTION_REASONS = ['sold_out', 'not_on_sale', 'event_not_found'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export const orderRequestedSchema = z.object({
+  orderId: z.uuid(),
+  buyerId: z.uuid(),
+  eventId: z.uuid(),
+  quantity: z.number().int().min(1),
+});
+export type OrderRequested = z.infer<typeof orderRequestedSchema>;
+
+export const seatsReservedSchema = z.object({
+  orderId: z.uuid(),
+  eventId: z.uuid(),
+  quantity: z.number().int().min(1),
+});
+export type SeatsReserved = z.infer<typeof seatsReservedSchema>;
+
+export const seatsRejectedSchema = z.object({
+  orderId: z.uuid(),
+  eventId: z.uuid(),
+  reason: z.enum(REJECTION_REASONS),
+});
+export type SeatsRejected = z.infer<typeof seatsRejectedSchema>;
+
+export const ticketCancelledSchema = z.object({
+  ticketId: z.uuid(),
+  orderId: z.uuid(),
+  eventId: z.uuid(),
+});
+export type TicketCancelled = z.infer<typeof ticketCancelledSchema>;
+
+export const orderSettledSchema = z.object({ orderId: z.uuid() });
+export type OrderSettled = z.infer<typeof orderSettledSchema>;
+
+export const MESSAGE_TYPES = {
+  orderRequested: 'order.requested',
+  seatsReserved: 'seats.reserved',
+  seatsRejected: 'seats.rejected',
+  ticketCancelled: 'ticket.cancelled',
+  orderSettled: 'order.settled',
+} as const;
