@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   const { events, orders, activeTickets } = report.counts;
   console.log(`checked ${events} events, ${orders} orders, ${activeTickets} active tickets`);
   for (const v of report.violations) {
-    const ids = Object.entries(v.ids).map(([k, id]) => `${k}=${id}`).join(' ');
+    const ids = Object.entries(v.ids)
+      .map(([k, id]) => `${k}=${id}`)
+      .join(' ');
     console.log(`VIOLATION ${v.invariant}: ${v.detail} (${ids})`);
   }
   console.log(report.violations.length === 0 ? 'invariants hold' : `${report.violations.length} violations`);

@@ -48,7 +48,7 @@ export const ordersAndTicketsMigration: Migration = {
     `);
     // "My tickets", newest first, keyset-paginated.
     await db.raw('create index tickets_buyer_created on tickets (buyer_id, created_at desc, id desc)');
-    await db.raw('create index tickets_event on tickets (event_id) where status = \'active\'');
+    await db.raw("create index tickets_event on tickets (event_id) where status = 'active'");
   },
   async down(db) {
     await db.schema.dropTableIfExists('tickets');

@@ -67,7 +67,12 @@ export async function checkInvariants(topology: Topology): Promise<InvariantRepo
             this.on('r.event_id', '=', 'e.id').andOnVal('r.outcome', '=', 'reserved');
           })
           .groupBy('e.id', 'e.capacity', 'e.seats_sold')
-          .select('e.id', 'e.capacity', 'e.seats_sold', db.raw('coalesce(sum(r.quantity - r.seats_released), 0) as held')),
+          .select(
+            'e.id',
+            'e.capacity',
+            'e.seats_sold',
+            db.raw('coalesce(sum(r.quantity - r.seats_released), 0) as held'),
+          ),
       ),
       allRows<OrderRow>(dbs.tickets, (db) =>
         db('orders as o')
@@ -82,27 +87,45 @@ export async function checkInvariants(topology: Topology): Promise<InvariantRepo
             db.raw("count(t.id) filter (where t.status = 'active') as active"),
           ),
       ),
-      allRows<DecisionRow>(dbs.events, (db) => db('seat_reservations').select('order_id', 'quantity', 'outcome', 'seats_released')),
+      allRows<DecisionRow>(dbs.events, (db) =>
+        db('seat_reservations').select('order_id', 'quantity', 'outcome', 'seats_released'),
+      ),
       allRows<{ event_id: string; active: string | number }>(dbs.tickets, (db) =>
-        db('tickets').where({ status: 'active' }).groupBy('event_id').select('event_id', db.raw('count(*) as active')),
+        db('tickets')
+          .where({ status: 'active' })
+          .groupBy('event_id')
+          .select('event_id', db.raw('count(*) as active')),
       ),
     ]);
 
     const violations: Violation[] = [];
     const activeByEvent = new Map<string, number>();
-    for (const row of ticketsPerEvent) activeByEvent.set(row.event_id, (activeByEvent.get(row.event_id) ?? 0) + Number(row.active));
+    for (const row of ticketsPerEvent)
+      activeByEvent.set(row.event_id, (activeByEvent.get(row.event_id) ?? 0) + Number(row.active));
 
     for (const event of events) {
       const ids = { eventId: event.id };
       if (event.seats_sold < 0 || event.seats_sold > event.capacity) {
-        violations.push({ invariant: 'seats_sold within capacity', ids, detail: `seats_sold ${event.seats_sold}, capacity ${event.capacity}` });
+        violations.push({
+          invariant: 'seats_sold within capacity',
+          ids,
+          detail: `seats_sold ${event.seats_sold}, capacity ${event.capacity}`,
+        });
       }
       if (Number(event.held) !== event.seats_sold) {
-        violations.push({ invariant: 'seats_sold = seats held by reservations', ids, detail: `seats_sold ${event.seats_sold}, reservations hold ${event.held}` });
+        violations.push({
+          invariant: 'seats_sold = seats held by reservations',
+          ids,
+          detail: `seats_sold ${event.seats_sold}, reservations hold ${event.held}`,
+        });
       }
       const active = activeByEvent.get(event.id) ?? 0;
       if (active !== event.seats_sold) {
-        violations.push({ invariant: 'seats_sold = active tickets', ids, detail: `seats_sold ${event.seats_sold}, active tickets ${active}` });
+        violations.push({
+          invariant: 'seats_sold = active tickets',
+          ids,
+          detail: `seats_sold ${event.seats_sold}, active tickets ${active}`,
+        });
       }
     }
 
@@ -122,10 +145,18 @@ export async function checkInvariants(topology: Topology): Promise<InvariantRepo
       }
       if (order.status === 'confirmed') {
         if (tickets !== order.quantity) {
-          violations.push({ invariant: 'a confirmed order has one ticket per seat', ids, detail: `quantity ${order.quantity}, tickets ${tickets}` });
+          violations.push({
+            invariant: 'a confirmed order has one ticket per seat',
+            ids,
+            detail: `quantity ${order.quantity}, tickets ${tickets}`,
+          });
         }
         if (decision?.outcome !== 'reserved') {
-          violations.push({ invariant: 'a confirmed order has a reservation', ids, detail: `events decided ${decision?.outcome ?? 'nothing'}` });
+          violations.push({
+            invariant: 'a confirmed order has a reservation',
+            ids,
+            detail: `events decided ${decision?.outcome ?? 'nothing'}`,
+          });
         } else if (active !== decision.quantity - decision.seats_released) {
           violations.push({
             invariant: "an order's active tickets = the seats it holds",
@@ -134,13 +165,25 @@ export async function checkInvariants(topology: Topology): Promise<InvariantRepo
           });
         }
       } else {
-        if (tickets !== 0) violations.push({ invariant: 'a rejected order has no tickets', ids, detail: `tickets ${tickets}` });
+        if (tickets !== 0)
+          violations.push({
+            invariant: 'a rejected order has no tickets',
+            ids,
+            detail: `tickets ${tickets}`,
+          });
         if (decision?.outcome === 'reserved') {
-          violations.push({ invariant: 'a rejected order holds no seats', ids, detail: 'the events service reserved seats for it' });
+          violations.push({
+            invariant: 'a rejected order holds no seats',
+            ids,
+            detail: 'the events service reserved seats for it',
+          });
         }
       }
     }
-    return { violations, counts: { events: events.length, orders: orders.length, activeTickets, pendingOrders } };
+    return {
+      violations,
+      counts: { events: events.length, orders: orders.length, activeTickets, pendingOrders },
+    };
   } finally {
     await Promise.all(SERVICE_NAMES.flatMap((s) => dbs[s].map((db) => db.destroy())));
   }
@@ -151,7 +194,10 @@ export async function checkInvariants(topology: Topology): Promise<InvariantRepo
  * (an order reserved but not yet confirmed looks like a violation). So check again every 500 ms
  * until they hold or `settleMs` has passed, and report the last check.
  */
-export async function checkInvariantsWhenQuiet(topology: Topology, settleMs = 30_000): Promise<InvariantReport> {
+export async function checkInvariantsWhenQuiet(
+  topology: Topology,
+  settleMs = 30_000,
+): Promise<InvariantReport> {
   const deadline = Date.now() + settleMs;
   for (;;) {
     const report = await checkInvariants(topology);

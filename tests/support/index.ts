@@ -1,4 +1,11 @@
-export { createTestEnv, TEST_PG_URL, TEST_REDIS_URL, TEST_INTERNAL_KEY, type TestEnv } from './test-env';
+export {
+  createTestEnv,
+  TEST_PG_URL,
+  TEST_REDIS_URL,
+  TEST_INTERNAL_KEY,
+  TEST_SESSION_KEY,
+  type TestEnv,
+} from './test-env';
 export { startTestStack, logTail, type TestStack } from './test-stack';
 export { buildServiceInProcess, type InProcessService } from './in-process';
 export { assertMatchesOpenApi, expectDocumented } from './openapi-validator';
@@ -8,6 +15,7 @@ export {
   signUpAndSignIn,
   uniqueEmail,
   identityHeaders,
+  sessionCookieFor,
   type SignedUpUser,
   type TestUser,
 } from './sessions';

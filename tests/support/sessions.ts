@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { IDENTITY_HEADER, signIdentity } from '@boxoffice/shared';
-import { TEST_INTERNAL_KEY } from './test-env';
+import { encodeSession, newSession } from '../../gateway/src/sessions/session-cookie';
+import { TEST_INTERNAL_KEY, TEST_SESSION_KEY } from './test-env';
 
 /** A gateway URL, or an in-process app (anything supertest accepts). */
 export type Target = Parameters<typeof request>[0];
@@ -64,4 +65,13 @@ export async function signUpAndSignIn(
 /** Headers that make a direct call to a service (test env) act for `userId`, as the gateway would. */
 export function identityHeaders(userId: string): Record<string, string> {
   return { [IDENTITY_HEADER]: signIdentity(userId, [TEST_INTERNAL_KEY]) };
+}
+
+/**
+ * A valid `sid=…` cookie for `userId`, signed with the test session key: the gateway accepts it
+ * exactly like one from POST /api/sessions. For tests that need hundreds of buyers, where
+ * signing each up (scrypt) would dominate; the sign-in path itself is tested in tests/users.
+ */
+export function sessionCookieFor(userId: string): string {
+  return `sid=${encodeSession(newSession(userId, 3600), [TEST_SESSION_KEY])}`;
 }

@@ -21,6 +21,9 @@ export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** An internal key only tests use, to sign identities when calling a service directly. */
 export const TEST_INTERNAL_KEY = 'test-internal-key-0123456789abcdef';
 
+/** The gateway's session key in tests, so a test can mint a valid `sid` without signing in. */
+export const TEST_SESSION_KEY = 'test-session-key-0123456789abcdef-0123456789';
+
 export interface TestEnv {
   /** Unique per call, e.g. "t_3f9a1c_": every database and Redis key of this env starts with it. */
   prefix: string;
@@ -47,6 +50,7 @@ export async function createTestEnv(
     DB_PREFIX: prefix,
     KEY_PREFIX: prefix,
     INTERNAL_KEYS: TEST_INTERNAL_KEY,
+    SESSION_KEYS: TEST_SESSION_KEY,
     PATH: process.env.PATH ?? '',
     ...options.env,
   };

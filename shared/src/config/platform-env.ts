@@ -39,8 +39,20 @@ export const platformEnvSchema = z.object({
     .int()
     .min(1024)
     .default(64 * 1024),
+  /**
+   * Bus consumers: how long a delivered, unacknowledged message waits before another consumer
+   * reclaims it, and how long a dead consumer's partitions stay claimed (see docs/bus.md for the
+   * defaults' reasons). Tests that kill consumers shorten both.
+   */
+  BUS_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  BUS_LEASE_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long one shard may take to answer a scatter-gather query before it counts as down. */
   SHARD_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000),
+  /**
+   * Per-entity caches on (the default). `false` sends every lookup to the database: the baseline
+   * `npm run load -- browse --compare cache-off` measures the cache against.
+   */
+  CACHE_ENABLED: z.stringbool().default(true),
 });
 
 export type PlatformEnv = z.infer<typeof platformEnvSchema>;

@@ -1,4 +1,5 @@
 import { createBus, type RedisBus } from '../bus/redis-bus';
+import type { SubscribeOptions } from '../bus/subscribe-options';
 import type { TopicOptions } from '../bus/topic-options';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { createRedisClient, pingRedis } from '../redis/redis-client';
@@ -7,6 +8,8 @@ import type { ServiceContext } from './service-context';
 export interface ServiceMessaging {
   bus: RedisBus;
   relay: OutboxRelay;
+  /** Subscribe options from this process's configuration; pass them to every at-least-once subscribe. */
+  subscribeOptions: SubscribeOptions;
 }
 
 /**
@@ -27,7 +30,10 @@ export async function startMessaging(
   });
   bus.on('error', (err: Error) => ctx.logger.warn({ err: err.message }, 'bus redis error'));
   bus.on('handlerError', (err: Error, message: { id: string; type: string; requestId?: string }) =>
-    ctx.logger.warn({ err, messageId: message.id, type: message.type, requestId: message.requestId }, 'message handler failed; will retry'),
+    ctx.logger.warn(
+      { err, messageId: message.id, type: message.type, requestId: message.requestId },
+      'message handler failed; will retry',
+    ),
   );
   bus.on('deadLettered', (reason: unknown, context: unknown) =>
     ctx.logger.error({ reason, context }, 'message moved to the dead-letter stream'),
@@ -44,5 +50,9 @@ export async function startMessaging(
     { name: 'bus', close: () => bus.close() },
     { name: 'bus probe', close: () => probe.quit().catch(() => probe.disconnect()) },
   );
-  return { bus, relay };
+  const subscribeOptions: SubscribeOptions = {
+    visibilityTimeoutMs: ctx.config.BUS_VISIBILITY_TIMEOUT_MS,
+    leaseMs: ctx.config.BUS_LEASE_MS,
+  };
+  return { bus, relay, subscribeOptions };
 }

@@ -23,32 +23,37 @@ function rejectionReason(status: string | undefined): RejectionReason {
  */
 export async function reserveSeats(deps: EventsDeps, message: Envelope): Promise<SeatDecision | undefined> {
   const request = orderRequestedSchema.parse(message.payload);
-  const applied = await deps.ledger.inInbox(request.eventId, RESERVE_SEATS_CONSUMER, message.id, async (ledger) => {
-    let decision = await ledger.findDecision(request.orderId);
-    if (!decision) {
-      const reserved = await ledger.tryReserve(request.eventId, request.quantity);
-      decision = {
-        orderId: request.orderId,
-        eventId: request.eventId,
-        buyerId: request.buyerId,
-        quantity: request.quantity,
-        outcome: reserved ? 'reserved' : 'rejected',
-        ...(reserved ? {} : { reason: rejectionReason(await ledger.eventStatus(request.eventId)) }),
-      };
-      await ledger.recordDecision(decision);
-    }
-    await ledger.publish({
-      topic: PURCHASE_TOPICS.seats,
-      key: decision.orderId,
-      type: decision.outcome === 'reserved' ? MESSAGE_TYPES.seatsReserved : MESSAGE_TYPES.seatsRejected,
-      payload:
-        decision.outcome === 'reserved'
-          ? { orderId: decision.orderId, eventId: decision.eventId, quantity: decision.quantity }
-          : { orderId: decision.orderId, eventId: decision.eventId, reason: decision.reason },
-      requestId: message.requestId,
-    });
-    return decision;
-  });
+  const applied = await deps.ledger.inInbox(
+    request.eventId,
+    RESERVE_SEATS_CONSUMER,
+    message.id,
+    async (ledger) => {
+      let decision = await ledger.findDecision(request.orderId);
+      if (!decision) {
+        const reserved = await ledger.tryReserve(request.eventId, request.quantity);
+        decision = {
+          orderId: request.orderId,
+          eventId: request.eventId,
+          buyerId: request.buyerId,
+          quantity: request.quantity,
+          outcome: reserved ? 'reserved' : 'rejected',
+          ...(reserved ? {} : { reason: rejectionReason(await ledger.eventStatus(request.eventId)) }),
+        };
+        await ledger.recordDecision(decision);
+      }
+      await ledger.publish({
+        topic: PURCHASE_TOPICS.seats,
+        key: decision.orderId,
+        type: decision.outcome === 'reserved' ? MESSAGE_TYPES.seatsReserved : MESSAGE_TYPES.seatsRejected,
+        payload:
+          decision.outcome === 'reserved'
+            ? { orderId: decision.orderId, eventId: decision.eventId, quantity: decision.quantity }
+            : { orderId: decision.orderId, eventId: decision.eventId, reason: decision.reason },
+        requestId: message.requestId,
+      });
+      return decision;
+    },
+  );
   // After commit: the cached event shows the seats just sold.
   if (applied?.value.outcome === 'reserved') await deps.cache.invalidate(request.eventId);
   return applied?.value;

@@ -13,11 +13,21 @@ export async function subscribePurchaseConsumers(
   deps: EventsDeps,
 ): Promise<Subscription[]> {
   return Promise.all([
-    messaging.bus.subscribe(PURCHASE_TOPICS.orders, EVENTS_GROUP, async (message) => {
-      if (message.type === MESSAGE_TYPES.orderRequested) await reserveSeats(deps, message);
-    }),
-    messaging.bus.subscribe(PURCHASE_TOPICS.tickets, EVENTS_GROUP, async (message) => {
-      if (message.type === MESSAGE_TYPES.ticketCancelled) await releaseSeat(deps, message);
-    }),
+    messaging.bus.subscribe(
+      PURCHASE_TOPICS.orders,
+      EVENTS_GROUP,
+      async (message) => {
+        if (message.type === MESSAGE_TYPES.orderRequested) await reserveSeats(deps, message);
+      },
+      messaging.subscribeOptions,
+    ),
+    messaging.bus.subscribe(
+      PURCHASE_TOPICS.tickets,
+      EVENTS_GROUP,
+      async (message) => {
+        if (message.type === MESSAGE_TYPES.ticketCancelled) await releaseSeat(deps, message);
+      },
+      messaging.subscribeOptions,
+    ),
   ]);
 }

@@ -48,7 +48,10 @@ export function ticketsRoutes(deps: TicketsDeps, internalKeys: readonly string[]
     const query = parseInput(myTicketsQuery, req.query, 'query');
     const after = query.cursor ? decodeTicketCursor(query.cursor) : undefined;
     const page = await listMyTickets(deps, res.locals.userId as string, query.limit, after);
-    res.json({ items: page.tickets.map(ticketJson), nextCursor: page.next ? encodeTicketCursor(page.next) : null });
+    res.json({
+      items: page.tickets.map(ticketJson),
+      nextCursor: page.next ? encodeTicketCursor(page.next) : null,
+    });
   });
 
   router.get('/api/tickets/:id', async (req, res) => {
@@ -58,7 +61,12 @@ export function ticketsRoutes(deps: TicketsDeps, internalKeys: readonly string[]
 
   router.post('/api/tickets/:id/cancel', async (req, res) => {
     assertUuidParam(req.params.id, 'ticket');
-    const ticket = await cancelTicket(deps, req.params.id.toLowerCase(), res.locals.userId as string, String(req.id));
+    const ticket = await cancelTicket(
+      deps,
+      req.params.id.toLowerCase(),
+      res.locals.userId as string,
+      String(req.id),
+    );
     res.json(ticketJson(ticket));
   });
 

@@ -20,7 +20,10 @@ export class OrderStore {
    * idempotency key already used by this buyer, inserts nothing and returns the existing order
    * (`created: false`); concurrent requests with one key serialise on the unique index.
    */
-  async createPending(order: NewOrder, requested: OutboxMessage): Promise<{ order: OrderRecord; created: boolean }> {
+  async createPending(
+    order: NewOrder,
+    requested: OutboxMessage,
+  ): Promise<{ order: OrderRecord; created: boolean }> {
     return this.dbs.runForKey(order.id, (db) =>
       db.transaction(async (trx) => {
         const insert = trx<OrderRow>('orders').insert({
@@ -41,7 +44,10 @@ export class OrderStore {
         const existing = await trx<OrderRow>('orders')
           .where({ buyer_id: order.buyerId, idempotency_key: order.idempotencyKey! })
           .first();
-        return { order: toOrder(existing as OrderRow, await ticketIdsOf(trx, (existing as OrderRow).id)), created: false };
+        return {
+          order: toOrder(existing as OrderRow, await ticketIdsOf(trx, (existing as OrderRow).id)),
+          created: false,
+        };
       }),
     );
   }
@@ -59,7 +65,12 @@ export class OrderStore {
    * ticket per seat, or rejected with the reason. A settled order is left as it is. Returns
    * whether this call changed the order (false for a duplicate message or a settled order).
    */
-  async settle(orderId: string, consumer: string, messageId: string, settlement: Settlement): Promise<boolean> {
+  async settle(
+    orderId: string,
+    consumer: string,
+    messageId: string,
+    settlement: Settlement,
+  ): Promise<boolean> {
     return this.dbs.runForKey(orderId, async (db) => {
       const result = await runInInbox(db, consumer, messageId, async (trx) => {
         const [row] = await trx<OrderRow>('orders')

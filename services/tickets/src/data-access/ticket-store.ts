@@ -51,12 +51,18 @@ export class TicketStore {
   ): Promise<{ tickets: TicketRecord[]; more: boolean }> {
     return this.dbs.runForKey(buyerId, async (db) => {
       const query = db<TicketRow>('tickets').where({ buyer_id: buyerId });
-      if (after) query.andWhereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
-      const rows = await query.orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ]).limit(limit + 1);
-      return { tickets: rows.slice(0, limit).map((row) => toTicket(row as TicketRow)), more: rows.length > limit };
+      if (after)
+        query.andWhereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
+      const rows = await query
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit + 1);
+      return {
+        tickets: rows.slice(0, limit).map((row) => toTicket(row as TicketRow)),
+        more: rows.length > limit,
+      };
     });
   }
 }

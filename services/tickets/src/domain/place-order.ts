@@ -51,9 +51,13 @@ export async function placeOrder(deps: TicketsDeps, command: PlaceOrderCommand):
     },
   );
   if (!created && order.requestFingerprint !== requestFingerprint) {
-    throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body', {
-      details: { orderId: order.id },
-    });
+    throw new AppError(
+      'idempotency_key_reused',
+      'This Idempotency-Key was used with a different request body',
+      {
+        details: { orderId: order.id },
+      },
+    );
   }
   if (order.status !== 'pending' || command.waitMs <= 0) return { order, created };
   return { order: await waitForOutcome(deps, order, command.waitMs), created };

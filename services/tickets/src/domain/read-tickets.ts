@@ -27,7 +27,10 @@ export async function listMyTickets(
 ): Promise<{ tickets: TicketRecord[]; next?: TicketPosition }> {
   const page = await deps.tickets.pageForBuyer(buyerId, limit, after);
   const last = page.tickets[page.tickets.length - 1];
-  return { tickets: page.tickets, ...(page.more && last ? { next: { createdAt: last.createdAt, id: last.id } } : {}) };
+  return {
+    tickets: page.tickets,
+    ...(page.more && last ? { next: { createdAt: last.createdAt, id: last.id } } : {}),
+  };
 }
 
 /**

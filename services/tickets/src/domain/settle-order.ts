@@ -12,7 +12,10 @@ export const SETTLE_ORDER_CONSUMER = 'tickets.settle-order';
 
 function settlementOf(message: Envelope): { orderId: string; settlement: Settlement } | undefined {
   if (message.type === MESSAGE_TYPES.seatsReserved) {
-    return { orderId: seatsReservedSchema.parse(message.payload).orderId, settlement: { outcome: 'confirmed' } };
+    return {
+      orderId: seatsReservedSchema.parse(message.payload).orderId,
+      settlement: { outcome: 'confirmed' },
+    };
   }
   if (message.type === MESSAGE_TYPES.seatsRejected) {
     const rejected = seatsRejectedSchema.parse(message.payload);
@@ -30,7 +33,12 @@ function settlementOf(message: Envelope): { orderId: string; settlement: Settlem
 export async function settleOrder(deps: TicketsDeps, message: Envelope): Promise<boolean> {
   const parsed = settlementOf(message);
   if (!parsed) return false;
-  const changed = await deps.orders.settle(parsed.orderId, SETTLE_ORDER_CONSUMER, message.id, parsed.settlement);
+  const changed = await deps.orders.settle(
+    parsed.orderId,
+    SETTLE_ORDER_CONSUMER,
+    message.id,
+    parsed.settlement,
+  );
   await deps.bus
     .publish(PURCHASE_TOPICS.orderOutcomes, parsed.orderId, {
       type: MESSAGE_TYPES.orderSettled,

@@ -20,9 +20,14 @@ export async function subscribePurchaseConsumers(
   deps: TicketsDeps,
 ): Promise<Subscription[]> {
   return Promise.all([
-    messaging.bus.subscribe(PURCHASE_TOPICS.seats, TICKETS_GROUP, async (message) => {
-      await settleOrder(deps, message);
-    }),
+    messaging.bus.subscribe(
+      PURCHASE_TOPICS.seats,
+      TICKETS_GROUP,
+      async (message) => {
+        await settleOrder(deps, message);
+      },
+      messaging.subscribeOptions,
+    ),
     messaging.bus.subscribe(PURCHASE_TOPICS.orderOutcomes, 'tickets-waiters', (message) => {
       if (message.type !== MESSAGE_TYPES.orderSettled) return;
       const parsed = orderSettledSchema.safeParse(message.payload);
