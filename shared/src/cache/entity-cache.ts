@@ -12,9 +12,14 @@ export interface EntityCacheOptions {
   ttlSeconds?: number;
   /** How long "no such id" stays cached. Default 10 s: long enough to absorb a scan of bad ids, short enough that a new row appears quickly. */
   negativeTtlSeconds?: number;
+  /**
+   * Default true. When false every lookup loads from the database and counts as `bypass`: the
+   * cache-off baseline of the load tests (CACHE_ENABLED=false), with the same code path otherwise.
+   */
+  enabled?: boolean;
 }
 
-type Outcome = 'hit' | 'miss' | 'negative_hit' | 'error';
+type Outcome = 'hit' | 'miss' | 'negative_hit' | 'error' | 'bypass';
 
 /** Marker stored for ids known not to exist. */
 const ABSENT = '\u0000absent';
@@ -28,7 +33,7 @@ function requestsCounter(registry: Registry): Counter<'entity' | 'result'> {
     existing ??
     new Counter({
       name,
-      help: 'Cache lookups by entity and result (hit, miss, negative_hit, error)',
+      help: 'Cache lookups by entity and result (hit, miss, negative_hit, error, bypass)',
       labelNames: ['entity', 'result'] as const,
       registers: [registry],
     })
@@ -45,7 +50,7 @@ export class EntityCache<T> {
   private readonly requests: Counter<'entity' | 'result'>;
 
   constructor(options: EntityCacheOptions) {
-    this.options = { ttlSeconds: 300, negativeTtlSeconds: 10, ...options };
+    this.options = { ttlSeconds: 300, negativeTtlSeconds: 10, enabled: true, ...options };
     this.requests = requestsCounter(options.metrics);
   }
 
@@ -59,6 +64,10 @@ export class EntityCache<T> {
 
   /** The cached document, or `load()`'s answer (cached, including "absent"). */
   async getOrLoad(id: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    if (!this.options.enabled) {
+      this.count('bypass');
+      return load();
+    }
     const key = this.key(id);
     const cached = await this.options.redis.get(key).catch((): typeof UNREACHABLE => UNREACHABLE);
     if (cached === UNREACHABLE) {
@@ -81,7 +90,10 @@ export class EntityCache<T> {
     return loaded;
   }
 
-  /** Drops the cached document. Call after the write commits, never before. */
+  /**
+   * Drops the cached document. Call after the write commits, never before. Runs even when the
+   * cache is disabled, so turning it back on never serves a document written while it was off.
+   */
   async invalidate(id: string): Promise<void> {
     await this.options.redis.del(this.key(id)).catch(() => undefined);
   }

@@ -24,6 +24,7 @@ export function createUsersDomain(ctx: ServiceContext): UsersDomain {
     keyPrefix: ctx.cacheKeyPrefix,
     entity: 'user',
     metrics: ctx.metrics,
+    enabled: ctx.config.CACHE_ENABLED,
     ttlSeconds: PROFILE_TTL_SECONDS,
   });
   return {
