@@ -51,6 +51,9 @@ export async function createTestEnv(
     KEY_PREFIX: prefix,
     INTERNAL_KEYS: TEST_INTERNAL_KEY,
     SESSION_KEYS: TEST_SESSION_KEY,
+    // Two test files run at once, each with up to 7 processes, all on one local Postgres
+    // (max_connections 100): keep every shard pool small.
+    DB_POOL_MAX: '3',
     PATH: process.env.PATH ?? '',
     ...options.env,
   };

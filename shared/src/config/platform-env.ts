@@ -46,6 +46,13 @@ export const platformEnvSchema = z.object({
    */
   BUS_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   BUS_LEASE_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Connections per shard pool, per process. Default 5: locally every shard of every service is
+   * a database on ONE Postgres (max_connections 100 by default), and a process has 4 shards —
+   * 3 services × 2 instances × 4 shards × 5 = 120 at the very worst, and pools grow only under
+   * load. On separate shard servers, raise it. One connection per shard is the outbox relay's LISTEN.
+   */
+  DB_POOL_MAX: z.coerce.number().int().min(2).max(100).default(5),
   /** How long one shard may take to answer a scatter-gather query before it counts as down. */
   SHARD_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000),
   /**

@@ -4,10 +4,15 @@ import type { ShardSpec } from '../sharding/shard-map';
 import { isShardUnavailableError, shardUnavailable } from './shard-errors';
 
 export interface ShardDatabasesOptions {
-  /** Connections per shard pool, per process. Default 10: Postgres' 100 connections / (4 shards × 2 instances) with room to spare. */
+  /** Connections per shard pool, per process. Default 5 (see DB_POOL_MAX in platform-env.ts). */
   poolMax?: number;
-  /** How long a query waits for a pooled connection or a new one. Default 2000 ms, so a dead shard fails fast instead of hanging requests. */
+  /** How long opening a connection may take. Default 2000 ms, so a dead or hung shard fails fast: a failed connect is passed straight to every waiter. */
   connectTimeoutMs?: number;
+  /**
+   * How long a query may queue for a pooled connection when all are busy. Default 10 000 ms:
+   * queueing under a burst is load, not an outage, and must not turn into 503s.
+   */
+  acquireTimeoutMs?: number;
   /** Statement timeout set on every connection. Default 10000 ms. */
   statementTimeoutMs?: number;
   /** Default per-shard timeout of `scatter`. Default 2000 ms. */
@@ -33,8 +38,9 @@ export class ShardDatabases {
   constructor(router: ShardRouter, options: ShardDatabasesOptions = {}) {
     this.router = router;
     this.options = {
-      poolMax: options.poolMax ?? 10,
+      poolMax: options.poolMax ?? 5,
       connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+      acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000,
       statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
       scatterTimeoutMs: options.scatterTimeoutMs ?? 2000,
     };
@@ -57,7 +63,7 @@ export class ShardDatabases {
           application_name: `boxoffice-${this.service}`,
         },
         pool: { min: 0, max: this.options.poolMax, idleTimeoutMillis: 30_000 },
-        acquireConnectionTimeout: this.options.connectTimeoutMs,
+        acquireConnectionTimeout: this.options.acquireTimeoutMs,
         // knex would print connection failures with console.log; they reach the caller as errors anyway.
         log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
       });

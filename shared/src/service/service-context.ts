@@ -45,7 +45,10 @@ export function createServiceContext(
   const logger =
     options.logger ?? createLogger({ service, level: config.LOG_LEVEL, instance: String(config.PORT) });
   const metrics = createMetricsRegistry(service);
-  const dbs = new ShardDatabases(router, { scatterTimeoutMs: config.SHARD_TIMEOUT_MS });
+  const dbs = new ShardDatabases(router, {
+    scatterTimeoutMs: config.SHARD_TIMEOUT_MS,
+    poolMax: config.DB_POOL_MAX,
+  });
   const cache = createRedisClient(topology.services[service].cacheUrl, 'cache');
   // The cache is optional for correctness: log its trouble, don't crash on it.
   cache.on('error', (err) => logger.warn({ err: err.message }, 'cache redis error'));

@@ -1,0 +1,81 @@
+import knex from 'knex';
+import { checkInvariants, checkInvariantsWhenQuiet } from '../../scripts/lib/invariants';
+import { TestStack, startTestStack } from '../support';
+import { createEvent, get, newBuyer, order } from './purchase-kit';
+
+describe('the purchase saga under concurrency (two instances of every service)', () => {
+  let stack: TestStack;
+  let url: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ instances: 2 });
+    url = stack.gatewayUrl;
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  test('when 300 buyers rush 100 seats at once, then exactly 100 are sold, 200 rejected sold_out, and the invariants hold', async () => {
+    const event = await createEvent(url, 100);
+    const buyers = Array.from({ length: 300 }, newBuyer);
+
+    const responses = await Promise.all(
+      buyers.map((buyer) => order(url, buyer, { eventId: event.id, quantity: 1 }, { prefer: 'wait=10' })),
+    );
+
+    const statuses = responses.map((res) => res.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(200);
+    expect(responses.filter((r) => r.status === 409).every((r) => r.body.reason === 'sold_out')).toBe(true);
+    expect((await get(url, `/api/events/${event.id}`)).body).toMatchObject({
+      seatsSold: 100,
+      seatsAvailable: 0,
+    });
+    const report = await checkInvariantsWhenQuiet(stack.env.topology, 10_000);
+    expect(report.violations).toEqual([]);
+    expect(report.counts.pendingOrders).toBe(0);
+  });
+
+  test('when one Idempotency-Key is sent 20 times concurrently, then there is one order with one set of tickets', async () => {
+    const buyer = newBuyer();
+    const event = await createEvent(url, 50);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        order(
+          url,
+          buyer,
+          { eventId: event.id, quantity: 2 },
+          { 'idempotency-key': 'pay-once', prefer: 'wait=10' },
+        ),
+      ),
+    );
+    const ids = new Set(responses.map((res) => res.body.id));
+    expect(ids.size).toBe(1);
+    expect(responses.every((res) => [201, 202].includes(res.status))).toBe(true);
+    const tickets = await get(url, '/api/me/tickets', buyer);
+    expect(tickets.body.items).toHaveLength(2);
+    const report = await checkInvariantsWhenQuiet(stack.env.topology, 10_000);
+    expect(report.violations).toEqual([]);
+    expect((await get(url, `/api/events/${event.id}`)).body.seatsSold).toBe(2);
+  });
+
+  test('when an event row is corrupted behind the saga, then the invariant check names the event', async () => {
+    const event = await createEvent(url, 5);
+    await order(url, newBuyer(), { eventId: event.id, quantity: 1 });
+    const shard = stack.env.topology.services.events.shards.find((s) => {
+      const bucket = parseInt(event.id.slice(0, 2), 16);
+      return bucket >= s.range.lo && bucket <= s.range.hi;
+    })!;
+    const db = knex({ client: 'pg', connection: shard.primary });
+    try {
+      await db('events').where({ id: event.id }).increment('seats_sold', 1);
+      const report = await checkInvariants(stack.env.topology);
+      const broken = report.violations.filter((v) => v.ids.eventId === event.id).map((v) => v.invariant);
+      expect(broken).toEqual(['seats_sold = seats held by reservations', 'seats_sold = active tickets']);
+    } finally {
+      await db('events').where({ id: event.id }).decrement('seats_sold', 1);
+      await db.destroy();
+    }
+  });
+});
