@@ -3,6 +3,24 @@ import { platformPaths } from './paths/platform';
 import { ticketsPaths } from './paths/tickets';
 import { usersPaths } from './paths/users';
 
+type Operations = Record<string, { responses?: Record<string, unknown> }>;
+
+/**
+ * The gateway can answer any proxied route itself when the owning service cannot: 502 (it failed
+ * mid-answer), 503 (no instance reachable), 504 (no answer in time). Listed once here for every
+ * /api operation instead of in each path file.
+ */
+function withGatewayErrors<P extends Record<string, unknown>>(paths: P): P {
+  const error = { $ref: '#/components/responses/Error' };
+  for (const [path, operations] of Object.entries(paths)) {
+    if (!path.startsWith('/api/') || path === '/api/openapi.json' || path === '/api/docs') continue;
+    for (const operation of Object.values(operations as Operations)) {
+      operation.responses = { '502': error, '503': error, '504': error, ...operation.responses };
+    }
+  }
+  return paths;
+}
+
 /**
  * The public API contract (DESIGN §6) as one OpenAPI 3.1 document. The integration tests check
  * every response they receive against it, so it cannot drift from what the services return.
@@ -16,7 +34,7 @@ export const openApiDocument = {
       'Users, events and tickets behind one gateway. Errors are `{"error": {"code", "message", "details"}}`.',
   },
   servers: [{ url: 'http://127.0.0.1:8080' }],
-  paths: { ...platformPaths, ...usersPaths, ...eventsPaths, ...ticketsPaths },
+  paths: withGatewayErrors({ ...platformPaths, ...usersPaths, ...eventsPaths, ...ticketsPaths }),
   components: {
     schemas: {
       Error: {
