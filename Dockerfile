@@ -1,15 +1,53 @@
-# One image for every Boxoffice process; docker-compose.yml picks the process with `command`.
-FROM node:20-bookworm-slim
+# syntax=docker/dockerfile:1
+# One image for every Boxoffice process; docker-compose.yml picks the process with `command`:
+#   node gateway/src/server.js · node services/<users|events|tickets>/src/server.js · node scripts/migrate.js
+#
+# manifests → deps (npm ci, every dependency) → build (typecheck, compile TypeScript to JavaScript)
+#                                                  └→ tools (sources + dev dependencies: the loadgen profile)
+# manifests → prod-deps (npm ci --omit=dev) ─┐
+#                       build's JavaScript ──┴→ runtime (the default target: no TypeScript, no dev deps, non-root)
+# Why compiled JavaScript and not tsx at run time: docs/decisions/0003-one-image-compiled-javascript.md.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# Only the package manifests, so the npm ci layers are rebuilt when dependencies change, not code.
+FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
-ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
 COPY gateway/package.json gateway/
 COPY services/users/package.json services/users/
 COPY services/events/package.json services/events/
 COPY services/tickets/package.json services/tickets/
-# Dev dependencies stay: the processes run TypeScript through tsx, as `npm start` does.
-RUN npm ci --include=dev --no-audit --no-fund
+
+FROM manifests AS deps
+RUN npm ci --no-audit --no-fund
+
+FROM deps AS build
 COPY . .
+# The same strict check as CI, then the processes' entry files (and all they import) into /app/dist.
+RUN npm run typecheck && npx tsc -p deploy/tsconfig.build.json
+
+# The loadgen profile's image: load scripts run from TypeScript and need dev dependencies
+# (autocannon, hdr-histogram-js). Never used for the system's own processes.
+FROM build AS tools
+RUN mkdir -p /app/results && chown node:node /app/results
 USER node
-CMD ["node", "--import", "tsx", "gateway/src/server.ts"]
+CMD ["node", "--import", "tsx", "scripts/load.ts", "--help"]
+
+FROM manifests AS prod-deps
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=manifests /app ./
+# Workspace packages point `main` at src/index.ts for tsx and jest; here only the .js exists.
+RUN npm pkg set main=src/index.js types=src/index.d.ts --workspaces >/dev/null
+COPY --from=build /app/dist ./
+COPY deploy ./deploy
+# Files stay root-owned and read-only to the process: nothing in /app is written at run time.
+USER node
+EXPOSE 8080 7101 7201 7301
+CMD ["node", "gateway/src/server.js"]

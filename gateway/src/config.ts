@@ -26,6 +26,19 @@ export const gatewayEnvSchema = platformEnvSchema.extend({
   EVENTS_URLS: urlList.optional(),
   TICKETS_URLS: urlList.optional(),
   /**
+   * How the instance URLs become instances. `static` (the default, `npm start`): each URL is one
+   * instance. `dns`: each URL's host name is resolved to all its addresses, one instance each,
+   * and resolved again every UPSTREAM_RESOLVE_INTERVAL_MS — docker compose gives a service one
+   * address per container, so `--scale events=3` reaches the gateway without a restart.
+   */
+  UPSTREAM_DISCOVERY: z.enum(['static', 'dns']).default('static'),
+  /**
+   * How often `dns` discovery resolves the names again. 5 s: a new container is used within about
+   * as long as it takes to start, for three lookups per interval; a removed one is skipped after
+   * its first failed connect (refused, or the 1 s connect timeout) long before that.
+   */
+  UPSTREAM_RESOLVE_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /**
    * How long the gateway waits for an upstream's response headers. 15 s: above the purchase
    * endpoint's longest allowed wait (`Prefer: wait=10`) plus its own work.
    */

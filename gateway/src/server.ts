@@ -1,6 +1,5 @@
 import {
   SERVICE_NAMES,
-  ServiceName,
   createLogger,
   createMetricsRegistry,
   createRedisClient,
@@ -9,7 +8,7 @@ import {
 } from '@boxoffice/shared';
 import { createGatewayApp } from './app';
 import { GatewayConfig, loadGatewayConfig } from './config';
-import { Upstream } from './proxy';
+import { createServiceUpstreams } from './proxy';
 
 async function main(): Promise<void> {
   let config: GatewayConfig;
@@ -20,9 +19,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger({ service: 'gateway', level: config.env.LOG_LEVEL });
-  const upstreams = Object.fromEntries(
-    SERVICE_NAMES.map((service) => [service, new Upstream(service, config.upstreams[service])]),
-  ) as Record<ServiceName, Upstream>;
+  const { upstreams, startDiscovery, stopDiscovery } = createServiceUpstreams(config, {
+    onChange: ({ service, ...change }) =>
+      logger.info({ upstream: service, ...change }, 'upstream instances changed'),
+    onError: (err, service) =>
+      logger.warn(
+        { err: err.message, upstream: service },
+        'instance discovery failed; keeping the known instances',
+      ),
+  });
+  await startDiscovery();
   // Fails fast when Redis is away (no offline queue): the sign-in limiter then fails open.
   const rateLimitRedis = createRedisClient(config.env.RATE_LIMIT_REDIS_URL ?? config.env.REDIS_URL, 'cache');
   rateLimitRedis.on('error', (err) => logger.warn({ err: err.message }, 'rate-limit redis error'));
@@ -41,6 +47,7 @@ async function main(): Promise<void> {
       host: config.env.HOST,
       logger,
       steps: [
+        { name: 'instance discovery', close: stopDiscovery },
         ...SERVICE_NAMES.map((service) => ({
           name: `${service} upstream`,
           close: () => upstreams[service].close(),
@@ -52,7 +59,8 @@ async function main(): Promise<void> {
       ],
     });
     exitOnSignals(running.shutdown);
-    logger.info({ port: running.port, upstreams: config.upstreams }, 'gateway listening');
+    const instances = Object.fromEntries(SERVICE_NAMES.map((s) => [s, upstreams[s].urls]));
+    logger.info({ port: running.port, upstreams: instances }, 'gateway listening');
   } catch (err) {
     process.stderr.write(
       `gateway: cannot listen on ${config.env.HOST}:${config.env.PORT}: ${(err as Error).message}\n`,

@@ -1,92 +1,265 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { z } from 'zod';
 import {
+  DEFAULT_PORTS,
   SERVICE_NAMES,
+  ServiceName,
   ShardRouter,
   buildTopology,
   loadConfig,
+  loadTopology,
   platformEnvSchema,
   readTopologyFile,
+  serviceEnvSchema,
 } from '@boxoffice/shared';
+import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src/config';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { composeService, composeServiceNames, dockerStages, stageEnv, stageWorkdir } from './compose-files';
 
-interface ComposeService {
-  command?: string[];
-  environment?: Record<string, string>;
-  ports?: string[];
-}
-
-const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, ComposeService>;
-};
 const topologyPath = join(REPO_ROOT, 'deploy/topology.compose.json');
 const topology = readTopologyFile(topologyPath);
+const runtime = dockerStages().at(-1)!;
 
-function host(url: string): { name: string; port: string } {
-  const parsed = new URL(url);
-  return { name: parsed.hostname, port: parsed.port };
+/** Which Boxoffice process a container runs, from its command (compiled entries of the runtime image). */
+type Process = { kind: 'gateway' } | { kind: 'service'; service: ServiceName } | { kind: 'migrate' };
+function processOf(command: readonly string[] | undefined): Process | undefined {
+  const entry = command?.find((part) => part.endsWith('.js')) ?? '';
+  if (entry === 'gateway/src/server.js') return { kind: 'gateway' };
+  if (entry === 'scripts/migrate.js') return { kind: 'migrate' };
+  const service = /^services\/(\w+)\/src\/server\.js$/.exec(entry)?.[1];
+  return service ? { kind: 'service', service: service as ServiceName } : undefined;
+}
+
+const appContainers = composeServiceNames
+  .map((name) => ({ name, process: processOf(composeService(name).command) }))
+  .filter((c): c is { name: string; process: Process } => c.process !== undefined);
+
+/**
+ * A container's environment as the process sees it: the image's ENV, then compose's. Paths in
+ * the image (/app/…) are mapped to the repository, which the image copies to its WORKDIR.
+ */
+function containerEnv(name: string): Record<string, string> {
+  const env = { ...stageEnv(runtime), ...composeService(name).environment };
+  const workdir = `${stageWorkdir(runtime)}/`;
+  if (env.TOPOLOGY_FILE?.startsWith(workdir)) {
+    env.TOPOLOGY_FILE = join(REPO_ROOT, env.TOPOLOGY_FILE.slice(workdir.length));
+  }
+  return env;
+}
+
+function schemaOf(process: Process): z.ZodObject {
+  if (process.kind === 'gateway') return gatewayEnvSchema;
+  if (process.kind === 'service') return serviceEnvSchema(DEFAULT_PORTS[process.service]);
+  return platformEnvSchema;
+}
+
+/** Every server a process connects to, loaded through the process's own configuration code. */
+function connectionsOf(
+  name: string,
+  process: Process,
+): { url: string; kind: 'postgres' | 'redis' | ServiceName }[] {
+  const env = containerEnv(name);
+  if (process.kind === 'gateway') {
+    const config = loadGatewayConfig(env);
+    return [
+      { url: config.env.RATE_LIMIT_REDIS_URL ?? config.env.REDIS_URL, kind: 'redis' },
+      ...SERVICE_NAMES.flatMap((service) => config.upstreams[service].map((url) => ({ url, kind: service }))),
+    ];
+  }
+  const config = loadConfig(schemaOf(process), env) as z.infer<typeof platformEnvSchema>;
+  const built = loadTopology(config);
+  const services = process.kind === 'service' ? [process.service] : SERVICE_NAMES;
+  return services.flatMap((service) => [
+    ...built.services[service].shards.flatMap((shard) =>
+      [shard.primary, ...shard.replicas].map((url) => ({ url, kind: 'postgres' as const })),
+    ),
+    ...(process.kind === 'service'
+      ? [
+          { url: built.services[service].cacheUrl, kind: 'redis' as const },
+          { url: built.busUrl, kind: 'redis' as const },
+        ]
+      : []),
+  ]);
+}
+
+/** Where a compose service listens: Postgres 5432, Redis 6379, an app its PORT. */
+function listensOn(name: string): { kind: string; port: string } | undefined {
+  const service = composeService(name);
+  if (service.image?.startsWith('postgres:')) return { kind: 'postgres', port: '5432' };
+  if (service.image?.startsWith('redis:')) return { kind: 'redis', port: '6379' };
+  const process = processOf(service.command);
+  if (process?.kind === 'service') return { kind: process.service, port: service.environment!.PORT! };
+  return undefined;
 }
 
 describe('docker-compose.yml agrees with the code', () => {
-  test('when the compose topology file is read, then it is valid and every service map covers 00-ff', () => {
+  test('when the compose topology is built, then every service has four shards covering 00-ff, one per Postgres server', () => {
     const built = buildTopology(loadConfig(platformEnvSchema, {}), topology);
     for (const service of SERVICE_NAMES) {
-      expect(new ShardRouter(service, built.services[service].shards).shards.map((s) => s.name)).toEqual([
-        '0_2',
-        '3_5',
-        '6_8',
-        '9_f',
-      ]);
-    }
-  });
-
-  test('when an app container starts, then it reads that topology file', () => {
-    const mounted = compose.services.gateway!.environment!.TOPOLOGY_FILE!;
-    expect(mounted).toBe('/app/deploy/topology.compose.json');
-  });
-
-  test('when the topology names a Postgres, Redis or instance host, then compose runs it on that port', () => {
-    for (const service of SERVICE_NAMES) {
-      const spec = topology.services[service]!;
-      for (const shard of spec.shards!)
-        expect(Object.keys(compose.services)).toContain(host(shard.primary).name);
-      expect(Object.keys(compose.services)).toContain(host(spec.cacheUrl!).name);
-      for (const url of spec.instances!) {
-        const { name, port } = host(url);
-        expect(compose.services[name]).toBeDefined();
-        expect(compose.services[name]!.environment!.PORT).toBe(port);
-        expect(compose.services[name]!.command!.join(' ')).toContain(`services/${service}/src/server.ts`);
+      // ShardRouter refuses a map with a gap or an overlap, naming it.
+      const router = new ShardRouter(service, built.services[service].shards);
+      expect(router.shards.map((s) => s.name)).toEqual(['0_2', '3_5', '6_8', '9_f']);
+      for (const shard of router.shards) {
+        const url = new URL(shard.primary);
+        expect(`${url.hostname}${url.pathname}`).toBe(
+          `pg-${shard.name.replace('_', '-')}/${service}_${shard.name}`,
+        );
       }
     }
-    expect(Object.keys(compose.services)).toContain(host(topology.busUrl!).name);
   });
 
-  test('when a container runs a process, then its entry file exists', () => {
-    for (const [name, service] of Object.entries(compose.services)) {
-      const entry = service.command?.find((part) => part.endsWith('.ts'));
-      if (entry) expect({ name, exists: existsSync(join(REPO_ROOT, entry)) }).toEqual({ name, exists: true });
+  test('when the topology file is read, then it names every server itself (no fall-back to PG_URL or REDIS_URL, which mean 127.0.0.1)', () => {
+    expect(topology.busUrl).toBeDefined();
+    for (const service of SERVICE_NAMES) {
+      expect(topology.services[service]).toEqual(
+        expect.objectContaining({
+          cacheUrl: expect.any(String),
+          instances: expect.any(Array),
+          shards: expect.any(Array),
+        }),
+      );
     }
   });
 
-  test('when the gateway is published, then it is on 8080 as in DESIGN §6', () => {
-    expect(compose.services.gateway!.ports).toEqual(['8080:8080']);
-    expect(compose.services.gateway!.environment!.PORT).toBe('8080');
+  test('when the app containers are listed, then the gateway, migrate and every service run in one', () => {
+    const kinds = appContainers.map((c) =>
+      c.process.kind === 'service' ? c.process.service : c.process.kind,
+    );
+    expect(kinds.sort()).toEqual(['events', 'gateway', 'migrate', 'tickets', 'users']);
+  });
+
+  describe.each(appContainers)('the $name container', ({ name, process }) => {
+    test('when it starts, then its configuration loads from the image and compose environment', () => {
+      const env = containerEnv(name);
+      expect(env.NODE_ENV).toBe('production');
+      expect(env.TOPOLOGY_FILE).toBe(topologyPath);
+      // The process's own loader: it refuses, e.g., the development SESSION_KEYS in production.
+      if (process.kind === 'gateway') expect(() => loadGatewayConfig(env)).not.toThrow();
+      else expect(() => loadTopology(loadConfig(schemaOf(process), env) as never)).not.toThrow();
+    });
+
+    test('when its schema requires a variable (no default), then compose sets it', () => {
+      const shape = schemaOf(process).shape as Record<string, z.ZodType>;
+      const required = Object.keys(shape).filter((key) => !shape[key]!.safeParse(undefined).success);
+      const env = containerEnv(name);
+      expect(required.filter((key) => env[key] === undefined)).toEqual([]);
+    });
+
+    test('when it connects to a server, then that host is a compose service of that kind on that port', () => {
+      for (const { url, kind } of connectionsOf(name, process)) {
+        const { hostname, port } = new URL(url);
+        expect({
+          url,
+          listens: composeServiceNames.includes(hostname) ? listensOn(hostname) : 'no such service',
+        }).toEqual({
+          url,
+          listens: { kind, port: port || (kind === 'redis' ? '6379' : '5432') },
+        });
+      }
+    });
+
+    if (process.kind !== 'migrate') {
+      test('when it listens, then it is on every interface (other containers reach it) and its healthcheck asks its /readyz', () => {
+        const env = containerEnv(name);
+        expect(env.HOST).toBe('0.0.0.0');
+        expect(composeService(name).healthcheck?.test.join(' ')).toContain(
+          `http://127.0.0.1:${env.PORT}/readyz`,
+        );
+      });
+    }
+  });
+
+  test('when keys are set, then they are not the development defaults and every process shares the INTERNAL_KEYS', () => {
+    const defaults = { ...platformEnvSchema.parse({}), ...gatewayEnvSchema.parse({}) };
+    const gateway = loadGatewayConfig(containerEnv('gateway')).env;
+    expect(gateway.SESSION_KEYS).not.toContain(defaults.SESSION_KEYS[0]);
+    for (const { name, process } of appContainers.filter((c) => c.process.kind === 'service')) {
+      const env = loadConfig(schemaOf(process), containerEnv(name)) as z.infer<typeof platformEnvSchema>;
+      expect({ name, keys: env.INTERNAL_KEYS }).toEqual({ name, keys: gateway.INTERNAL_KEYS });
+      expect(env.INTERNAL_KEYS).not.toContain(defaults.INTERNAL_KEYS[0]);
+    }
+  });
+
+  test('when a service is scaled, then it is one compose service of two replicas that the gateway finds by name', () => {
+    expect(containerEnv('gateway').UPSTREAM_DISCOVERY).toBe('dns');
+    for (const service of SERVICE_NAMES) {
+      const spec = composeService(service);
+      expect(processOf(spec.command)).toEqual({ kind: 'service', service });
+      expect(spec.deploy?.replicas ?? spec.scale).toBe(2);
+      // A fixed container name or a published port would make `--scale` fail.
+      expect(spec.container_name).toBeUndefined();
+      expect(topology.services[service]!.instances).toEqual([`http://${service}:${spec.environment!.PORT}`]);
+      expect(spec.environment!.PORT).toBe(String(DEFAULT_PORTS[service]));
+    }
+  });
+
+  test('when the stack is up, then the gateway on 8080 is the only port published to the host', () => {
+    const published = composeServiceNames.filter((name) => composeService(name).ports !== undefined);
+    expect(published).toEqual(['gateway']);
+    expect(composeService('gateway').ports).toEqual(['8080:8080']);
+    expect(containerEnv('gateway').PORT).toBe('8080');
+  });
+
+  describe('start-up order', () => {
+    const dependsOn = (name: string) =>
+      Object.fromEntries(
+        Object.entries(composeService(name).depends_on ?? {}).map(([k, v]) => [k, v.condition]),
+      );
+
+    test('when migrate runs, then every Postgres server is healthy, and it runs once', () => {
+      const servers = composeServiceNames.filter((name) => listensOn(name)?.kind === 'postgres');
+      expect(servers).toEqual(['pg-0-2', 'pg-3-5', 'pg-6-8', 'pg-9-f']);
+      expect(dependsOn('migrate')).toEqual(Object.fromEntries(servers.map((s) => [s, 'service_healthy'])));
+      expect(composeService('migrate').restart).toBe('no');
+    });
+
+    test('when a service starts, then migrate has finished and the Redis servers it uses are healthy', () => {
+      for (const service of SERVICE_NAMES) {
+        const redisHosts = connectionsOf(service, { kind: 'service', service })
+          .filter((c) => c.kind === 'redis')
+          .map((c) => new URL(c.url).hostname);
+        expect(dependsOn(service)).toEqual({
+          migrate: 'service_completed_successfully',
+          ...Object.fromEntries(redisHosts.map((host) => [host, 'service_healthy'])),
+        });
+      }
+    });
+
+    test('when the gateway starts, then every service is ready; when loadgen starts, the gateway is', () => {
+      expect(dependsOn('gateway')).toEqual({
+        users: 'service_healthy',
+        events: 'service_healthy',
+        tickets: 'service_healthy',
+      });
+      expect(dependsOn('loadgen')).toEqual({ gateway: 'service_healthy' });
+    });
+
+    test('when a dependency must be healthy, then it has a healthcheck', () => {
+      for (const name of composeServiceNames) {
+        for (const [dependency, condition] of Object.entries(dependsOn(name))) {
+          if (condition === 'service_healthy') {
+            expect({ dependency, healthcheck: composeService(dependency).healthcheck !== undefined }).toEqual(
+              {
+                dependency,
+                healthcheck: true,
+              },
+            );
+          }
+        }
+      }
+    });
   });
 
   const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
-  // CI installs Debian's docker-compose; on a laptop without it this one check is skipped, visibly.
-  (hasCompose || process.env.CI ? test : test.skip)(
-    'when docker-compose parses the file, then it is valid',
-    () => {
+  // CI installs Debian's docker-compose; on a laptop without it these checks are skipped, visibly.
+  (hasCompose || process.env.CI ? test : test.skip).each([[[]], [['--profile', 'loadgen']]])(
+    'when docker-compose parses the file (options %j), then it is valid',
+    (options: string[]) => {
       const result = spawnSync(
         'docker-compose',
-        ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config', '--quiet'],
-        {
-          cwd: REPO_ROOT,
-          encoding: 'utf8',
-        },
+        [...options, '-f', join(REPO_ROOT, 'docker-compose.yml'), 'config', '--quiet'],
+        { cwd: REPO_ROOT, encoding: 'utf8' },
       );
       expect(result.error).toBeUndefined();
       expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });

@@ -1,3 +1,12 @@
-export { Upstream, NoInstanceError } from './upstream';
+export { Upstream, NoInstanceError, type InstanceChange } from './upstream';
+export {
+  DnsDiscovery,
+  discoverInstances,
+  instanceUrl,
+  resolveWithSystem,
+  type DnsDiscoveryOptions,
+  type ResolveHost,
+} from './dns-discovery';
+export { createServiceUpstreams, type ServiceUpstreams } from './service-upstreams';
 export { forwardTo, type ForwardOptions } from './forward';
 export { ROUTE_TABLE, serviceForPath } from './routes';

@@ -26,33 +26,80 @@ export function neverConnected(err: unknown): boolean {
   return code !== undefined && NOT_CONNECTED.has(code);
 }
 
+/** What changed when the instance set was replaced. */
+export interface InstanceChange {
+  added: string[];
+  removed: string[];
+}
+
 /**
  * The instances of one service, balanced round-robin over keep-alive connection pools.
  * An instance that refuses a connection is marked down for a second (passive health check) and
  * the request moves on to the next one, so one dead instance costs nothing but a refused connect.
+ *
+ * The set can change while requests run (`add`, `remove`, `replaceAll`, used by DNS discovery):
+ * a removed instance takes no new requests, and its pool closes once its in-flight ones finish.
  */
 export class Upstream {
   readonly service: string;
-  private readonly instances: Instance[];
+  private readonly instances: Instance[] = [];
+  private readonly connections: number;
+  /** Pools of removed instances still finishing their requests; `close` waits for them. */
+  private readonly retiring = new Set<Promise<void>>();
   private next = 0;
 
   constructor(service: string, urls: readonly string[], options: { connections?: number } = {}) {
     if (urls.length === 0) throw new Error(`${service} has no instances`);
     this.service = service;
-    this.instances = urls.map((url) => ({
-      url,
-      // 128 sockets per instance: enough for the load tests' concurrency without queueing in undici.
-      pool: new Pool(url, {
-        connections: options.connections ?? 128,
-        keepAliveTimeout: 30_000,
-        connect: { timeout: 1000 },
-      }),
-      downUntil: 0,
-    }));
+    // 128 sockets per instance: enough for the load tests' concurrency without queueing in undici.
+    this.connections = options.connections ?? 128;
+    for (const url of urls) this.add(url);
   }
 
   get urls(): string[] {
     return this.instances.map((i) => i.url);
+  }
+
+  /** Starts balancing over one more instance; false if it is already there. */
+  add(url: string): boolean {
+    if (this.instances.some((i) => i.url === url)) return false;
+    this.instances.push({
+      url,
+      pool: new Pool(url, {
+        connections: this.connections,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: 1000 },
+      }),
+      downUntil: 0,
+    });
+    return true;
+  }
+
+  /**
+   * Stops sending new requests to an instance; false if it is not there. Requests already on
+   * their way finish. The last instance cannot be removed: an upstream always has somewhere to
+   * send a request (discovery keeps the last known set rather than emptying it).
+   */
+  remove(url: string): boolean {
+    const index = this.instances.findIndex((i) => i.url === url);
+    if (index < 0) return false;
+    if (this.instances.length === 1) throw new Error(`${this.service} cannot lose its last instance`);
+    const [gone] = this.instances.splice(index, 1);
+    if (index < this.next) this.next--;
+    const closing = gone!.pool.close().catch(() => undefined);
+    this.retiring.add(closing);
+    void closing.finally(() => this.retiring.delete(closing));
+    return true;
+  }
+
+  /** Makes the instance set exactly `urls` (adding before removing, so it is never empty). */
+  replaceAll(urls: readonly string[]): InstanceChange {
+    if (urls.length === 0) throw new Error(`${this.service} has no instances`);
+    const wanted = new Set(urls);
+    const added = urls.filter((url) => this.add(url));
+    const removed = this.urls.filter((url) => !wanted.has(url));
+    for (const url of removed) this.remove(url);
+    return { added, removed };
   }
 
   /** Sends the request to the next live instance; retries others only when a connect failed. */
@@ -60,7 +107,8 @@ export class Upstream {
     options: Dispatcher.RequestOptions,
   ): Promise<{ instance: string; response: Dispatcher.ResponseData }> {
     let lastError: unknown;
-    for (let attempt = 0; attempt < this.instances.length; attempt++) {
+    const attempts = this.instances.length;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       const instance = this.pick();
       try {
         return { instance: instance.url, response: await instance.pool.request(options) };
@@ -76,19 +124,20 @@ export class Upstream {
   /** Round-robin over instances not marked down; if all are down, try them anyway. */
   private pick(): Instance {
     const now = Date.now();
-    for (let i = 0; i < this.instances.length; i++) {
-      const candidate = this.instances[(this.next + i) % this.instances.length]!;
+    const count = this.instances.length;
+    for (let i = 0; i < count; i++) {
+      const candidate = this.instances[(this.next + i) % count]!;
       if (candidate.downUntil <= now) {
-        this.next = (this.next + i + 1) % this.instances.length;
+        this.next = (this.next + i + 1) % count;
         return candidate;
       }
     }
-    const fallback = this.instances[this.next % this.instances.length]!;
-    this.next = (this.next + 1) % this.instances.length;
+    const fallback = this.instances[this.next % count]!;
+    this.next = (this.next + 1) % count;
     return fallback;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.instances.map((i) => i.pool.close()));
+    await Promise.allSettled([...this.instances.map((i) => i.pool.close()), ...this.retiring]);
   }
 }

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { composeService, composeServiceNames, dockerStages, stageEnv } from './compose-files';
+
+const stages = dockerStages();
+const stage = (name: string) => {
+  const found = stages.find((s) => s.name === name);
+  if (!found) throw new Error(`the Dockerfile has no stage ${name}`);
+  return found;
+};
+const runs = (name: string) =>
+  stage(name)
+    .instructions.filter((l) => /^RUN\s/.test(l))
+    .join('\n');
+
+const buildConfig = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy/tsconfig.build.json'), 'utf8')) as {
+  files: string[];
+};
+/** Compiled entry files the runtime image has, e.g. gateway/src/server.js. */
+const compiledEntries = buildConfig.files.map((file) => file.replace(/^\.\.\//, '').replace(/\.ts$/, '.js'));
+
+/** Containers that run the system's own processes: built from the runtime target. */
+const runtimeContainers = composeServiceNames.filter(
+  (name) => composeService(name).build?.target === 'runtime',
+);
+
+describe('the one image (Dockerfile)', () => {
+  test('when it is built, then dependencies are installed with npm ci and the code is type-checked, then compiled', () => {
+    expect(runs('deps')).toMatch(/npm ci\b/);
+    expect(runs('build')).toContain('npm run typecheck');
+    expect(runs('build')).toContain('tsc -p deploy/tsconfig.build.json');
+  });
+
+  test('when npm ci runs, then every workspace package manifest is already in the image', () => {
+    const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      workspaces: string[];
+    };
+    const copied = stage('manifests').instructions.join('\n');
+    const manifests = root.workspaces
+      .flatMap((pattern) =>
+        pattern.endsWith('/*')
+          ? readdirSync(join(REPO_ROOT, pattern.slice(0, -2))).map((dir) => `${pattern.slice(0, -2)}/${dir}`)
+          : [pattern],
+      )
+      .map((dir) => `${dir}/package.json`)
+      .filter((manifest) => existsSync(join(REPO_ROOT, manifest)));
+    for (const manifest of ['package.json', 'package-lock.json', ...manifests])
+      expect(copied).toContain(manifest);
+  });
+
+  test('when the runtime stage is built, then it is the default target, non-root, production, with no dev dependencies', () => {
+    const runtime = stages.at(-1)!;
+    expect(runtime.name).toBe('runtime');
+    expect(stageEnv(runtime).NODE_ENV).toBe('production');
+    expect(runtime.instructions.filter((l) => /^USER\s/.test(l)).at(-1)).toBe('USER node');
+    expect(runtime.instructions.join('\n')).toContain('COPY --from=prod-deps /app/node_modules');
+    expect(runs('prod-deps')).toMatch(/npm ci --omit=dev/);
+    // Neither the full install nor the build stage's node_modules reach the runtime image.
+    expect(
+      runtime.instructions.filter((l) => /--from=(deps|build|tools)\b/.test(l) && /node_modules/.test(l)),
+    ).toEqual([]);
+  });
+
+  test('when a container runs the system, then it runs a compiled entry of the runtime image as a plain node process', () => {
+    expect(runtimeContainers.sort()).toEqual(['events', 'gateway', 'migrate', 'tickets', 'users']);
+    for (const name of runtimeContainers) {
+      const command = composeService(name).command!;
+      expect({ name, command: command.slice(0, 1), entry: compiledEntries.includes(command[1]!) }).toEqual({
+        name,
+        command: ['node'],
+        entry: true,
+      });
+      expect(composeService(name).image).toBe('boxoffice:local');
+    }
+  });
+
+  test('when the load scripts run, then they use the tools image (sources and dev dependencies) against the gateway', () => {
+    const loadgen = composeService('loadgen');
+    expect(loadgen.profiles).toEqual(['loadgen']);
+    expect(loadgen.build?.target).toBe('tools');
+    expect(stage('tools').from).toBe('build');
+    const argv = [...loadgen.entrypoint!, ...loadgen.command!];
+    expect(argv.slice(0, 4)).toEqual(['node', '--import', 'tsx', 'scripts/load.ts']);
+    expect(argv.join(' ')).toContain('--target http://gateway:8080 --allow-remote-target');
+  });
+
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  // scripts/load.ts is issue 7's; until `npm run load` exists this check waits, visibly.
+  (pkg.scripts.load ? test : test.skip)(
+    'when loadgen runs, then it runs the same entry as `npm run load`',
+    () => {
+      expect(pkg.scripts.load).toContain('scripts/load.ts');
+      expect(existsSync(join(REPO_ROOT, 'scripts/load.ts'))).toBe(true);
+    },
+  );
+
+  test('when the build context is sent, then what the build needs is in it and host installs are not', () => {
+    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '**/node_modules', 'dist', '.git']));
+    const needed = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.base.json', 'deploy'];
+    needed.push('shared', 'gateway', 'services', 'migrations', 'scripts', 'tests');
+    expect(ignored.filter((pattern) => needed.includes(pattern))).toEqual([]);
+  });
+
+  test('when the build stage compiles, then every entry a container runs exists as JavaScript', () => {
+    const out = mkdtempSync(join(tmpdir(), 'bo-image-'));
+    try {
+      const tsc = spawnSync(
+        process.execPath,
+        [require.resolve('typescript/bin/tsc'), '-p', 'deploy/tsconfig.build.json', '--outDir', out],
+        { cwd: REPO_ROOT, encoding: 'utf8' },
+      );
+      expect({ status: tsc.status, output: tsc.stdout + tsc.stderr }).toEqual({ status: 0, output: '' });
+      for (const entry of compiledEntries)
+        expect({ entry, exists: existsSync(join(out, entry)) }).toEqual({ entry, exists: true });
+      // The runtime stage points each workspace package's `main` at this file.
+      expect(runs('runtime')).toContain('npm pkg set main=src/index.js');
+      expect(existsSync(join(out, 'shared/src/index.js'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
