@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  SERVICE_NAMES,
+  Topology,
+  buildTopology,
+  createRedisClient,
+  deleteKeysWithPrefix,
+  dropDatabase,
+  listDatabases,
+  loadConfig,
+  platformEnvSchema,
+  withDatabase,
+} from '@boxoffice/shared';
+import { migrateAllShards } from '../lib/migrate-shards';
+import {
+  RunningProcess,
+  freePort,
+  planStack,
+  spawnProcess,
+  stopProcess,
+  waitUntilReady,
+} from '../lib/process-stack';
+
+/** A private stack a run starts for itself: every service and the gateway on free ports. */
+export interface OwnStack {
+  gatewayUrl: string;
+  /** Service instance URLs, by service. */
+  serviceUrls: Record<string, string>;
+  topology: Topology;
+  logDir: string;
+  /** Stops every process, then drops the stack's databases and Redis keys. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one instance of each service and a gateway, under a fresh `load_<random>_` database and
+ * key prefix, so a baseline run never touches the data of `npm start` or of anyone's tests.
+ * `env` is added to every process (e.g. CACHE_ENABLED=false).
+ */
+export async function startOwnStack(env: Record<string, string> = {}): Promise<OwnStack> {
+  const prefix = `load_${randomBytes(3).toString('hex')}_`;
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const stackEnv: Record<string, string> = {
+    ...inherited,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DB_PREFIX: prefix,
+    KEY_PREFIX: prefix,
+    ...env,
+  };
+  delete stackEnv.TOPOLOGY_FILE; // the default single-server topology, whatever the caller's shell says
+  delete stackEnv.PORT_BASE;
+  const config = loadConfig(platformEnvSchema, stackEnv);
+  const topology = buildTopology(config);
+  const cleanup = async () => {
+    const databases = await listDatabases(config.PG_URL, prefix);
+    await Promise.all(databases.map((name) => dropDatabase(withDatabase(config.PG_URL, name))));
+    const redis = createRedisClient(config.REDIS_URL, 'bus');
+    try {
+      await redis.connect();
+      await deleteKeysWithPrefix(redis, prefix);
+    } finally {
+      redis.disconnect();
+    }
+  };
+  await migrateAllShards(topology, SERVICE_NAMES);
+  const ports = {
+    gateway: await freePort(),
+    users: await freePort(),
+    events: await freePort(),
+    tickets: await freePort(),
+  };
+  const specs = planStack({ instances: 1, ports, env: stackEnv });
+  const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${prefix}`));
+  const running: RunningProcess[] = [];
+  const stopAll = () => Promise.all([...running].reverse().map((p) => stopProcess(p, 5000)));
+  try {
+    const services = specs.filter((s) => s.role !== 'gateway').map((s) => spawnProcess(s, logDir));
+    running.push(...services);
+    await Promise.all(services.map((p) => waitUntilReady(p, 60_000)));
+    const gateway = spawnProcess(
+      specs.find((s) => s.role === 'gateway')!,
+      logDir,
+    );
+    running.push(gateway);
+    await waitUntilReady(gateway, 60_000);
+  } catch (err) {
+    await stopAll();
+    await cleanup();
+    throw err;
+  }
+  return {
+    gatewayUrl: running.find((p) => p.role === 'gateway')!.url,
+    serviceUrls: Object.fromEntries(running.filter((p) => p.role !== 'gateway').map((p) => [p.role, p.url])),
+    topology,
+    logDir,
+    async stop() {
+      await stopAll();
+      await cleanup();
+    },
+  };
+}

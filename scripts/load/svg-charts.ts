@@ -1,0 +1,133 @@
+/**
+ * Small inline SVG charts for the HTML report: no script, no external file, so the report opens
+ * from disk in any browser. Every label goes through `escapeXml`.
+ */
+export function escapeXml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+export interface Series {
+  name: string;
+  color: string;
+  points: readonly (readonly [number, number])[];
+}
+
+export interface Axis {
+  label: string;
+  /** Tick positions (in data units) and their labels; default: 5 even ticks. */
+  ticks?: readonly (readonly [number, string])[];
+}
+
+const W = 720;
+const H = 280;
+const PAD = { left: 64, right: 16, top: 28, bottom: 44 };
+
+/** A "nice" upper bound for an axis: 1, 2 or 5 × a power of ten, at least `max`. */
+export function niceCeiling(max: number): number {
+  if (!(max > 0)) return 1;
+  const power = Math.pow(10, Math.floor(Math.log10(max)));
+  for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
+  return 10 * power;
+}
+
+const fmt = (n: number) =>
+  Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
+
+function evenTicks(max: number): [number, string][] {
+  return [0, 1, 2, 3, 4, 5].map((i) => [(max * i) / 5, fmt((max * i) / 5)]);
+}
+
+/** A line chart of one or more series over a shared x axis. */
+export function lineChart(options: { title: string; series: readonly Series[]; x: Axis; y: Axis }): string {
+  const all = options.series.flatMap((s) => s.points);
+  const xMax = options.x.ticks
+    ? Math.max(...options.x.ticks.map((t) => t[0]))
+    : niceCeiling(Math.max(1, ...all.map((p) => p[0])));
+  const yMax = options.y.ticks
+    ? Math.max(...options.y.ticks.map((t) => t[0]))
+    : niceCeiling(Math.max(0, ...all.map((p) => p[1])));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const sx = (x: number) => PAD.left + (xMax === 0 ? 0 : (x / xMax) * plotW);
+  const sy = (y: number) => PAD.top + plotH - (yMax === 0 ? 0 : (Math.min(y, yMax) / yMax) * plotH);
+  const parts: string[] = [];
+  for (const [y, label] of options.y.ticks ?? evenTicks(yMax)) {
+    parts.push(
+      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" class="grid"/>`,
+      `<text x="${PAD.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${escapeXml(label)}</text>`,
+    );
+  }
+  for (const [x, label] of options.x.ticks ?? evenTicks(xMax)) {
+    parts.push(
+      `<text x="${sx(x).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${escapeXml(label)}</text>`,
+    );
+  }
+  for (const s of options.series) {
+    if (s.points.length === 0) continue;
+    const d = s.points
+      .map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`)
+      .join(' ');
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"><title>${escapeXml(s.name)}</title></path>`,
+    );
+  }
+  const legend = options.series
+    .map(
+      (s, i) =>
+        `<rect x="${PAD.left + i * 140}" y="8" width="12" height="12" fill="${s.color}"/><text x="${PAD.left + i * 140 + 16}" y="18">${escapeXml(s.name)}</text>`,
+    )
+    .join('');
+  return svg(options.title, [
+    ...parts,
+    `<line x1="${PAD.left}" y1="${PAD.top + plotH}" x2="${W - PAD.right}" y2="${PAD.top + plotH}" class="axis"/>`,
+    `<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + plotH}" class="axis"/>`,
+    `<text x="${PAD.left + plotW / 2}" y="${H - 6}" text-anchor="middle" class="label">${escapeXml(options.x.label)}</text>`,
+    `<text x="14" y="${PAD.top + plotH / 2}" text-anchor="middle" class="label" transform="rotate(-90 14 ${PAD.top + plotH / 2})">${escapeXml(options.y.label)}</text>`,
+    legend,
+  ]);
+}
+
+export interface Bar {
+  label: string;
+  value: number;
+  color: string;
+  /** Shown above the bar; default the value. */
+  caption?: string;
+}
+
+/** A vertical bar chart (requests or rows per shard). */
+export function barChart(options: { title: string; bars: readonly Bar[]; y: Axis }): string {
+  const yMax = niceCeiling(Math.max(0, ...options.bars.map((b) => b.value)));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const slot = plotW / Math.max(1, options.bars.length);
+  const sy = (y: number) => PAD.top + plotH - (y / yMax) * plotH;
+  const parts: string[] = [];
+  for (const [y, label] of evenTicks(yMax)) {
+    parts.push(
+      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" class="grid"/>`,
+      `<text x="${PAD.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${escapeXml(label)}</text>`,
+    );
+  }
+  options.bars.forEach((b, i) => {
+    const x = PAD.left + i * slot + slot * 0.15;
+    const top = sy(b.value);
+    parts.push(
+      `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${(PAD.top + plotH - top).toFixed(1)}" fill="${b.color}"><title>${escapeXml(`${b.label}: ${b.value}`)}</title></rect>`,
+      `<text x="${(x + slot * 0.35).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle">${escapeXml(b.caption ?? String(b.value))}</text>`,
+      `<text x="${(x + slot * 0.35).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${escapeXml(b.label)}</text>`,
+    );
+  });
+  return svg(options.title, [
+    ...parts,
+    `<line x1="${PAD.left}" y1="${PAD.top + plotH}" x2="${W - PAD.right}" y2="${PAD.top + plotH}" class="axis"/>`,
+    `<text x="14" y="${PAD.top + plotH / 2}" text-anchor="middle" class="label" transform="rotate(-90 14 ${PAD.top + plotH / 2})">${escapeXml(options.y.label)}</text>`,
+  ]);
+}
+
+function svg(title: string, body: readonly string[]): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(title)}"><title>${escapeXml(title)}</title>${body.join('')}</svg>`;
+}

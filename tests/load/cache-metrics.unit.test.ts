@@ -1,0 +1,46 @@
+import { cacheDelta, parseCacheCounts } from '../../scripts/load/cache-metrics';
+
+const exposition = (
+  hits: number,
+  misses: number,
+) => `# HELP cache_requests_total Cache lookups by entity and result
+# TYPE cache_requests_total counter
+cache_requests_total{entity="event",result="hit",service="events"} ${hits}
+cache_requests_total{entity="event",result="miss",service="events"} ${misses}
+http_request_duration_seconds_count{method="GET",route="/api/events/:id",status="200",service="events"} 99
+`;
+
+describe('cache counters from /metrics', () => {
+  test('when two instances report, then their counters are summed per entity and result', () => {
+    const counts = parseCacheCounts(exposition(10, 2));
+    parseCacheCounts(exposition(5, 1), counts);
+
+    expect(Object.fromEntries(counts.get('event')!)).toEqual({ hit: 15, miss: 3 });
+    expect(counts.size).toBe(1);
+  });
+
+  test('the hit ratio is over the lookups between the two scrapes only', () => {
+    const before = parseCacheCounts(exposition(100, 50));
+    const after = parseCacheCounts(exposition(190, 60));
+
+    expect(cacheDelta(before, after)).toEqual([
+      { entity: 'event', hit: 90, miss: 10, negativeHit: 0, error: 0, bypass: 0, hitRatio: 0.9 },
+    ]);
+  });
+
+  test('when the cache is disabled, then bypassed lookups make the hit ratio 0', () => {
+    const after = parseCacheCounts(
+      'cache_requests_total{entity="user",result="bypass",service="users"} 40\n',
+    );
+
+    expect(cacheDelta(new Map(), after)).toEqual([
+      { entity: 'user', hit: 0, miss: 0, negativeHit: 0, error: 0, bypass: 40, hitRatio: 0 },
+    ]);
+  });
+
+  test('when an entity had no lookups during the run, then it is left out', () => {
+    const same = parseCacheCounts(exposition(10, 2));
+
+    expect(cacheDelta(same, parseCacheCounts(exposition(10, 2)))).toEqual([]);
+  });
+});
