@@ -99,7 +99,12 @@ export function spawnProcess(spec: ProcessSpec, logDir: string): RunningProcess 
   const logFile = join(logDir, `${spec.name}.log`);
   const fd = openSync(logFile, 'a');
   // The IPC channel lets the child notice when we die, even by SIGKILL, and stop itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY_POINTS[spec.role]], {
+  // BOXOFFICE_CPU_PROF_DIR=/some/dir writes a V8 CPU profile per process on exit (open it in
+  // Chrome DevTools); NODE_OPTIONS may not carry --cpu-prof, hence this switch.
+  const profile = spec.env.BOXOFFICE_CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${spec.env.BOXOFFICE_CPU_PROF_DIR}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ENTRY_POINTS[spec.role]], {
     cwd: REPO_ROOT,
     env: { ...spec.env },
     stdio: ['ignore', fd, fd, 'ipc'],

@@ -1,7 +1,7 @@
 import knex from 'knex';
 import { checkInvariants, checkInvariantsWhenQuiet } from '../../scripts/lib/invariants';
 import { TestStack, startTestStack } from '../support';
-import { createEvent, get, newBuyer, order } from './purchase-kit';
+import { createEvent, get, newBuyer, order, settledOrder } from './purchase-kit';
 
 describe('the purchase saga under concurrency (two instances of every service)', () => {
   let stack: TestStack;
@@ -24,10 +24,15 @@ describe('the purchase saga under concurrency (two instances of every service)',
       buyers.map((buyer) => order(url, buyer, { eventId: event.id, quantity: 1 }, { prefer: 'wait=10' })),
     );
 
-    const statuses = responses.map((res) => res.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(200);
-    expect(responses.filter((r) => r.status === 409).every((r) => r.body.reason === 'sold_out')).toBe(true);
+    // 202 is a legitimate answer on a loaded machine (still pending after the wait): follow it.
+    expect(responses.every((res) => [201, 202, 409].includes(res.status))).toBe(true);
+    const outcomes = await Promise.all(
+      responses.map((res, i) => (res.status === 202 ? settledOrder(url, buyers[i]!, res.body.id) : res.body)),
+    );
+    expect(outcomes.filter((o) => o.status === 'confirmed')).toHaveLength(100);
+    const rejected = outcomes.filter((o) => o.status === 'rejected');
+    expect(rejected).toHaveLength(200);
+    expect(rejected.every((o) => o.reason === 'sold_out')).toBe(true);
     expect((await get(url, `/api/events/${event.id}`)).body).toMatchObject({
       seatsSold: 100,
       seatsAvailable: 0,

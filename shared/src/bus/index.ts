@@ -8,5 +8,6 @@ export {
   type SubscribeOptions,
   type Subscription,
   type MessageHandler,
+  type BatchMessageHandler,
   type DeliveryContext,
 } from './subscribe-options';

@@ -6,6 +6,7 @@ import { parseEnvelope, type Envelope } from './envelope';
 import type { ScriptedRedis } from './lua-scripts';
 import { PartitionState, type Delivery } from './partition-state';
 import type {
+  BatchMessageHandler,
   DeliveryContext,
   MessageHandler,
   ResolvedSubscribeOptions,
@@ -28,6 +29,8 @@ export interface StreamSubscriptionDeps {
   group: string;
   consumerPrefix: string;
   handler: MessageHandler;
+  /** When set, runs of fresh messages are handed over together (see BatchMessageHandler). */
+  batchHandler?: BatchMessageHandler;
   options: ResolvedSubscribeOptions;
   metrics: BusMetrics;
   events: SubscriptionEvents;
@@ -185,6 +188,10 @@ export class StreamSubscription implements Subscription {
   private async drain(s: PartitionState): Promise<void> {
     const { batchSize, retryDelayMs } = this.deps.options;
     try {
+      if (this.deps.batchHandler && (await this.handleBatch(s))) {
+        await this.flushAcks(s);
+        return;
+      }
       for (let handled = 0; handled < batchSize && !s.lost && s.queue.length > 0; handled++) {
         if (s.retryAt > Date.now()) break;
         const delivery = s.queue[0];
@@ -200,6 +207,50 @@ export class StreamSubscription implements Subscription {
       this.deps.events.error(err);
       s.retryAt = Date.now() + retryDelayMs;
     }
+  }
+
+  /**
+   * Hands the run of first-time deliveries at the head of the queue to the batch handler in one
+   * call. Returns false, leaving the queue as it was, when there is no such run of two or more,
+   * or when the batch failed: the per-message path then takes them one by one.
+   */
+  private async handleBatch(s: PartitionState): Promise<boolean> {
+    const { batchHandler, options, metrics } = this.deps;
+    if (!batchHandler || s.retryAt > Date.now()) return false;
+    const run: Delivery[] = [];
+    const messages: Envelope[] = [];
+    for (const delivery of s.queue) {
+      if (run.length >= options.batchSize || delivery.retry || delivery.deliveryCount > 1) break;
+      let message: Envelope;
+      try {
+        message = parseEnvelope(delivery.raw);
+      } catch {
+        break; // the per-message path dead-letters it
+      }
+      run.push(delivery);
+      messages.push(message);
+    }
+    if (run.length < 2) return false;
+    try {
+      await batchHandler(messages, { group: this.group, partition: s.index });
+    } catch (err) {
+      metrics.failed.inc(this.labels);
+      this.deps.events.handlerError(err, messages[0], {
+        group: this.group,
+        partition: s.index,
+        streamId: run[0]!.streamId,
+        deliveryCount: 1,
+      });
+      return false;
+    }
+    const now = Date.now();
+    for (const message of messages) {
+      metrics.lag.observe(this.labels, Math.max(0, now - Date.parse(message.occurredAt)) / 1000);
+    }
+    s.queue.splice(0, run.length);
+    s.acks.push(...run.map((d) => d.streamId));
+    metrics.consumed.inc(this.labels, run.length);
+    return true;
   }
 
   private async handle(s: PartitionState, delivery: Delivery): Promise<'done' | 'retry'> {

@@ -20,6 +20,17 @@ export type MessageHandler<P = unknown> = (
   context: DeliveryContext,
 ) => Promise<void> | void;
 
+/**
+ * Handles several messages of one partition at once, in stream order: resolving acknowledges
+ * them all, throwing acknowledges none. It must be all-or-nothing (one transaction) and
+ * idempotent per message (the inbox). A failed batch is retried one message at a time, with the
+ * usual retry and dead-letter rules, so one poison message cannot hold the others back.
+ */
+export type BatchMessageHandler<P = unknown> = (
+  messages: Envelope<P>[],
+  context: Omit<DeliveryContext, 'streamId' | 'deliveryCount'>,
+) => Promise<void>;
+
 /** Options of one at-least-once subscription. Ignored by at-most-once topics except `consumerName`. */
 export interface SubscribeOptions {
   /**

@@ -29,6 +29,30 @@ export async function runInInbox<T>(
 }
 
 /**
+ * The batch form of runInInbox: in one transaction on `db`, records every (consumer, id) not
+ * recorded before and runs `effect` with the set of those fresh ids; ids already there are the
+ * redelivered ones, and the effect must skip them. Used by batch consumers (subscribeBatch).
+ */
+export async function runBatchInInbox<T>(
+  db: Knex,
+  consumer: string,
+  messageIds: readonly string[],
+  effect: (trx: Knex.Transaction, fresh: ReadonlySet<string>) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (trx) => {
+    const unique = [...new Set(messageIds)];
+    const inserted = unique.length
+      ? await trx(INBOX_TABLE)
+          .insert(unique.map((id) => ({ consumer, message_id: id })))
+          .onConflict(['consumer', 'message_id'])
+          .ignore()
+          .returning('message_id')
+      : [];
+    return effect(trx, new Set(inserted.map((row: { message_id: string }) => row.message_id)));
+  });
+}
+
+/**
  * A bus handler whose effect runs through the inbox on the database `dbFor` picks for the
  * message (usually the shard of the entity the message is about).
  */

@@ -2,4 +2,4 @@ export { outboxMigration, inboxMigration, OUTBOX_CHANNEL } from './outbox-migrat
 export { writeOutbox, type OutboxMessage } from './outbox-writer';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export type { RelayShard } from './shard-relay';
-export { runInInbox, inboxHandler, pruneInbox, type InboxResult } from './inbox';
+export { runInInbox, runBatchInInbox, inboxHandler, pruneInbox, type InboxResult } from './inbox';

@@ -9,4 +9,4 @@ export {
   type ListingPosition,
   type ListingQuery,
 } from './event-record';
-export { SeatLedger, type SeatDecision, type SeatLedgerTransaction } from './seat-ledger';
+export { SeatLedger, type SeatDecision, type SeatLedgerTransaction, type SeatState } from './seat-ledger';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { OutboxMessage, ShardDatabases, runInInbox, writeOutbox } from '@boxoffice/shared';
+import { OutboxMessage, ShardDatabases, ShardSpec, runBatchInInbox, writeOutbox } from '@boxoffice/shared';
 import type { EventStatus } from './event-record';
 
 /** What the events service decided for one order. */
@@ -12,19 +12,26 @@ export interface SeatDecision {
   reason?: string;
 }
 
-/** The seat ledger of one event's shard, inside one transaction (see SeatLedger.inInbox). */
+/** The seat-relevant state of an event, read under a row lock. */
+export interface SeatState {
+  status: EventStatus;
+  capacity: number;
+  seatsSold: number;
+}
+
+/** The seat ledger of one events shard, inside one transaction (see SeatLedger.onShard). */
 export interface SeatLedgerTransaction {
-  findDecision(orderId: string): Promise<SeatDecision | undefined>;
-  /**
-   * Takes `quantity` seats if the event is on sale and has them: one conditional UPDATE, so
-   * concurrent reservations cannot oversell (the row lock serialises them; the CHECK backs it up).
-   */
-  tryReserve(eventId: string, quantity: number): Promise<boolean>;
-  eventStatus(eventId: string): Promise<EventStatus | undefined>;
-  recordDecision(decision: SeatDecision): Promise<void>;
+  /** The message ids among `ids` this consumer has not applied before (recorded now). */
+  readonly fresh: ReadonlySet<string>;
+  findDecisions(orderIds: string[]): Promise<Map<string, SeatDecision>>;
+  /** Locks the events (FOR UPDATE, in id order so two batches cannot deadlock) and reads their seats. */
+  lockEvents(eventIds: string[]): Promise<Map<string, SeatState>>;
+  /** seats_sold += seats; the CHECK (seats_sold <= capacity) is the last line of defence. */
+  takeSeats(eventId: string, seats: number): Promise<void>;
+  recordDecisions(decisions: SeatDecision[]): Promise<void>;
   /** Gives back one seat of a reserved order; false when every seat of it was already released. */
   releaseOne(orderId: string): Promise<boolean>;
-  publish(message: OutboxMessage): Promise<void>;
+  publish(messages: OutboxMessage[]): Promise<void>;
 }
 
 interface DecisionRow {
@@ -36,44 +43,61 @@ interface DecisionRow {
   reason: string | null;
 }
 
-function bind(trx: Knex.Transaction): SeatLedgerTransaction {
+function bind(trx: Knex.Transaction, fresh: ReadonlySet<string>): SeatLedgerTransaction {
   return {
-    async findDecision(orderId) {
-      const row = await trx<DecisionRow>('seat_reservations').where({ order_id: orderId }).first();
-      if (!row) return undefined;
-      return {
-        orderId: row.order_id,
-        eventId: row.event_id,
-        buyerId: row.buyer_id,
-        quantity: row.quantity,
-        outcome: row.outcome,
-        ...(row.reason ? { reason: row.reason } : {}),
-      };
+    fresh,
+    async findDecisions(orderIds) {
+      if (orderIds.length === 0) return new Map();
+      const rows = await trx<DecisionRow>('seat_reservations').whereIn('order_id', orderIds);
+      return new Map(
+        rows.map((row) => [
+          row.order_id,
+          {
+            orderId: row.order_id,
+            eventId: row.event_id,
+            buyerId: row.buyer_id,
+            quantity: row.quantity,
+            outcome: row.outcome,
+            ...(row.reason ? { reason: row.reason } : {}),
+          },
+        ]),
+      );
     },
-    async tryReserve(eventId, quantity) {
-      const updated = await trx('events')
-        .where({ id: eventId, status: 'on_sale' })
-        .andWhereRaw('seats_sold + ? <= capacity', [quantity])
+    async lockEvents(eventIds) {
+      if (eventIds.length === 0) return new Map();
+      const rows = await trx('events')
+        .whereIn('id', [...new Set(eventIds)].sort())
+        .orderBy('id')
+        .forUpdate()
+        .select('id', 'status', 'capacity', 'seats_sold');
+      return new Map(
+        rows.map((row: { id: string; status: EventStatus; capacity: number; seats_sold: number }) => [
+          row.id,
+          { status: row.status, capacity: row.capacity, seatsSold: row.seats_sold },
+        ]),
+      );
+    },
+    async takeSeats(eventId, seats) {
+      await trx('events')
+        .where({ id: eventId })
         .update({
-          seats_sold: trx.raw('seats_sold + ?', [quantity]),
+          seats_sold: trx.raw('seats_sold + ?', [seats]),
           version: trx.raw('version + 1'),
           updated_at: trx.fn.now(),
         });
-      return updated === 1;
     },
-    async eventStatus(eventId) {
-      const row = await trx('events').where({ id: eventId }).first('status');
-      return row?.status as EventStatus | undefined;
-    },
-    async recordDecision(decision) {
-      await trx('seat_reservations').insert({
-        order_id: decision.orderId,
-        event_id: decision.eventId,
-        buyer_id: decision.buyerId,
-        quantity: decision.quantity,
-        outcome: decision.outcome,
-        reason: decision.reason ?? null,
-      });
+    async recordDecisions(decisions) {
+      if (decisions.length === 0) return;
+      await trx('seat_reservations').insert(
+        decisions.map((d) => ({
+          order_id: d.orderId,
+          event_id: d.eventId,
+          buyer_id: d.buyerId,
+          quantity: d.quantity,
+          outcome: d.outcome,
+          reason: d.reason ?? null,
+        })),
+      );
     },
     async releaseOne(orderId) {
       const [released] = await trx('seat_reservations')
@@ -91,32 +115,40 @@ function bind(trx: Knex.Transaction): SeatLedgerTransaction {
         });
       return true;
     },
-    async publish(message) {
-      await writeOutbox(trx, message);
+    async publish(messages) {
+      await writeOutbox(trx, ...messages);
     },
   };
 }
 
 /**
- * Seat reservations on the events shards. Every change runs through the inbox on the event's
- * shard, so a redelivered message changes nothing twice.
+ * Seat reservations on the events shards. Every change runs in one transaction per shard that
+ * also records the messages it applies in the inbox, so a redelivered message changes nothing.
  */
 export class SeatLedger {
   constructor(private readonly dbs: ShardDatabases) {}
 
-  /**
-   * Runs `work` in one transaction on `eventId`'s shard that also records (consumer, messageId)
-   * in the inbox. Returns undefined when the message was already applied.
-   */
-  async inInbox<T>(
-    eventId: string,
+  /** The shard each event id lives on, grouping `items` by it (order within a shard kept). */
+  groupByShard<T>(items: T[], eventIdOf: (item: T) => string): Map<ShardSpec, T[]> {
+    const groups = new Map<ShardSpec, T[]>();
+    for (const item of items) {
+      const shard = this.dbs.router.shardForKey(eventIdOf(item));
+      const group = groups.get(shard);
+      if (group) group.push(item);
+      else groups.set(shard, [item]);
+    }
+    return groups;
+  }
+
+  /** Runs `work` in one transaction on `shard` that records `messageIds` for `consumer` in the inbox. */
+  async onShard<T>(
+    shard: ShardSpec,
     consumer: string,
-    messageId: string,
+    messageIds: string[],
     work: (ledger: SeatLedgerTransaction) => Promise<T>,
-  ): Promise<{ value: T } | undefined> {
-    return this.dbs.runForKey(eventId, async (db) => {
-      const result = await runInInbox(db, consumer, messageId, (trx) => work(bind(trx)));
-      return result.applied ? { value: result.value } : undefined;
-    });
+  ): Promise<T> {
+    return this.dbs.runOn(shard, (db) =>
+      runBatchInInbox(db, consumer, messageIds, (trx, fresh) => work(bind(trx, fresh))),
+    );
   }
 }

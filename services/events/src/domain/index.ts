@@ -8,3 +8,4 @@ export { mergePages, comparePositions } from './merge-pages';
 export { isSupportedInstant } from './supported-instant';
 export { reserveSeats, RESERVE_SEATS_CONSUMER } from './reserve-seats';
 export { releaseSeat, RELEASE_SEAT_CONSUMER } from './release-seat';
+export { decideOrders } from './decide-orders';

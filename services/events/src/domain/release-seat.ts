@@ -9,9 +9,10 @@ export const RELEASE_SEAT_CONSUMER = 'events.release-seat';
  */
 export async function releaseSeat(deps: EventsDeps, message: Envelope): Promise<boolean> {
   const cancelled = ticketCancelledSchema.parse(message.payload);
-  const applied = await deps.ledger.inInbox(cancelled.eventId, RELEASE_SEAT_CONSUMER, message.id, (ledger) =>
-    ledger.releaseOne(cancelled.orderId),
+  const [shard] = deps.ledger.groupByShard([cancelled.eventId], (id) => id).keys();
+  const released = await deps.ledger.onShard(shard!, RELEASE_SEAT_CONSUMER, [message.id], (ledger) =>
+    ledger.fresh.has(message.id) ? ledger.releaseOne(cancelled.orderId) : Promise.resolve(false),
   );
-  if (applied?.value) await deps.cache.invalidate(cancelled.eventId);
-  return applied?.value ?? false;
+  if (released) await deps.cache.invalidate(cancelled.eventId);
+  return released;
 }

@@ -1,60 +1,60 @@
 import {
   Envelope,
   MESSAGE_TYPES,
+  OutboxMessage,
   PURCHASE_TOPICS,
-  RejectionReason,
   orderRequestedSchema,
 } from '@boxoffice/shared';
 import type { SeatDecision } from '../data-access';
+import { decideOrders } from './decide-orders';
 import type { EventsDeps } from './events-deps';
 
 export const RESERVE_SEATS_CONSUMER = 'events.reserve-seats';
 
-function rejectionReason(status: string | undefined): RejectionReason {
-  if (status === undefined) return 'event_not_found';
-  return status === 'on_sale' ? 'sold_out' : 'not_on_sale';
+function outcomeMessage(decision: SeatDecision, requestId: string | undefined): OutboxMessage {
+  const reserved = decision.outcome === 'reserved';
+  return {
+    topic: PURCHASE_TOPICS.seats,
+    key: decision.orderId,
+    type: reserved ? MESSAGE_TYPES.seatsReserved : MESSAGE_TYPES.seatsRejected,
+    payload: reserved
+      ? { orderId: decision.orderId, eventId: decision.eventId, quantity: decision.quantity }
+      : { orderId: decision.orderId, eventId: decision.eventId, reason: decision.reason },
+    requestId,
+  };
 }
 
 /**
- * Step 2 of the purchase saga (DESIGN §5): decide an order. In one transaction on the event's
- * shard: take the seats with a conditional update (or find why not), record the decision by
- * order id, and put `seats.reserved` or `seats.rejected` in the outbox. An order decided before
- * (a duplicate request) gets its recorded outcome again, never a second reservation.
+ * Step 2 of the purchase saga (DESIGN §5): decide a run of `order.requested` messages. Per
+ * events shard, one transaction: record the messages in the inbox, lock the events they name,
+ * decide first come first served, take the seats, record each decision by order id, and put
+ * `seats.reserved` / `seats.rejected` in the outbox. A hot event's backlog thus costs one
+ * commit per batch, not per order. Returns the decisions made now.
  */
-export async function reserveSeats(deps: EventsDeps, message: Envelope): Promise<SeatDecision | undefined> {
-  const request = orderRequestedSchema.parse(message.payload);
-  const applied = await deps.ledger.inInbox(
-    request.eventId,
-    RESERVE_SEATS_CONSUMER,
-    message.id,
-    async (ledger) => {
-      let decision = await ledger.findDecision(request.orderId);
-      if (!decision) {
-        const reserved = await ledger.tryReserve(request.eventId, request.quantity);
-        decision = {
-          orderId: request.orderId,
-          eventId: request.eventId,
-          buyerId: request.buyerId,
-          quantity: request.quantity,
-          outcome: reserved ? 'reserved' : 'rejected',
-          ...(reserved ? {} : { reason: rejectionReason(await ledger.eventStatus(request.eventId)) }),
-        };
-        await ledger.recordDecision(decision);
-      }
-      await ledger.publish({
-        topic: PURCHASE_TOPICS.seats,
-        key: decision.orderId,
-        type: decision.outcome === 'reserved' ? MESSAGE_TYPES.seatsReserved : MESSAGE_TYPES.seatsRejected,
-        payload:
-          decision.outcome === 'reserved'
-            ? { orderId: decision.orderId, eventId: decision.eventId, quantity: decision.quantity }
-            : { orderId: decision.orderId, eventId: decision.eventId, reason: decision.reason },
-        requestId: message.requestId,
-      });
-      return decision;
-    },
-  );
-  // After commit: the cached event shows the seats just sold.
-  if (applied?.value.outcome === 'reserved') await deps.cache.invalidate(request.eventId);
-  return applied?.value;
+export async function reserveSeats(deps: EventsDeps, messages: Envelope[]): Promise<SeatDecision[]> {
+  const items = messages.map((message) => ({
+    message,
+    request: orderRequestedSchema.parse(message.payload),
+  }));
+  const made: SeatDecision[] = [];
+  for (const [shard, group] of deps.ledger.groupByShard(items, (item) => item.request.eventId)) {
+    const ids = group.map((item) => item.message.id);
+    const fresh = await deps.ledger.onShard(shard, RESERVE_SEATS_CONSUMER, ids, async (ledger) => {
+      const todo = group.filter((item) => ledger.fresh.has(item.message.id));
+      if (todo.length === 0) return [];
+      const requests = todo.map((item) => item.request);
+      const earlier = await ledger.findDecisions(requests.map((r) => r.orderId));
+      const events = await ledger.lockEvents(requests.map((r) => r.eventId));
+      const { decisions, fresh, seatsTaken } = decideOrders(requests, events, earlier);
+      for (const [eventId, seats] of seatsTaken) await ledger.takeSeats(eventId, seats);
+      await ledger.recordDecisions(fresh);
+      await ledger.publish(decisions.map((d, i) => outcomeMessage(d, todo[i]!.message.requestId)));
+      return fresh;
+    });
+    made.push(...fresh);
+  }
+  // After commit: cached events show the seats just sold.
+  const sold = new Set(made.filter((d) => d.outcome === 'reserved').map((d) => d.eventId));
+  await Promise.all([...sold].map((eventId) => deps.cache.invalidate(eventId)));
+  return made;
 }

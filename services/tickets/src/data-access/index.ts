@@ -1,4 +1,4 @@
-export { OrderStore } from './order-store';
+export { OrderStore, type SettlementItem } from './order-store';
 export { TicketStore } from './ticket-store';
 export type {
   NewOrder,

@@ -1,11 +1,36 @@
 import type { Knex } from 'knex';
-import { OutboxMessage, ShardDatabases, newColocatedId, runInInbox, writeOutbox } from '@boxoffice/shared';
+import {
+  OutboxMessage,
+  ShardDatabases,
+  ShardSpec,
+  newColocatedId,
+  runBatchInInbox,
+  writeOutbox,
+} from '@boxoffice/shared';
 import type { NewOrder, OrderRecord, Settlement } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
 
 async function ticketIdsOf(db: Knex, orderId: string): Promise<string[]> {
   const rows = await db('tickets').where({ order_id: orderId }).orderBy('seat_number').select('id');
   return rows.map((row: { id: string }) => row.id);
+}
+
+/** An order and its ticket ids in one round trip (the purchase wait reads it twice per POST). */
+async function findOrderWithTickets(
+  db: Knex,
+  orderId: string,
+  buyerId: string,
+): Promise<OrderRecord | undefined> {
+  const row = await db<OrderRow>('orders')
+    .where({ id: orderId, buyer_id: buyerId })
+    .first(
+      'orders.*',
+      db.raw(
+        'coalesce((select array_agg(t.id order by t.seat_number) from tickets t where t.order_id = orders.id), ?) as ticket_ids',
+        [db.raw("'{}'::uuid[]")],
+      ),
+    );
+  return row ? toOrder(row as OrderRow, (row as unknown as { ticket_ids: string[] }).ticket_ids) : undefined;
 }
 
 /**
@@ -54,49 +79,82 @@ export class OrderStore {
 
   /** The buyer's order with its ticket ids, or undefined (unknown, or someone else's). */
   async find(orderId: string, buyerId: string): Promise<OrderRecord | undefined> {
-    return this.dbs.runForKey(orderId, async (db) => {
-      const row = await db<OrderRow>('orders').where({ id: orderId, buyer_id: buyerId }).first();
-      return row ? toOrder(row as OrderRow, await ticketIdsOf(db, orderId)) : undefined;
-    });
+    return this.dbs.runForKey(orderId, (db) => findOrderWithTickets(db, orderId, buyerId));
   }
 
   /**
-   * Settles a pending order once, through the inbox on the order's shard: confirmed with one
-   * ticket per seat, or rejected with the reason. A settled order is left as it is. Returns
-   * whether this call changed the order (false for a duplicate message or a settled order).
+   * Settles pending orders once each: per shard, one transaction that records the messages in
+   * the inbox, confirms orders with one ticket per seat or rejects them with their reason, and
+   * leaves settled orders as they are. Returns the ids of the orders changed now.
    */
-  async settle(
-    orderId: string,
-    consumer: string,
-    messageId: string,
-    settlement: Settlement,
-  ): Promise<boolean> {
-    return this.dbs.runForKey(orderId, async (db) => {
-      const result = await runInInbox(db, consumer, messageId, async (trx) => {
-        const [row] = await trx<OrderRow>('orders')
-          .where({ id: orderId, status: 'pending' })
-          .update({
-            status: settlement.outcome,
-            reason: settlement.outcome === 'rejected' ? settlement.reason : null,
-            updated_at: trx.fn.now(),
-          })
-          .returning('*');
-        if (!row) return false;
-        if (settlement.outcome === 'confirmed') {
-          const order = row as OrderRow;
-          await trx('tickets').insert(
-            Array.from({ length: order.quantity }, (_, i) => ({
-              id: newColocatedId(order.buyer_id),
-              order_id: order.id,
-              buyer_id: order.buyer_id,
-              event_id: order.event_id,
-              seat_number: i + 1,
-            })),
-          );
-        }
-        return true;
-      });
-      return result.applied && result.value;
-    });
+  async settle(consumer: string, items: SettlementItem[]): Promise<string[]> {
+    const byShard = new Map<ShardSpec, SettlementItem[]>();
+    for (const item of items) {
+      const shard = this.dbs.router.shardForKey(item.orderId);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), item]);
+    }
+    const changed: string[] = [];
+    for (const [shard, group] of byShard) {
+      const ids = group.map((item) => item.messageId);
+      changed.push(
+        ...(await this.dbs.runOn(shard, (db) =>
+          runBatchInInbox(db, consumer, ids, (trx, fresh) =>
+            settleInTransaction(
+              trx,
+              group.filter((item) => fresh.has(item.messageId)),
+            ),
+          ),
+        )),
+      );
+    }
+    return changed;
   }
+}
+
+/** A settlement to apply, with the id of the message that carried it (for the inbox). */
+export interface SettlementItem {
+  messageId: string;
+  orderId: string;
+  settlement: Settlement;
+}
+
+async function settleInTransaction(trx: Knex.Transaction, items: SettlementItem[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const confirm = items.filter((i) => i.settlement.outcome === 'confirmed').map((i) => i.orderId);
+  const rejectByReason = new Map<string, string[]>();
+  for (const item of items) {
+    if (item.settlement.outcome !== 'rejected') continue;
+    rejectByReason.set(item.settlement.reason, [
+      ...(rejectByReason.get(item.settlement.reason) ?? []),
+      item.orderId,
+    ]);
+  }
+  const changed: string[] = [];
+  if (confirm.length > 0) {
+    const confirmed = (await trx<OrderRow>('orders')
+      .whereIn('id', confirm)
+      .andWhere({ status: 'pending' })
+      .update({ status: 'confirmed', updated_at: trx.fn.now() })
+      .returning('*')) as OrderRow[];
+    const tickets = confirmed.flatMap((order) =>
+      Array.from({ length: order.quantity }, (_, i) => ({
+        id: newColocatedId(order.buyer_id),
+        order_id: order.id,
+        buyer_id: order.buyer_id,
+        event_id: order.event_id,
+        seat_number: i + 1,
+      })),
+    );
+    if (tickets.length > 0) await trx('tickets').insert(tickets);
+    changed.push(...confirmed.map((order) => order.id));
+  }
+  for (const [reason, orderIds] of rejectByReason) {
+    const rejected = await trx<OrderRow>('orders')
+      .whereIn('id', orderIds)
+      .andWhere({ status: 'pending' })
+      .update({ status: 'rejected', reason, updated_at: trx.fn.now() })
+      .returning('id');
+    changed.push(...rejected.map((row: { id: string }) => row.id));
+  }
+  return changed;
 }

@@ -5,7 +5,7 @@ import {
   Subscription,
   orderSettledSchema,
 } from '@boxoffice/shared';
-import { TicketsDeps, settleOrder } from '../domain';
+import { TicketsDeps, settleOrders } from '../domain';
 
 /** The consumer group of the tickets service on the saga's at-least-once topics. */
 export const TICKETS_GROUP = 'tickets';
@@ -20,11 +20,11 @@ export async function subscribePurchaseConsumers(
   deps: TicketsDeps,
 ): Promise<Subscription[]> {
   return Promise.all([
-    messaging.bus.subscribe(
+    messaging.bus.subscribeBatch(
       PURCHASE_TOPICS.seats,
       TICKETS_GROUP,
-      async (message) => {
-        await settleOrder(deps, message);
+      async (messages) => {
+        await settleOrders(deps, messages);
       },
       messaging.subscribeOptions,
     ),

@@ -1,0 +1,111 @@
+import { newId } from '@boxoffice/shared';
+import { decideOrders } from '../../services/events/src/domain/decide-orders';
+import { decodeTicketCursor, encodeTicketCursor, preferredWaitSeconds } from '../../services/tickets/src/api';
+import { OutcomeWaiter } from '../../services/tickets/src/domain/outcome-waiter';
+
+const onSale = (capacity: number, seatsSold = 0) => ({ status: 'on_sale' as const, capacity, seatsSold });
+const request = (eventId: string, quantity: number) => ({
+  orderId: newId(),
+  buyerId: newId(),
+  eventId,
+  quantity,
+});
+
+describe('decideOrders (first come, first served)', () => {
+  const eventId = newId();
+
+  test('when requests exceed the seats left, then the earliest get them and the rest are sold_out', () => {
+    const requests = [request(eventId, 2), request(eventId, 2), request(eventId, 1), request(eventId, 1)];
+    const { decisions, seatsTaken } = decideOrders(requests, new Map([[eventId, onSale(10, 5)]]), new Map());
+    expect(decisions.map((d) => d.reason ?? d.outcome)).toEqual([
+      'reserved',
+      'reserved',
+      'reserved',
+      'sold_out',
+    ]);
+    expect(seatsTaken.get(eventId)).toBe(5);
+  });
+
+  test('when a big order does not fit, then a smaller one behind it still can', () => {
+    const requests = [request(eventId, 3), request(eventId, 1)];
+    const { decisions } = decideOrders(requests, new Map([[eventId, onSale(2)]]), new Map());
+    expect(decisions.map((d) => d.reason ?? d.outcome)).toEqual(['sold_out', 'reserved']);
+  });
+
+  test('when the event is unknown or not on sale, then the reason says so and no seat is taken', () => {
+    const cancelled = newId();
+    const { decisions, seatsTaken } = decideOrders(
+      [request(newId(), 1), request(cancelled, 1)],
+      new Map([[cancelled, { status: 'cancelled' as const, capacity: 9, seatsSold: 0 }]]),
+      new Map(),
+    );
+    expect(decisions.map((d) => d.reason)).toEqual(['event_not_found', 'not_on_sale']);
+    expect(seatsTaken.size).toBe(0);
+  });
+
+  test('when an order was decided before or appears twice, then it keeps one decision and takes seats once', () => {
+    const first = request(eventId, 1);
+    const earlier = { ...first, outcome: 'rejected' as const, reason: 'sold_out' };
+    const again = request(eventId, 2);
+    const { decisions, fresh, seatsTaken } = decideOrders(
+      [first, again, again],
+      new Map([[eventId, onSale(10)]]),
+      new Map([[first.orderId, earlier]]),
+    );
+    expect(decisions.map((d) => d.outcome)).toEqual(['rejected', 'reserved', 'reserved']);
+    expect(fresh).toHaveLength(1);
+    expect(seatsTaken.get(eventId)).toBe(2);
+  });
+});
+
+describe('Prefer: wait', () => {
+  test.each([
+    [undefined, 2],
+    ['wait=5', 5],
+    ['respond-async, wait=7', 7],
+    ['wait="3"', 3],
+    ['wait=0', 0],
+    ['wait=60', 10],
+    ['wait=abc', 2],
+    ['handling=strict', 2],
+    ['nowait=5', 2],
+  ])('when Prefer is %p, then the wait is %p seconds', (prefer, seconds) => {
+    expect(preferredWaitSeconds(prefer)).toBe(seconds);
+  });
+});
+
+describe('the my-tickets cursor', () => {
+  test('when a position is encoded, then it decodes to the same position', () => {
+    const position = { createdAt: '2026-11-22T01:02:03.456Z', id: newId() };
+    expect(decodeTicketCursor(encodeTicketCursor(position))).toEqual(position);
+  });
+
+  test.each([
+    '',
+    'not base64!',
+    Buffer.from('[]').toString('base64url'),
+    Buffer.from('{"c":"x","i":"y"}').toString('base64url'),
+  ])('when the cursor is %p, then it is invalid_cursor', (cursor) => {
+    expect(() => decodeTicketCursor(cursor)).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
+  });
+});
+
+describe('OutcomeWaiter', () => {
+  test('when the outcome is announced, then every waiter for that order wakes, and no other', async () => {
+    const waiter = new OutcomeWaiter();
+    const a = waiter.wait('order-1', 5000);
+    const b = waiter.wait('order-1', 5000);
+    const other = waiter.wait('order-2', 50);
+    waiter.notify('order-1');
+    expect(await a.settled).toBe(true);
+    expect(await b.settled).toBe(true);
+    expect(await other.settled).toBe(false);
+    expect(waiter.size).toBe(0);
+  });
+
+  test('when a wait is cancelled, then nothing is left registered', () => {
+    const waiter = new OutcomeWaiter();
+    waiter.wait('order-3', 5000).cancel();
+    expect(waiter.size).toBe(0);
+  });
+});
