@@ -2,19 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  SERVICE_NAMES,
-  Topology,
-  buildTopology,
-  createRedisClient,
-  deleteKeysWithPrefix,
-  dropDatabase,
-  listDatabases,
-  loadConfig,
-  platformEnvSchema,
-  withDatabase,
-} from '@boxoffice/shared';
+import { SERVICE_NAMES, Topology, buildTopology, loadConfig, platformEnvSchema } from '@boxoffice/shared';
 import { migrateAllShards } from '../lib/migrate-shards';
+import { removePrefixedData } from '../lib/remove-prefixed-data';
 import {
   RunningProcess,
   freePort,
@@ -57,17 +47,7 @@ export async function startOwnStack(env: Record<string, string> = {}): Promise<O
   delete stackEnv.PORT_BASE;
   const config = loadConfig(platformEnvSchema, stackEnv);
   const topology = buildTopology(config);
-  const cleanup = async () => {
-    const databases = await listDatabases(config.PG_URL, prefix);
-    await Promise.all(databases.map((name) => dropDatabase(withDatabase(config.PG_URL, name))));
-    const redis = createRedisClient(config.REDIS_URL, 'bus');
-    try {
-      await redis.connect();
-      await deleteKeysWithPrefix(redis, prefix);
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const cleanup = () => removePrefixedData(config.PG_URL, config.REDIS_URL, prefix);
   await migrateAllShards(topology, SERVICE_NAMES);
   const ports = {
     gateway: await freePort(),

@@ -4,15 +4,11 @@ import {
   ServiceName,
   Topology,
   buildTopology,
-  createRedisClient,
-  deleteKeysWithPrefix,
-  dropDatabase,
-  listDatabases,
   loadConfig,
   platformEnvSchema,
-  withDatabase,
 } from '@boxoffice/shared';
 import { migrateAllShards } from '../../scripts/lib/migrate-shards';
+import { removePrefixedData } from '../../scripts/lib/remove-prefixed-data';
 
 /** The Postgres and Redis every test uses: the machine's, unless PG_URL / REDIS_URL say otherwise. */
 export const TEST_PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -63,16 +59,8 @@ export async function createTestEnv(
     prefix,
     env,
     topology,
-    async cleanup() {
-      const databases = await listDatabases(TEST_PG_URL, prefix);
-      await Promise.all(databases.map((name) => dropDatabase(withDatabase(TEST_PG_URL, name))));
-      const redis = createRedisClient(TEST_REDIS_URL, 'bus');
-      try {
-        await redis.connect();
-        await deleteKeysWithPrefix(redis, prefix);
-      } finally {
-        redis.disconnect();
-      }
+    cleanup() {
+      return removePrefixedData(TEST_PG_URL, TEST_REDIS_URL, prefix);
     },
   };
 }
