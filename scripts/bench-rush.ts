@@ -47,9 +47,22 @@ async function busLag(serviceUrl: string, agent: Agent): Promise<string[]> {
     const topic = /topic="([^"]+)"/.exec(match[2]!)?.[1] ?? '?';
     (match[1] === 'sum' ? sums : counts).set(topic, Number(match[3]));
   }
+  /** Sums a counter's samples per topic. */
+  const perTopic = (metric: string): Map<string, number> => {
+    const found = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${metric}{`)) continue;
+      const topic = /topic="([^"]+)"/.exec(line)?.[1] ?? '?';
+      found.set(topic, (found.get(topic) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    }
+    return found;
+  };
+  const failures = perTopic('bus_handler_failures_total');
+  const redelivered = perTopic('bus_messages_redelivered_total');
   return [...counts].map(
     ([topic, n]) =>
-      `${topic}: ${n} messages, mean lag ${((1000 * (sums.get(topic) ?? 0)) / Math.max(1, n)).toFixed(0)} ms`,
+      `${topic}: ${n} messages, mean lag ${((1000 * (sums.get(topic) ?? 0)) / Math.max(1, n)).toFixed(0)} ms, ` +
+      `${failures.get(topic) ?? 0} handler failures, ${redelivered.get(topic) ?? 0} redeliveries`,
   );
 }
 

@@ -172,7 +172,13 @@ export class StreamSubscription implements Subscription {
       void this.drain(s).finally(() => {
         s.busy = false;
         this.active -= 1;
-        this.wakeUp?.();
+        // A full partition is left out of the blocking read; now that it has room again, end that
+        // read so the next one includes it — otherwise a hot partition waits out blockMs per batch.
+        if (this.reading.size > 0 && !this.reading.has(s.index) && s.canRead(this.deps.options.batchSize)) {
+          this.interruptRead();
+        } else {
+          this.wakeUp?.();
+        }
         this.dispatch();
         if (this.active === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
       });

@@ -77,3 +77,37 @@ describe('subscribeBatch (at-least-once, many messages per call)', () => {
     expect(dead).toEqual(['poison in this batch']);
   });
 });
+
+describe('a hot partition with a backlog larger than one read', () => {
+  const { keyPrefix, cleanUp } = testKeyPrefix();
+  let bus: RedisBus;
+
+  afterAll(async () => {
+    await bus?.close();
+    await cleanUp();
+  });
+
+  // Regression: a partition whose queue was full was left out of the blocking XREADGROUP, and
+  // nothing ended that read when the queue drained, so each refill waited the whole blockMs
+  // (the rush benchmark's "slow runs": 100 messages per 2 s). Ten refills at blockMs 5 s took
+  // 45 s or more; now each refill follows its batch at once.
+  test('when its queue drains, then the next batch is read at once, not after blockMs', async () => {
+    bus = createBus({ url: REDIS_URL, keyPrefix, producer: 'test', topics: { hot: { partitions: 4 } } });
+    bus.on('error', () => undefined);
+    await bus.publishBatch(
+      'hot',
+      Array.from({ length: 100 }, (_, n) => ({ key: 'one-event', type: 'counted', payload: { n } })),
+    );
+    const seen: number[] = [];
+    await bus.subscribeBatch<{ n: number }>(
+      'hot',
+      'readers',
+      async (messages) => {
+        seen.push(...messages.map((m) => m.payload.n));
+      },
+      { ...FAST, batchSize: 10, blockMs: 5000 },
+    );
+    await eventually('all 100 messages', () => seen.length === 100, 4000);
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, n) => n));
+  });
+});
