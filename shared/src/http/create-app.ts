@@ -15,7 +15,7 @@ export interface CreateAppOptions {
   bodyLimitBytes?: number;
   /** Parse JSON bodies. The gateway turns this off: it streams bodies through untouched. */
   parseJson?: boolean;
-  /** Sent as `x-boxoffice-instance` on every response, so balancing can be seen (e.g. "users@7101"). */
+  /** Sent as `x-boxoffice-instance` on every response, so balancing can be seen (e.g. "users@web-1:7101"). */
   instance?: string;
   /** Adds the process's own routes. */
   routes: (app: Express) => void;

@@ -128,11 +128,16 @@ function bind(trx: Knex.Transaction, fresh: ReadonlySet<string>): SeatLedgerTran
 export class SeatLedger {
   constructor(private readonly dbs: ShardDatabases) {}
 
-  /** The shard each event id lives on, grouping `items` by it (order within a shard kept). */
+  /** The shard an event lives on. */
+  shardOf(eventId: string): ShardSpec {
+    return this.dbs.router.shardForKey(eventId);
+  }
+
+  /** Groups `items` by the shard of their event (order within a shard kept). */
   groupByShard<T>(items: T[], eventIdOf: (item: T) => string): Map<ShardSpec, T[]> {
     const groups = new Map<ShardSpec, T[]>();
     for (const item of items) {
-      const shard = this.dbs.router.shardForKey(eventIdOf(item));
+      const shard = this.shardOf(eventIdOf(item));
       const group = groups.get(shard);
       if (group) group.push(item);
       else groups.set(shard, [item]);

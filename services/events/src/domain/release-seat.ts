@@ -9,8 +9,8 @@ export const RELEASE_SEAT_CONSUMER = 'events.release-seat';
  */
 export async function releaseSeat(deps: EventsDeps, message: Envelope): Promise<boolean> {
   const cancelled = ticketCancelledSchema.parse(message.payload);
-  const [shard] = deps.ledger.groupByShard([cancelled.eventId], (id) => id).keys();
-  const released = await deps.ledger.onShard(shard!, RELEASE_SEAT_CONSUMER, [message.id], (ledger) =>
+  const shard = deps.ledger.shardOf(cancelled.eventId);
+  const released = await deps.ledger.onShard(shard, RELEASE_SEAT_CONSUMER, [message.id], (ledger) =>
     ledger.fresh.has(message.id) ? ledger.releaseOne(cancelled.orderId) : Promise.resolve(false),
   );
   if (released) await deps.cache.invalidate(cancelled.eventId);
