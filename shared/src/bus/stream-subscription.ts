@@ -367,6 +367,7 @@ export class StreamSubscription implements Subscription {
       );
       this.applyOwnership(fair, owned);
       await this.releaseDrained();
+      await this.noticeForeignPending();
       await this.recover();
     } catch (err) {
       if (!this.stopping) this.deps.events.error(err);
@@ -409,6 +410,23 @@ export class StreamSubscription implements Subscription {
     }
   }
 
+  /**
+   * A partition I read can gain entries pending under another consumer: one that stalled past
+   * its lease (no heartbeat while its event loop was blocked) reads from it on waking, before its
+   * own heartbeat tells it the lease is gone, then drops what it read. Nobody else would reclaim
+   * those, so such a partition goes back to recovering: it reclaims them after the visibility
+   * timeout, then reads on. Costs one XPENDING summary per partition per heartbeat.
+   */
+  private async noticeForeignPending(): Promise<void> {
+    const reading = [...this.partitions.values()].filter((s) => s.mode === 'reading');
+    const summaries = await Promise.all(reading.map((s) => this.deps.redis.xpending(s.key, this.group)));
+    reading.forEach((state, i) => {
+      const holders = (summaries[i][3] ?? []) as [string, string][];
+      if (state.mode === 'reading' && holders.some(([consumer]) => consumer !== this.consumer))
+        state.mode = 'recovering';
+    });
+  }
+
   /** Reclaims stale entries of recovering partitions; a partition reads new entries only once none are held elsewhere. */
   private async recover(): Promise<void> {
     const { redis, options } = this.deps;
@@ -430,7 +448,9 @@ export class StreamSubscription implements Subscription {
           retry: false,
         })),
       );
-      if (mine > state.queue.length + state.acks.length) await this.readOwnHistory(state);
+      // Not while a read of it is in flight: entries it delivered are mine but not queued yet.
+      if (mine > state.queue.length + state.acks.length && !this.reading.has(state.index))
+        await this.readOwnHistory(state);
       if (others === 0 && mine <= state.queue.length + state.acks.length) {
         state.mode = 'reading';
         this.interruptRead();

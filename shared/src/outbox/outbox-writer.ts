@@ -18,7 +18,14 @@ export interface OutboxMessage<P = unknown> {
  */
 export async function writeOutbox(trx: Knex.Transaction, ...messages: OutboxMessage[]): Promise<string[]> {
   if (messages.length === 0) return [];
-  const rows = messages.map((message) => ({
+  const rows = messages.map(outboxRow);
+  await trx(OUTBOX_TABLE).insert(rows);
+  return rows.map((row) => row.message_id);
+}
+
+/** The outbox row for a message, with a new message id. */
+function outboxRow(message: OutboxMessage) {
+  return {
     message_id: randomUUID(),
     topic: message.topic,
     key: message.key,
@@ -26,7 +33,24 @@ export async function writeOutbox(trx: Knex.Transaction, ...messages: OutboxMess
     // Stringified: node-postgres would send a JS array as a Postgres array, not JSON.
     payload: JSON.stringify(message.payload ?? null),
     request_id: message.requestId ?? null,
-  }));
-  await trx(OUTBOX_TABLE).insert(rows);
-  return rows.map((row) => row.message_id);
+  };
+}
+
+/**
+ * For a single-statement write: `insert into outbox (…) select … from <source>`, to put in a
+ * data-modifying CTE after the state change (`with changed as (insert … returning *), queued as
+ * (<this>) select * from changed`). The outbox row is written once per row of `source` — so for a
+ * one-row change, only if the change happened — atomically with it, in one round trip.
+ */
+export function outboxInsertFrom(
+  source: string,
+  message: OutboxMessage,
+): { sql: string; bindings: (string | null)[] } {
+  if (!/^[a-z_][a-z0-9_]*$/.test(source))
+    throw new Error(`outboxInsertFrom: "${source}" is not a plain identifier`);
+  const row = outboxRow(message);
+  return {
+    sql: `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, payload, request_id) select ?, ?, ?, ?, ?::jsonb, ? from ${source}`,
+    bindings: [row.message_id, row.topic, row.key, row.type, row.payload, row.request_id],
+  };
 }

@@ -9,7 +9,8 @@ export type RedisRole = 'cache' | 'bus' | 'bus-blocking';
  * An ioredis client for one role.
  * - `cache`: no offline queue and one retry, so a missing cache fails a lookup at once and the
  *   caller falls back to the database instead of waiting.
- * - `bus`: commands queue while reconnecting (publishing should survive a Redis blip).
+ * - `bus`: commands queue while reconnecting (publishing should survive a Redis blip), and
+ *   commands issued in the same tick share one socket write (auto-pipelining).
  * - `bus-blocking`: for XREADGROUP BLOCK; a blocking read must have a connection to itself.
  */
 export function createRedisClient(url: string, role: RedisRole, options: RedisOptions = {}): Redis {
@@ -20,7 +21,9 @@ export function createRedisClient(url: string, role: RedisRole, options: RedisOp
   };
   const byRole: Record<RedisRole, RedisOptions> = {
     cache: { enableOfflineQueue: false, maxRetriesPerRequest: 1 },
-    bus: { maxRetriesPerRequest: 3 },
+    // Auto-pipelining sends the commands issued in one tick (a batch's acks and wake-ups) in one
+    // socket write: on a loaded 2-core VM each write costs ~0.1 ms of kernel time.
+    bus: { maxRetriesPerRequest: 3, enableAutoPipelining: true },
     'bus-blocking': { maxRetriesPerRequest: null },
   };
   return new Redis(url, { ...base, ...byRole[role], ...options });

@@ -4,8 +4,8 @@ import {
   ShardDatabases,
   ShardSpec,
   newColocatedId,
+  outboxInsertFrom,
   runBatchInInbox,
-  writeOutbox,
 } from '@boxoffice/shared';
 import type { NewOrder, OrderRecord, Settlement } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
@@ -49,32 +49,40 @@ export class OrderStore {
     order: NewOrder,
     requested: OutboxMessage,
   ): Promise<{ order: OrderRecord; created: boolean }> {
-    return this.dbs.runForKey(order.id, (db) =>
-      db.transaction(async (trx) => {
-        const insert = trx<OrderRow>('orders').insert({
-          id: order.id,
-          buyer_id: order.buyerId,
-          event_id: order.eventId,
-          quantity: order.quantity,
-          idempotency_key: order.idempotencyKey ?? null,
-          request_fingerprint: order.requestFingerprint,
-        });
-        const [row] = order.idempotencyKey
-          ? await insert.onConflict(['buyer_id', 'idempotency_key']).ignore().returning('*')
-          : await insert.returning('*');
-        if (row) {
-          await writeOutbox(trx, requested);
-          return { order: toOrder(row as OrderRow, []), created: true };
-        }
-        const existing = await trx<OrderRow>('orders')
-          .where({ buyer_id: order.buyerId, idempotency_key: order.idempotencyKey! })
-          .first();
-        return {
-          order: toOrder(existing as OrderRow, await ticketIdsOf(trx, (existing as OrderRow).id)),
-          created: false,
-        };
-      }),
-    );
+    return this.dbs.runForKey(order.id, async (db) => {
+      // One statement, one round trip: the order and its outbox row commit together (a statement
+      // is atomic), and the outbox row exists only if the order was inserted. Four round trips
+      // (begin, insert, insert, commit) cost the rush benchmark ~15 % of its throughput.
+      const outbox = outboxInsertFrom('inserted', requested);
+      const { rows } = await db.raw<{ rows: OrderRow[] }>(
+        `with inserted as (
+           insert into orders (id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint)
+           values (?, ?, ?, ?, ?, ?)
+           on conflict (buyer_id, idempotency_key) do nothing
+           returning *
+         ), queued as (${outbox.sql})
+         select * from inserted`,
+        [
+          order.id,
+          order.buyerId,
+          order.eventId,
+          order.quantity,
+          order.idempotencyKey ?? null,
+          order.requestFingerprint,
+          ...outbox.bindings,
+        ],
+      );
+      if (rows[0]) return { order: toOrder(rows[0], []), created: true };
+      // The key was taken by a concurrent or earlier request: its order is committed (the insert
+      // waited for it), and this new statement's snapshot sees it.
+      const existing = await db<OrderRow>('orders')
+        .where({ buyer_id: order.buyerId, idempotency_key: order.idempotencyKey! })
+        .first();
+      return {
+        order: toOrder(existing as OrderRow, await ticketIdsOf(db, (existing as OrderRow).id)),
+        created: false,
+      };
+    });
   }
 
   /** The buyer's order with its ticket ids, or undefined (unknown, or someone else's). */
