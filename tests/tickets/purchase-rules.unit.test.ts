@@ -96,10 +96,11 @@ describe('OutcomeWaiter', () => {
     const a = waiter.wait('order-1', 5000);
     const b = waiter.wait('order-1', 5000);
     const other = waiter.wait('order-2', 50);
-    waiter.notify('order-1');
-    expect(await a.settled).toBe(true);
-    expect(await b.settled).toBe(true);
-    expect(await other.settled).toBe(false);
+    const outcome = { status: 'confirmed' as const, ticketIds: [] };
+    waiter.notify('order-1', outcome);
+    expect(await a.settled).toEqual({ woken: true, outcome });
+    expect(await b.settled).toEqual({ woken: true, outcome });
+    expect(await other.settled).toEqual({ woken: false });
     expect(waiter.size).toBe(0);
   });
 

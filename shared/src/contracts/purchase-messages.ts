@@ -57,7 +57,21 @@ export const ticketCancelledSchema = z.object({
 });
 export type TicketCancelled = z.infer<typeof ticketCancelledSchema>;
 
-export const orderSettledSchema = z.object({ orderId: z.uuid() });
+/**
+ * The wake-up. `outcome` is the order's final state when the announcing consumer settled it just
+ * now (settled orders never change state, so a waiting POST can answer from it without a read);
+ * without it, the waiter reads the order.
+ */
+export const orderSettledSchema = z.object({
+  orderId: z.uuid(),
+  outcome: z
+    .object({
+      status: z.enum(['confirmed', 'rejected']),
+      reason: z.enum(REJECTION_REASONS).optional(),
+      ticketIds: z.array(z.uuid()),
+    })
+    .optional(),
+});
 export type OrderSettled = z.infer<typeof orderSettledSchema>;
 
 export const MESSAGE_TYPES = {

@@ -22,7 +22,14 @@ export async function startService(
     process.stderr.write(`${service}: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const app = await buildApp(ctx);
+  let app: Express;
+  try {
+    app = await buildApp(ctx);
+  } catch (err) {
+    process.stderr.write(`${service}: cannot start: ${(err as Error).message}\n`);
+    for (const step of ctx.shutdownSteps) await Promise.resolve(step.close()).catch(() => undefined);
+    process.exit(1);
+  }
   try {
     const running = await serveHttp({
       app,

@@ -5,6 +5,7 @@ export type {
   OrderRecord,
   OrderStatus,
   Settlement,
+  SettledOrder,
   TicketPosition,
   TicketRecord,
   TicketStatus,

@@ -7,7 +7,7 @@ import {
   outboxInsertFrom,
   runBatchInInbox,
 } from '@boxoffice/shared';
-import type { NewOrder, OrderRecord, Settlement } from './records';
+import type { NewOrder, OrderRecord, SettledOrder, Settlement } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
 
 async function ticketIdsOf(db: Knex, orderId: string): Promise<string[]> {
@@ -93,15 +93,15 @@ export class OrderStore {
   /**
    * Settles pending orders once each: per shard, one transaction that records the messages in
    * the inbox, confirms orders with one ticket per seat or rejects them with their reason, and
-   * leaves settled orders as they are. Returns the ids of the orders changed now.
+   * leaves settled orders as they are. Returns the orders settled now, with their final state.
    */
-  async settle(consumer: string, items: SettlementItem[]): Promise<string[]> {
+  async settle(consumer: string, items: SettlementItem[]): Promise<SettledOrder[]> {
     const byShard = new Map<ShardSpec, SettlementItem[]>();
     for (const item of items) {
       const shard = this.dbs.router.shardForKey(item.orderId);
       byShard.set(shard, [...(byShard.get(shard) ?? []), item]);
     }
-    const changed: string[] = [];
+    const changed: SettledOrder[] = [];
     for (const [shard, group] of byShard) {
       const ids = group.map((item) => item.messageId);
       changed.push(
@@ -126,7 +126,7 @@ export interface SettlementItem {
   settlement: Settlement;
 }
 
-async function settleInTransaction(trx: Knex.Transaction, items: SettlementItem[]): Promise<string[]> {
+async function settleInTransaction(trx: Knex.Transaction, items: SettlementItem[]): Promise<SettledOrder[]> {
   if (items.length === 0) return [];
   const confirm = items.filter((i) => i.settlement.outcome === 'confirmed').map((i) => i.orderId);
   const rejectByReason = new Map<string, string[]>();
@@ -137,7 +137,7 @@ async function settleInTransaction(trx: Knex.Transaction, items: SettlementItem[
       item.orderId,
     ]);
   }
-  const changed: string[] = [];
+  const changed: SettledOrder[] = [];
   if (confirm.length > 0) {
     const confirmed = (await trx<OrderRow>('orders')
       .whereIn('id', confirm)
@@ -154,7 +154,10 @@ async function settleInTransaction(trx: Knex.Transaction, items: SettlementItem[
       })),
     );
     if (tickets.length > 0) await trx('tickets').insert(tickets);
-    changed.push(...confirmed.map((order) => order.id));
+    for (const order of confirmed) {
+      const ticketIds = tickets.filter((t) => t.order_id === order.id).map((t) => t.id);
+      changed.push({ orderId: order.id, status: 'confirmed', ticketIds });
+    }
   }
   for (const [reason, orderIds] of rejectByReason) {
     const rejected = await trx<OrderRow>('orders')
@@ -162,7 +165,14 @@ async function settleInTransaction(trx: Knex.Transaction, items: SettlementItem[
       .andWhere({ status: 'pending' })
       .update({ status: 'rejected', reason, updated_at: trx.fn.now() })
       .returning('id');
-    changed.push(...rejected.map((row: { id: string }) => row.id));
+    changed.push(
+      ...rejected.map((row: { id: string }) => ({
+        orderId: row.id,
+        status: 'rejected' as const,
+        reason,
+        ticketIds: [],
+      })),
+    );
   }
   return changed;
 }

@@ -42,3 +42,11 @@ export interface TicketPosition {
 
 /** How an order is settled by the saga's outcome message. */
 export type Settlement = { outcome: 'confirmed' } | { outcome: 'rejected'; reason: string };
+
+/** An order's final state, as settled by the saga (confirmed with its tickets, or rejected). */
+export interface SettledOrder {
+  orderId: string;
+  status: 'confirmed' | 'rejected';
+  reason?: string;
+  ticketIds: string[];
+}

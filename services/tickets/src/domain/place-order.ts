@@ -27,8 +27,9 @@ function fingerprint(eventId: string, quantity: number): string {
 /**
  * Step 1 of the purchase saga (DESIGN §5): write a pending order and its `order.requested`
  * outbox row in one transaction on the buyer's shard, then wait up to `waitMs` for the outcome.
- * The wait is woken by the `order.settled` broadcast, then the order is read again from the
- * database: the broadcast says when to look, the database says what happened.
+ * The wait is woken by the `order.settled` broadcast, which carries the final state when the
+ * announcing consumer settled the order just now; otherwise (a duplicate delivery, a timeout)
+ * the order is read again from the database.
  */
 export async function placeOrder(deps: TicketsDeps, command: PlaceOrderCommand): Promise<PlacedOrder> {
   const requestFingerprint = fingerprint(command.eventId, command.quantity);
@@ -70,7 +71,12 @@ async function waitForOutcome(deps: TicketsDeps, order: OrderRecord, waitMs: num
   try {
     const now = await deps.orders.find(order.id, order.buyerId);
     if (now && now.status !== 'pending') return now;
-    await waiting.settled;
+    const result = await waiting.settled;
+    // A settled order never changes state, so the announced outcome is as good as a read.
+    if (result.woken && result.outcome) {
+      const { status, reason, ticketIds } = result.outcome;
+      return { ...order, status, ticketIds, ...(reason ? { reason } : {}) };
+    }
     return (await deps.orders.find(order.id, order.buyerId)) ?? order;
   } finally {
     waiting.cancel();

@@ -5,10 +5,20 @@ import {
   seatsRejectedSchema,
   seatsReservedSchema,
 } from '@boxoffice/shared';
-import type { SettlementItem } from '../data-access';
+import type { SettledOrder, SettlementItem } from '../data-access';
 import type { TicketsDeps } from './tickets-deps';
 
 export const SETTLE_ORDER_CONSUMER = 'tickets.settle-order';
+
+/** The final state to announce, for orders settled just now (not for duplicate deliveries). */
+function outcomeOf(order: SettledOrder | undefined) {
+  if (!order) return undefined;
+  return {
+    status: order.status,
+    ticketIds: order.ticketIds,
+    ...(order.reason ? { reason: order.reason } : {}),
+  };
+}
 
 function settlementOf(message: Envelope): SettlementItem | undefined {
   if (message.type === MESSAGE_TYPES.seatsReserved) {
@@ -32,7 +42,7 @@ function settlementOf(message: Envelope): SettlementItem | undefined {
  * announce them with at-most-once `order.settled` so POSTs waiting on any instance wake up; a
  * lost announcement only means that POST answers 202 and the client polls.
  */
-export async function settleOrders(deps: TicketsDeps, messages: Envelope[]): Promise<string[]> {
+export async function settleOrders(deps: TicketsDeps, messages: Envelope[]): Promise<SettledOrder[]> {
   const settled = messages.flatMap((message) => {
     const item = settlementOf(message);
     return item ? [{ item, requestId: message.requestId }] : [];
@@ -42,13 +52,14 @@ export async function settleOrders(deps: TicketsDeps, messages: Envelope[]): Pro
     SETTLE_ORDER_CONSUMER,
     settled.map((s) => s.item),
   );
+  const final = new Map(changed.map((order) => [order.orderId, order]));
   await Promise.all(
     settled.map(
       ({ item, requestId }) =>
         deps.bus
           .publish(PURCHASE_TOPICS.orderOutcomes, item.orderId, {
             type: MESSAGE_TYPES.orderSettled,
-            payload: { orderId: item.orderId },
+            payload: { orderId: item.orderId, outcome: outcomeOf(final.get(item.orderId)) },
             requestId,
           })
           .catch(() => undefined), // a lost wake-up only delays an answer; the order is settled

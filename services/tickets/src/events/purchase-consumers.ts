@@ -31,7 +31,7 @@ export async function subscribePurchaseConsumers(
     messaging.bus.subscribe(PURCHASE_TOPICS.orderOutcomes, 'tickets-waiters', (message) => {
       if (message.type !== MESSAGE_TYPES.orderSettled) return;
       const parsed = orderSettledSchema.safeParse(message.payload);
-      if (parsed.success) deps.waiter.notify(parsed.data.orderId);
+      if (parsed.success) deps.waiter.notify(parsed.data.orderId, parsed.data.outcome);
     }),
   ]);
 }
