@@ -33,7 +33,8 @@ export const openApiDocument = {
     description:
       'Users, events and tickets behind one gateway. Errors are `{"error": {"code", "message", "details"}}`.',
   },
-  servers: [{ url: 'http://127.0.0.1:8080' }],
+  // Relative: "Try it out" calls the gateway that served the page, whatever its host and port.
+  servers: [{ url: '/' }],
   paths: withGatewayErrors({ ...platformPaths, ...usersPaths, ...eventsPaths, ...ticketsPaths }),
   components: {
     schemas: {
