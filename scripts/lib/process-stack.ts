@@ -59,23 +59,37 @@ export function planStack(options: {
   ports?: Partial<Record<ServiceName | 'gateway', number>>;
   env: Record<string, string>;
 }): ProcessSpec[] {
-  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const first = { ...DEFAULT_PORTS, ...options.ports };
+  const consecutive = (base: number) => Array.from({ length: options.instances }, (_, i) => base + i);
+  return stackSpecs(
+    {
+      users: consecutive(first.users),
+      events: consecutive(first.events),
+      tickets: consecutive(first.tickets),
+      gateway: first.gateway,
+    },
+    options.env,
+  );
+}
+
+/** The processes of a stack with explicit ports: one instance per listed port, then the gateway over them. */
+export function stackSpecs(
+  ports: Record<ServiceName, number[]> & { gateway: number },
+  env: Record<string, string>,
+): ProcessSpec[] {
   const specs: ProcessSpec[] = [];
-  const urls: Record<string, string[]> = {};
+  const urls = {} as Record<ServiceName, string[]>;
   for (const service of SERVICE_NAMES) {
-    urls[service] = [];
-    for (let i = 0; i < options.instances; i++) {
-      const port = ports[service] + i;
-      const url = `http://127.0.0.1:${port}`;
-      urls[service]!.push(url);
+    urls[service] = ports[service].map((port) => `http://127.0.0.1:${port}`);
+    ports[service].forEach((port, i) => {
       specs.push({
         name: `${service}-${i + 1}`,
         role: service,
         port,
-        url,
-        env: { ...options.env, PORT: String(port) },
+        url: urls[service][i]!,
+        env: { ...env, PORT: String(port) },
       });
-    }
+    });
   }
   specs.push({
     name: 'gateway',
@@ -83,11 +97,11 @@ export function planStack(options: {
     port: ports.gateway,
     url: `http://127.0.0.1:${ports.gateway}`,
     env: {
-      ...options.env,
+      ...env,
       PORT: String(ports.gateway),
-      USERS_URLS: urls.users!.join(','),
-      EVENTS_URLS: urls.events!.join(','),
-      TICKETS_URLS: urls.tickets!.join(','),
+      USERS_URLS: urls.users.join(','),
+      EVENTS_URLS: urls.events.join(','),
+      TICKETS_URLS: urls.tickets.join(','),
     },
   });
   return specs;

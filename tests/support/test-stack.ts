@@ -7,7 +7,7 @@ import {
   RunningProcess,
   freePort,
   logTail,
-  planStack,
+  stackSpecs,
   spawnProcess,
   stopProcess,
   waitUntilReady,
@@ -40,42 +40,21 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const env = await createTestEnv({ env: options.env });
   const instances = options.instances ?? 1;
-  const ports = {
-    gateway: await freePort(),
-    users: await freePort(),
-    events: await freePort(),
-    tickets: await freePort(),
+  const freePorts = async () => {
+    const ports: number[] = [];
+    for (let i = 0; i < instances; i++) ports.push(await freePort());
+    return ports;
   };
-  // planStack gives instance i the port first + i; pick `instances` consecutive free ports per role.
-  const specs: ProcessSpec[] = planStack({ instances: 1, ports, env: env.env });
-  const all: ProcessSpec[] = [];
-  for (const spec of specs) {
-    if (spec.role === 'gateway') continue;
-    all.push(spec);
-    for (let i = 1; i < instances; i++) {
-      const port = await freePort();
-      all.push({
-        ...spec,
-        name: `${spec.role}-${i + 1}`,
-        port,
-        url: `http://127.0.0.1:${port}`,
-        env: { ...spec.env, PORT: String(port) },
-      });
-    }
-  }
-  const urlsOf = (role: string) =>
-    all
-      .filter((s) => s.role === role)
-      .map((s) => s.url)
-      .join(',');
-  const gatewaySpec = specs.find((s) => s.role === 'gateway')!;
-  gatewaySpec.env = {
-    ...gatewaySpec.env,
-    USERS_URLS: urlsOf('users'),
-    EVENTS_URLS: urlsOf('events'),
-    TICKETS_URLS: urlsOf('tickets'),
-  };
-  all.push(gatewaySpec);
+  const all = stackSpecs(
+    {
+      users: await freePorts(),
+      events: await freePorts(),
+      tickets: await freePorts(),
+      gateway: await freePort(),
+    },
+    env.env,
+  );
+  const gatewaySpec = all.find((s) => s.role === 'gateway')!;
 
   const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${env.prefix}`));
   const running = new Map<string, RunningProcess>();
