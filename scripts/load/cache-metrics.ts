@@ -1,3 +1,4 @@
+import { percent } from './text-table';
 import type { CacheStats } from './load-result';
 
 /** cache_requests_total summed over instances: entity → result → count. */
@@ -59,4 +60,19 @@ export async function scrapeCacheCounts(
     }),
   );
   return { counts, missing };
+}
+
+/** The cache table's columns after the first (which each report names itself), and its rows. */
+export const CACHE_COLUMNS = ['hit', 'miss', 'negative hit', 'error', 'bypass', 'hit ratio'];
+
+export function cacheRows(stats: readonly CacheStats[]): string[][] {
+  return stats.map((c) => [
+    c.entity,
+    String(c.hit),
+    String(c.miss),
+    String(c.negativeHit),
+    String(c.error),
+    String(c.bypass),
+    percent(c.hitRatio),
+  ]);
 }

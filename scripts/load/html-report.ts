@@ -1,6 +1,7 @@
+import { CACHE_COLUMNS, cacheRows } from './cache-metrics';
 import type { LoadResult } from './load-result';
 import { Bar, barChart, escapeXml as esc, lineChart } from './svg-charts';
-import { num, percent } from './text-table';
+import { num } from './text-table';
 
 const BLUE = '#2563eb';
 const RED = '#dc2626';
@@ -166,18 +167,7 @@ export function renderHtmlReport(r: LoadResult): string {
   if (r.cache) {
     sections.push(
       '<h2>Cache (delta of cache_requests_total over the run)</h2>',
-      table(
-        ['entity', 'hit', 'miss', 'negative hit', 'error', 'bypass', 'hit ratio'],
-        r.cache.map((c) => [
-          c.entity,
-          String(c.hit),
-          String(c.miss),
-          String(c.negativeHit),
-          String(c.error),
-          String(c.bypass),
-          percent(c.hitRatio),
-        ]),
-      ),
+      table(['entity', ...CACHE_COLUMNS], cacheRows(r.cache)),
     );
   }
   if (r.invariants) {

@@ -1,3 +1,4 @@
+import { CACHE_COLUMNS, cacheRows } from './cache-metrics';
 import type { LoadResult } from './load-result';
 import { formatTable, num, percent } from './text-table';
 
@@ -70,18 +71,7 @@ export function renderSummary(r: LoadResult): string {
       '',
       r.cache.length === 0
         ? '  cache: no lookups during the run'
-        : formatTable(
-            ['cache (delta)', 'hit', 'miss', 'negative hit', 'error', 'bypass', 'hit ratio'],
-            r.cache.map((c) => [
-              c.entity,
-              String(c.hit),
-              String(c.miss),
-              String(c.negativeHit),
-              String(c.error),
-              String(c.bypass),
-              percent(c.hitRatio),
-            ]),
-          ),
+        : formatTable(['cache (delta)', ...CACHE_COLUMNS], cacheRows(r.cache)),
     );
   }
   if (r.invariants) {

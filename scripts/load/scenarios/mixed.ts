@@ -1,8 +1,8 @@
-import { createEvent, inParallel, signUpAndIn } from '../seed-client';
 import { pick } from '../rng';
 import { BrowseSteps } from './browse-steps';
 import { PurchaseSteps, seedBuyers } from './purchase-steps';
 import type { Scenario } from './scenario';
+import { seedEvents } from './seed-events';
 
 /** A day on the site: mostly browsing, some buyers checking their tickets, a few purchases. */
 export const mixed: Scenario = {
@@ -10,18 +10,7 @@ export const mixed: Scenario = {
   description: '80% browse (listing and event pages), 15% my tickets and my orders, 5% purchases of 1 seat',
   buys: true,
   async prepare(ctx) {
-    const organizer = await signUpAndIn(
-      ctx.apiUrl,
-      `load-${ctx.runId}-organizer@example.test`,
-      'Load Organizer',
-    );
-    const eventIds = await inParallel(ctx.options.events, 8, (i) =>
-      createEvent(ctx.apiUrl, organizer, {
-        title: `Mixed ${ctx.runId} #${i + 1}`,
-        capacity: 500,
-        inDays: 1 + (i % 90),
-      }),
-    );
+    const eventIds = await seedEvents(ctx, { title: 'Mixed', capacity: 500 });
     const buyers = await seedBuyers(ctx, ctx.options.buyers);
     const browsing = new BrowseSteps(eventIds, ctx.shards);
     const buying = new PurchaseSteps(buyers, ctx.shards);
