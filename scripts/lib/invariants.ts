@@ -13,6 +13,41 @@ export interface InvariantReport {
   counts: { events: number; orders: number; activeTickets: number; pendingOrders: number };
 }
 
+/** An event with the seats its reservations hold (quantity − released, summed). */
+export interface EventFact {
+  id: string;
+  capacity: number;
+  seatsSold: number;
+  heldByReservations: number;
+}
+
+/** An order with its tickets, all and active. */
+export interface OrderFact {
+  id: string;
+  eventId: string;
+  quantity: number;
+  status: string;
+  tickets: number;
+  activeTickets: number;
+}
+
+/** What the events service decided for an order. */
+export interface DecisionFact {
+  orderId: string;
+  quantity: number;
+  outcome: string;
+  seatsReleased: number;
+}
+
+/** Everything the invariants are about, read from every shard. */
+export interface SagaFacts {
+  events: EventFact[];
+  orders: OrderFact[];
+  decisions: DecisionFact[];
+  /** Active tickets per event id, summed over every tickets shard. */
+  activeTicketsByEvent: Map<string, number>;
+}
+
 type Databases = Record<ServiceName, Knex[]>;
 
 function openAll(topology: Topology): Databases {
@@ -29,161 +64,158 @@ async function allRows<T>(shards: Knex[], query: (db: Knex) => Promise<T[]>): Pr
   return (await Promise.all(shards.map(query))).flat();
 }
 
-interface EventRow {
-  id: string;
-  capacity: number;
-  seats_sold: number;
-  held: string | number;
-}
-interface OrderRow {
-  id: string;
-  event_id: string;
-  quantity: number;
-  status: string;
-  tickets: string | number;
-  active: string | number;
-}
-interface DecisionRow {
-  order_id: string;
-  quantity: number;
-  outcome: string;
-  seats_released: number;
+/** Reads the facts from every shard in parallel (counts arrive as strings from pg; made numbers here). */
+async function readFacts(dbs: Databases): Promise<SagaFacts> {
+  const [events, orders, decisions, ticketsPerEvent] = await Promise.all([
+    allRows(dbs.events, (db) =>
+      db('events as e')
+        .leftJoin('seat_reservations as r', function () {
+          this.on('r.event_id', '=', 'e.id').andOnVal('r.outcome', '=', 'reserved');
+        })
+        .groupBy('e.id', 'e.capacity', 'e.seats_sold')
+        .select(
+          'e.id',
+          'e.capacity',
+          'e.seats_sold',
+          db.raw('coalesce(sum(r.quantity - r.seats_released), 0) as held'),
+        ),
+    ),
+    allRows(dbs.tickets, (db) =>
+      db('orders as o')
+        .leftJoin('tickets as t', 't.order_id', 'o.id')
+        .groupBy('o.id', 'o.event_id', 'o.quantity', 'o.status')
+        .select(
+          'o.id',
+          'o.event_id',
+          'o.quantity',
+          'o.status',
+          db.raw('count(t.id) as tickets'),
+          db.raw("count(t.id) filter (where t.status = 'active') as active"),
+        ),
+    ),
+    allRows(dbs.events, (db) =>
+      db('seat_reservations').select('order_id', 'quantity', 'outcome', 'seats_released'),
+    ),
+    allRows(dbs.tickets, (db) =>
+      db('tickets')
+        .where({ status: 'active' })
+        .groupBy('event_id')
+        .select('event_id', db.raw('count(*) as active')),
+    ),
+  ]);
+  const activeTicketsByEvent = new Map<string, number>();
+  for (const row of ticketsPerEvent) {
+    activeTicketsByEvent.set(
+      row.event_id,
+      (activeTicketsByEvent.get(row.event_id) ?? 0) + Number(row.active),
+    );
+  }
+  return {
+    events: events.map((e) => ({
+      id: e.id,
+      capacity: e.capacity,
+      seatsSold: e.seats_sold,
+      heldByReservations: Number(e.held),
+    })),
+    orders: orders.map((o) => ({
+      id: o.id,
+      eventId: o.event_id,
+      quantity: o.quantity,
+      status: o.status,
+      tickets: Number(o.tickets),
+      activeTickets: Number(o.active),
+    })),
+    decisions: decisions.map((d) => ({
+      orderId: d.order_id,
+      quantity: d.quantity,
+      outcome: d.outcome,
+      seatsReleased: d.seats_released,
+    })),
+    activeTicketsByEvent,
+  };
 }
 
 /**
- * Checks DESIGN §5's invariants over every shard, for a quiet system:
+ * DESIGN §5's invariants, for a quiet system, on facts already read (pure, so every rule is
+ * unit-tested without a database):
  * - every event: 0 ≤ seats_sold ≤ capacity;
  * - seats_sold = seats held by its reservations (quantity − released) = its active tickets on all ticket shards;
  * - every order is confirmed or rejected; a confirmed order has exactly `quantity` tickets, a rejected one none;
  * - every order's outcome matches the events service's decision, and its active tickets the seats it still holds.
  */
+export function findViolations(facts: SagaFacts): InvariantReport {
+  const violations: Violation[] = [];
+  const broken = (invariant: string, ids: Record<string, string>, detail: string) =>
+    violations.push({ invariant, ids, detail });
+
+  for (const event of facts.events) {
+    const ids = { eventId: event.id };
+    const active = facts.activeTicketsByEvent.get(event.id) ?? 0;
+    if (event.seatsSold < 0 || event.seatsSold > event.capacity) {
+      broken('seats_sold within capacity', ids, `seats_sold ${event.seatsSold}, capacity ${event.capacity}`);
+    }
+    if (event.heldByReservations !== event.seatsSold) {
+      broken(
+        'seats_sold = seats held by reservations',
+        ids,
+        `seats_sold ${event.seatsSold}, reservations hold ${event.heldByReservations}`,
+      );
+    }
+    if (active !== event.seatsSold) {
+      broken('seats_sold = active tickets', ids, `seats_sold ${event.seatsSold}, active tickets ${active}`);
+    }
+  }
+
+  const decisionByOrder = new Map(facts.decisions.map((d) => [d.orderId, d]));
+  let pendingOrders = 0;
+  let activeTickets = 0;
+  for (const order of facts.orders) {
+    const ids = { orderId: order.id, eventId: order.eventId };
+    const decision = decisionByOrder.get(order.id);
+    activeTickets += order.activeTickets;
+    if (order.status === 'pending') {
+      pendingOrders++;
+      broken('every order is settled', ids, 'order is still pending');
+    } else if (order.status === 'confirmed') {
+      if (order.tickets !== order.quantity) {
+        broken(
+          'a confirmed order has one ticket per seat',
+          ids,
+          `quantity ${order.quantity}, tickets ${order.tickets}`,
+        );
+      }
+      if (decision?.outcome !== 'reserved') {
+        broken(
+          'a confirmed order has a reservation',
+          ids,
+          `events decided ${decision?.outcome ?? 'nothing'}`,
+        );
+      } else if (order.activeTickets !== decision.quantity - decision.seatsReleased) {
+        const held = decision.quantity - decision.seatsReleased;
+        broken(
+          "an order's active tickets = the seats it holds",
+          ids,
+          `active tickets ${order.activeTickets}, reservation holds ${held}`,
+        );
+      }
+    } else {
+      if (order.tickets !== 0) broken('a rejected order has no tickets', ids, `tickets ${order.tickets}`);
+      if (decision?.outcome === 'reserved') {
+        broken('a rejected order holds no seats', ids, 'the events service reserved seats for it');
+      }
+    }
+  }
+  return {
+    violations,
+    counts: { events: facts.events.length, orders: facts.orders.length, activeTickets, pendingOrders },
+  };
+}
+
+/** Checks the invariants over every shard of a topology (see findViolations for the rules). */
 export async function checkInvariants(topology: Topology): Promise<InvariantReport> {
   const dbs = openAll(topology);
   try {
-    const [events, orders, decisions, ticketsPerEvent] = await Promise.all([
-      allRows<EventRow>(dbs.events, (db) =>
-        db('events as e')
-          .leftJoin('seat_reservations as r', function () {
-            this.on('r.event_id', '=', 'e.id').andOnVal('r.outcome', '=', 'reserved');
-          })
-          .groupBy('e.id', 'e.capacity', 'e.seats_sold')
-          .select(
-            'e.id',
-            'e.capacity',
-            'e.seats_sold',
-            db.raw('coalesce(sum(r.quantity - r.seats_released), 0) as held'),
-          ),
-      ),
-      allRows<OrderRow>(dbs.tickets, (db) =>
-        db('orders as o')
-          .leftJoin('tickets as t', 't.order_id', 'o.id')
-          .groupBy('o.id', 'o.event_id', 'o.quantity', 'o.status')
-          .select(
-            'o.id',
-            'o.event_id',
-            'o.quantity',
-            'o.status',
-            db.raw('count(t.id) as tickets'),
-            db.raw("count(t.id) filter (where t.status = 'active') as active"),
-          ),
-      ),
-      allRows<DecisionRow>(dbs.events, (db) =>
-        db('seat_reservations').select('order_id', 'quantity', 'outcome', 'seats_released'),
-      ),
-      allRows<{ event_id: string; active: string | number }>(dbs.tickets, (db) =>
-        db('tickets')
-          .where({ status: 'active' })
-          .groupBy('event_id')
-          .select('event_id', db.raw('count(*) as active')),
-      ),
-    ]);
-
-    const violations: Violation[] = [];
-    const activeByEvent = new Map<string, number>();
-    for (const row of ticketsPerEvent)
-      activeByEvent.set(row.event_id, (activeByEvent.get(row.event_id) ?? 0) + Number(row.active));
-
-    for (const event of events) {
-      const ids = { eventId: event.id };
-      if (event.seats_sold < 0 || event.seats_sold > event.capacity) {
-        violations.push({
-          invariant: 'seats_sold within capacity',
-          ids,
-          detail: `seats_sold ${event.seats_sold}, capacity ${event.capacity}`,
-        });
-      }
-      if (Number(event.held) !== event.seats_sold) {
-        violations.push({
-          invariant: 'seats_sold = seats held by reservations',
-          ids,
-          detail: `seats_sold ${event.seats_sold}, reservations hold ${event.held}`,
-        });
-      }
-      const active = activeByEvent.get(event.id) ?? 0;
-      if (active !== event.seats_sold) {
-        violations.push({
-          invariant: 'seats_sold = active tickets',
-          ids,
-          detail: `seats_sold ${event.seats_sold}, active tickets ${active}`,
-        });
-      }
-    }
-
-    const decisionByOrder = new Map(decisions.map((d) => [d.order_id, d]));
-    let pendingOrders = 0;
-    let activeTickets = 0;
-    for (const order of orders) {
-      const ids = { orderId: order.id, eventId: order.event_id };
-      const tickets = Number(order.tickets);
-      const active = Number(order.active);
-      activeTickets += active;
-      const decision = decisionByOrder.get(order.id);
-      if (order.status === 'pending') {
-        pendingOrders++;
-        violations.push({ invariant: 'every order is settled', ids, detail: 'order is still pending' });
-        continue;
-      }
-      if (order.status === 'confirmed') {
-        if (tickets !== order.quantity) {
-          violations.push({
-            invariant: 'a confirmed order has one ticket per seat',
-            ids,
-            detail: `quantity ${order.quantity}, tickets ${tickets}`,
-          });
-        }
-        if (decision?.outcome !== 'reserved') {
-          violations.push({
-            invariant: 'a confirmed order has a reservation',
-            ids,
-            detail: `events decided ${decision?.outcome ?? 'nothing'}`,
-          });
-        } else if (active !== decision.quantity - decision.seats_released) {
-          violations.push({
-            invariant: "an order's active tickets = the seats it holds",
-            ids,
-            detail: `active tickets ${active}, reservation holds ${decision.quantity - decision.seats_released}`,
-          });
-        }
-      } else {
-        if (tickets !== 0)
-          violations.push({
-            invariant: 'a rejected order has no tickets',
-            ids,
-            detail: `tickets ${tickets}`,
-          });
-        if (decision?.outcome === 'reserved') {
-          violations.push({
-            invariant: 'a rejected order holds no seats',
-            ids,
-            detail: 'the events service reserved seats for it',
-          });
-        }
-      }
-    }
-    return {
-      violations,
-      counts: { events: events.length, orders: orders.length, activeTickets, pendingOrders },
-    };
+    return findViolations(await readFacts(dbs));
   } finally {
     await Promise.all(SERVICE_NAMES.flatMap((s) => dbs[s].map((db) => db.destroy())));
   }
