@@ -1,8 +1,7 @@
 /** OpenAPI paths served by the events service (DESIGN §6; docs/events.md explains the choices). */
 
-const error = { $ref: '#/components/responses/Error' } as const;
-const uuid = { type: 'string', format: 'uuid' } as const;
-const instant = { type: 'string', format: 'date-time' } as const;
+import { error, uuid, instant } from './common';
+
 const label = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const description = { type: 'string', maxLength: 5000 } as const;
 const capacity = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;

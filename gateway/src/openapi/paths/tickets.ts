@@ -1,8 +1,7 @@
 /** OpenAPI paths served by the tickets service (DESIGN §5, §6; docs/purchase-saga.md). */
 
-const error = { $ref: '#/components/responses/Error' } as const;
-const uuid = { type: 'string', format: 'uuid' } as const;
-const instant = { type: 'string', format: 'date-time' } as const;
+import { error, uuid, instant, json } from './common';
+
 const session = [{ session: [] }];
 
 const order = {
@@ -39,10 +38,6 @@ const ticket = {
   },
 } as const;
 
-const json = (schema: object, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const idParam = (name: string) => ({
   name: 'id',
   in: 'path',

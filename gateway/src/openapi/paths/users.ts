@@ -1,8 +1,7 @@
 /** OpenAPI paths served by the users service, and the sessions the gateway mints (DESIGN §6, §7). */
 
-const error = { $ref: '#/components/responses/Error' } as const;
+import { error, uuid } from './common';
 
-const uuid = { type: 'string', format: 'uuid' } as const;
 const email = { type: 'string', format: 'email', maxLength: 254 } as const;
 const displayName = { type: 'string', minLength: 1, maxLength: 80 } as const;
 const newPassword = { type: 'string', minLength: 10, maxLength: 256, writeOnly: true } as const;
