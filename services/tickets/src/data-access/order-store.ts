@@ -10,19 +10,14 @@ import {
 import type { NewOrder, OrderRecord, SettledOrder, Settlement } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
 
-async function ticketIdsOf(db: Knex, orderId: string): Promise<string[]> {
-  const rows = await db('tickets').where({ order_id: orderId }).orderBy('seat_number').select('id');
-  return rows.map((row: { id: string }) => row.id);
-}
-
-/** An order and its ticket ids in one round trip (the purchase wait reads it twice per POST). */
+/** An order and its ticket ids in one round trip, by id or by the buyer's Idempotency-Key. */
 async function findOrderWithTickets(
   db: Knex,
-  orderId: string,
+  which: { id: string } | { idempotency_key: string },
   buyerId: string,
 ): Promise<OrderRecord | undefined> {
   const row = await db<OrderRow>('orders')
-    .where({ id: orderId, buyer_id: buyerId })
+    .where({ ...which, buyer_id: buyerId })
     .first(
       'orders.*',
       db.raw(
@@ -75,19 +70,18 @@ export class OrderStore {
       if (rows[0]) return { order: toOrder(rows[0], []), created: true };
       // The key was taken by a concurrent or earlier request: its order is committed (the insert
       // waited for it), and this new statement's snapshot sees it.
-      const existing = await db<OrderRow>('orders')
-        .where({ buyer_id: order.buyerId, idempotency_key: order.idempotencyKey! })
-        .first();
-      return {
-        order: toOrder(existing as OrderRow, await ticketIdsOf(db, (existing as OrderRow).id)),
-        created: false,
-      };
+      const existing = await findOrderWithTickets(
+        db,
+        { idempotency_key: order.idempotencyKey! },
+        order.buyerId,
+      );
+      return { order: existing!, created: false };
     });
   }
 
   /** The buyer's order with its ticket ids, or undefined (unknown, or someone else's). */
   async find(orderId: string, buyerId: string): Promise<OrderRecord | undefined> {
-    return this.dbs.runForKey(orderId, (db) => findOrderWithTickets(db, orderId, buyerId));
+    return this.dbs.runForKey(orderId, (db) => findOrderWithTickets(db, { id: orderId }, buyerId));
   }
 
   /**
