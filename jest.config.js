@@ -7,7 +7,9 @@ const moduleNameMapper = { '^@boxoffice/shared$': '<rootDir>/shared/src/index.ts
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
 module.exports = {
-  testTimeout: 60_000,
+  // Global only: Jest ignores testTimeout inside a project. 120 s covers starting a whole stack
+  // (seven processes) in a beforeAll on a loaded two-core machine.
+  testTimeout: 120_000,
   projects: [
     {
       ...common,
@@ -20,7 +22,6 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.int.test.ts'],
       testPathIgnorePatterns: ['/node_modules/'],
-      testTimeout: 120_000,
       slowTestThreshold: 20,
     },
   ],

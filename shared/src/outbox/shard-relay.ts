@@ -32,7 +32,10 @@ interface OutboxRow {
   occurred_at: Date;
 }
 
-/** `moved`: rows published and deleted; `waiting`: another relay holds older rows, or every topic was full. */
+/** The advisory lock key every relay of a shard database takes (advisory locks are per database). */
+const RELAY_LOCK_KEY = 0x6f7574626f78; // 'outbox'
+
+/** `moved`: rows published and deleted; `waiting`: another relay holds the shard's relay lock, or every topic was full. */
 type BatchResult = { moved: number; waiting: boolean };
 
 /** The relay loop of one shard. */
@@ -70,7 +73,7 @@ export class ShardRelay {
     return Number(row?.count ?? 0);
   }
 
-  /** Relays until the outbox is empty (or another relay holds its head). */
+  /** Relays until the outbox is empty (or another relay holds the shard's relay lock). */
   async drainOnce(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -93,7 +96,7 @@ export class ShardRelay {
       try {
         const { moved, waiting } = await this.relayBatch();
         if (moved === batchSize) continue; // more rows are likely waiting
-        // Another relay is mid-batch on older rows: look again soon rather than at the next poll.
+        // Another relay is mid-batch on this shard: look again soon rather than at the next poll.
         if (waiting) pause = Math.min(pollIntervalMs, 50);
       } catch (err) {
         this.settings.onError(err);
@@ -104,21 +107,24 @@ export class ShardRelay {
   }
 
   /**
-   * One transaction: lock the oldest rows (SKIP LOCKED: never wait behind another relay),
-   * publish them, delete them, commit. If a row older than ours is locked by another relay, back
-   * off, so rows reach the bus in id order however many relays there are.
+   * One transaction: take the shard's relay lock, read the oldest rows, publish them, delete them,
+   * commit. The lock is a transaction-scoped advisory lock, so one relay at a time works on a
+   * shard and rows reach the bus in id order however many relays there are; the others come back
+   * soon. (Row locks with SKIP LOCKED were not enough: two relays scanning at once can each lock
+   * an interleaved set of rows, and the one holding the oldest row then published past a gap.)
    */
   private relayBatch(): Promise<BatchResult> {
     return this.shard.db.transaction(async (trx) => {
+      const lock = await trx.raw<{ rows: { locked: boolean }[] }>(
+        'select pg_try_advisory_xact_lock(?) as locked',
+        [RELAY_LOCK_KEY],
+      );
+      if (!lock.rows[0]?.locked) return { moved: 0, waiting: true };
       const rows: OutboxRow[] = await trx(OUTBOX_TABLE)
         .select('*')
         .orderBy('id')
-        .limit(this.settings.batchSize)
-        .forUpdate()
-        .skipLocked();
+        .limit(this.settings.batchSize);
       if (rows.length === 0) return { moved: 0, waiting: false };
-      const older = await trx(OUTBOX_TABLE).where('id', '<', rows[0].id).first('id');
-      if (older) return { moved: 0, waiting: true };
       const published = await this.publish(rows);
       if (published.length > 0) {
         await this.settings.afterPublish?.(
