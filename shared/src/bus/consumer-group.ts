@@ -1,11 +1,58 @@
 import type { Redis } from 'ioredis';
+import type { Delivery } from './partition-state';
 import type { TopicKeys } from './topic-options';
+
+/** XREADGROUP's reply: per stream, its entries as [id, field/value list]. */
+export type XReadReply = [string, [string, string[]][]][] | null;
 
 /** Field/value list of a stream entry or an XINFO reply, as a record. */
 export function fieldsOf(list: unknown[]): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (let i = 0; i + 1 < list.length; i += 2) record[String(list[i])] = list[i + 1];
   return record;
+}
+
+/** Stream entries as deliveries, each counted as its `deliveryCount`-th delivery. */
+export function deliveriesOf(
+  entries: [string, string[]][],
+  deliveryCount: (i: number) => number,
+): Delivery[] {
+  return entries.map(([streamId, fields], i) => ({
+    streamId,
+    raw: String(fieldsOf(fields).m ?? ''),
+    deliveryCount: deliveryCount(i),
+    retry: false,
+  }));
+}
+
+/**
+ * XREADGROUP of `consumer` over `streams`, from `from` ('>' for new entries, '0' for the ones it
+ * already holds); blocks up to `blockMs` when given (on a connection of its own).
+ */
+export async function readGroup(
+  redis: Redis,
+  read: {
+    group: string;
+    consumer: string;
+    count: number;
+    blockMs?: number;
+    streams: string[];
+    from: '>' | '0';
+  },
+): Promise<XReadReply> {
+  const block = read.blockMs === undefined ? [] : ['BLOCK', read.blockMs];
+  return (await redis.call(
+    'XREADGROUP',
+    'GROUP',
+    read.group,
+    read.consumer,
+    'COUNT',
+    read.count,
+    ...block,
+    'STREAMS',
+    ...read.streams,
+    ...read.streams.map(() => read.from),
+  )) as XReadReply;
 }
 
 /**

@@ -1,192 +1,143 @@
 import type { Redis } from 'ioredis';
+import { ACK_AND_TRIM, DEAD_LETTER, PUBLISH, REBALANCE, RECOVER, RELEASE } from './lua-sources';
 
 /*
- * The bus's Lua scripts. Each runs atomically in Redis, which is what makes "check the capacity,
- * then XADD" and "copy to the dead-letter stream, then XACK" safe with many processes.
+ * Typed wrappers of the bus's Lua scripts (lua-sources.ts). Each takes named arguments and lays
+ * them out as the script's KEYS and ARGV, so no call site passes a bare positional list.
  */
 
-/** Stream id helpers and the trim rule, shared by the scripts below. */
-const TRIM_LIB = `
-local function parse_id(id)
-  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
-local function id_lt(a, b)
-  local am, as = parse_id(a)
-  local bm, bs = parse_id(b)
-  if am ~= bm then return am < bm end
-  return as < bs
-end
-local function id_next(id)
-  local ms, seq = parse_id(id)
-  return string.format('%.0f-%.0f', ms, seq + 1)
-end
--- Drops the entries every group has acknowledged: everything before the oldest entry some group
--- still has pending, or has not been delivered yet. A stream without groups keeps everything
--- (the first group to be created reads from the start).
-local function trim(key)
-  if redis.call('EXISTS', key) == 0 then return 0 end
-  local groups = redis.call('XINFO', 'GROUPS', key)
-  if #groups == 0 then return 0 end
-  local min_id = nil
-  for _, g in ipairs(groups) do
-    local f = {}
-    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
-    local candidate
-    if tonumber(f['pending']) > 0 then
-      candidate = redis.call('XPENDING', key, f['name'])[2]
-    else
-      candidate = id_next(f['last-delivered-id'])
-    end
-    if min_id == nil or id_lt(candidate, min_id) then min_id = candidate end
-  end
-  return redis.call('XTRIM', key, 'MINID', min_id)
-end
-`;
-
-/**
- * KEYS: every partition stream of the topic. ARGV: capacity, n, then n pairs (partition, json).
- * Adds all n messages or none. The backlog is the summed length of the (trimmed) streams; when
- * it would pass the capacity, trim first (acks may not have been trimmed yet), then refuse.
- */
-const PUBLISH = `${TRIM_LIB}
-local capacity = tonumber(ARGV[1])
-local n = tonumber(ARGV[2])
-local function backlog()
-  local total = 0
-  for i = 1, #KEYS do total = total + redis.call('XLEN', KEYS[i]) end
-  return total
-end
-local total = backlog()
-if total + n > capacity then
-  for i = 1, #KEYS do trim(KEYS[i]) end
-  total = backlog()
-  if total + n > capacity then return redis.error_reply('BUSFULL ' .. total) end
-end
-local ids = {}
-for j = 0, n - 1 do
-  local partition = tonumber(ARGV[3 + 2 * j])
-  ids[j + 1] = redis.call('XADD', KEYS[partition + 1], '*', 'm', ARGV[4 + 2 * j])
-end
-return ids
-`;
-
-/** KEYS: one partition stream. ARGV: group, ids... Acknowledges, then trims what all groups have acked. */
-const ACK_AND_TRIM = `${TRIM_LIB}
-local acked = redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
-trim(KEYS[1])
-return acked
-`;
-
-/**
- * KEYS: partition stream, dead-letter stream. ARGV: group, stream id, json, deliveries, error,
- * dead-letter max length. Copies the message to the dead-letter stream and acks it, atomically,
- * so it is never both lost and acked, nor dead-lettered twice by two consumers.
- */
-const DEAD_LETTER = `${TRIM_LIB}
-local still_pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
-if #still_pending == 0 then return 0 end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'm', ARGV[3], 'group', ARGV[1],
-  'streamId', ARGV[2], 'deliveries', ARGV[4], 'error', ARGV[5])
-local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-trim(KEYS[1])
-return acked
-`;
-
-/**
- * KEYS: one partition stream. ARGV: group, me, visibility timeout ms, count.
- * Claims entries idle past the visibility timeout (XPENDING IDLE + XCLAIM: XAUTOCLAIM that can
- * also report delivery counts). Returns {claimed entries, their delivery counts, how many
- * entries other consumers still hold, how many I hold}.
- */
-const RECOVER = `
-local key, group, me, idle = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
-local stale = redis.call('XPENDING', key, group, 'IDLE', idle, '-', '+', ARGV[4])
-local ids, counts = {}, {}
-for _, p in ipairs(stale) do
-  ids[#ids + 1] = p[1]
-  counts[p[1]] = p[4] + 1
-end
-local claimed = {}
-if #ids > 0 then claimed = redis.call('XCLAIM', key, group, me, idle, unpack(ids)) end
-local claimed_counts = {}
-for i, entry in ipairs(claimed) do claimed_counts[i] = counts[entry[1]] end
-local summary = redis.call('XPENDING', key, group)
-local others, mine = 0, 0
-if summary[4] then
-  for _, c in ipairs(summary[4]) do
-    if c[1] == me then mine = tonumber(c[2]) else others = others + tonumber(c[2]) end
-  end
-end
-return {claimed, claimed_counts, others, mine}
-`;
-
-/**
- * KEYS: members sorted set, then one lease key per partition. ARGV: me, lease ms, start offset.
- * Heartbeat and rebalance in one step: renew my membership and my leases, drop dead members,
- * and take free partitions up to my fair share, ceil(P / live members). Uses Redis' clock, so
- * the processes' clocks need not agree. Returns {fair share, owned partitions...}.
- */
-const REBALANCE = `
-local me, lease, offset = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now + lease, me)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('PEXPIRE', KEYS[1], lease * 2)
-local partitions = #KEYS - 1
-local fair = math.ceil(partitions / redis.call('ZCARD', KEYS[1]))
-local owned = {}
-for p = 0, partitions - 1 do
-  if redis.call('GET', KEYS[p + 2]) == me then
-    redis.call('PEXPIRE', KEYS[p + 2], lease)
-    owned[#owned + 1] = p
-  end
-end
-for j = 0, partitions - 1 do
-  if #owned >= fair then break end
-  local p = (offset + j) % partitions
-  if redis.call('SET', KEYS[p + 2], me, 'NX', 'PX', lease) then owned[#owned + 1] = p end
-end
-table.insert(owned, 1, fair)
-return owned
-`;
-
-/** KEYS: lease keys. ARGV: me. Deletes the leases I hold (compare-and-delete). */
-const RELEASE = `
-local released = 0
-for i = 1, #KEYS do
-  if redis.call('GET', KEYS[i]) == ARGV[1] then released = released + redis.call('DEL', KEYS[i]) end
-end
-return released
-`;
-
-export interface BusScripts {
-  busPublish(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<string[]>;
-  busAckAndTrim(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
-  busDeadLetter(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
-  busRecover(
-    numKeys: number,
-    ...keysAndArgs: (string | number)[]
-  ): Promise<[[string, string[]][], number[], number, number]>;
-  busRebalance(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
-  busRelease(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+/** The raw commands ioredis defines for the scripts: (numKeys, ...keys, ...args). */
+interface RawScripts {
+  busPublish(...keysAndArgs: (string | number)[]): Promise<string[]>;
+  busAckAndTrim(...keysAndArgs: (string | number)[]): Promise<number>;
+  busDeadLetter(...keysAndArgs: (string | number)[]): Promise<number>;
+  busRecover(...keysAndArgs: (string | number)[]): Promise<[[string, string[]][], number[], number, number]>;
+  busRebalance(...keysAndArgs: (string | number)[]): Promise<number[]>;
+  busRelease(...keysAndArgs: (string | number)[]): Promise<number>;
 }
 
-export type ScriptedRedis = Redis & BusScripts;
+const SOURCES: Record<keyof RawScripts, string> = {
+  busPublish: PUBLISH,
+  busAckAndTrim: ACK_AND_TRIM,
+  busDeadLetter: DEAD_LETTER,
+  busRecover: RECOVER,
+  busRebalance: REBALANCE,
+  busRelease: RELEASE,
+};
+
+declare const scripted: unique symbol;
+/** A connection the scripts are registered on (withBusScripts). */
+export type ScriptedRedis = Redis & { readonly [scripted]: true };
 
 /** Registers the scripts on a connection (EVALSHA, falling back to EVAL once per connection). */
 export function withBusScripts(redis: Redis): ScriptedRedis {
-  const scripts: Record<keyof BusScripts, string> = {
-    busPublish: PUBLISH,
-    busAckAndTrim: ACK_AND_TRIM,
-    busDeadLetter: DEAD_LETTER,
-    busRecover: RECOVER,
-    busRebalance: REBALANCE,
-    busRelease: RELEASE,
-  };
-  for (const [name, lua] of Object.entries(scripts)) {
+  for (const [name, lua] of Object.entries(SOURCES)) {
     if (!(name in redis)) redis.defineCommand(name, { lua });
   }
   return redis as ScriptedRedis;
+}
+
+function raw(redis: ScriptedRedis): RawScripts {
+  return redis as unknown as RawScripts;
+}
+
+/** Runs a script: KEYS first (their count is the script's numKeys), then ARGV. */
+function run<R>(
+  call: (...keysAndArgs: (string | number)[]) => Promise<R>,
+  keys: string[],
+  args: (string | number)[],
+): Promise<R> {
+  return call(keys.length, ...keys, ...args);
+}
+
+/**
+ * Adds every message to its partition stream, all or none; rejects with "BUSFULL <backlog>"
+ * when the topic's unacknowledged backlog would pass `capacity`. Resolves with the stream ids.
+ */
+export function publishToPartitions(
+  redis: ScriptedRedis,
+  to: { streams: string[]; capacity: number; messages: { partition: number; json: string }[] },
+): Promise<string[]> {
+  const pairs = to.messages.flatMap((m) => [m.partition, m.json]);
+  const r = raw(redis);
+  return run(r.busPublish.bind(r), to.streams, [to.capacity, to.messages.length, ...pairs]);
+}
+
+/** Acknowledges entries of one partition stream, then trims what every group has acknowledged. */
+export function ackAndTrim(
+  redis: ScriptedRedis,
+  ack: { stream: string; group: string; ids: string[] },
+): Promise<number> {
+  const r = raw(redis);
+  return run(r.busAckAndTrim.bind(r), [ack.stream], [ack.group, ...ack.ids]);
+}
+
+/** Copies a pending entry to the dead-letter stream and acks it, atomically; 0 if no longer pending. */
+export function moveToDeadLetter(
+  redis: ScriptedRedis,
+  entry: {
+    stream: string;
+    deadLetterStream: string;
+    group: string;
+    streamId: string;
+    json: string;
+    deliveries: number;
+    reason: string;
+    deadLetterMaxLength: number;
+  },
+): Promise<number> {
+  const r = raw(redis);
+  return run(
+    r.busDeadLetter.bind(r),
+    [entry.stream, entry.deadLetterStream],
+    [entry.group, entry.streamId, entry.json, entry.deliveries, entry.reason, entry.deadLetterMaxLength],
+  );
+}
+
+export interface Recovered {
+  /** Entries claimed because they sat idle past the visibility timeout, in XCLAIM's reply shape. */
+  claimed: [string, string[]][];
+  /** The delivery count of each claimed entry, this delivery included. */
+  counts: number[];
+  /** Entries other consumers still hold on this stream. */
+  others: number;
+  /** Entries I hold on this stream. */
+  mine: number;
+}
+
+/** Claims up to `count` entries of one stream idle past `visibilityTimeoutMs`, and counts who holds the rest. */
+export async function reclaimStale(
+  redis: ScriptedRedis,
+  from: { stream: string; group: string; consumer: string; visibilityTimeoutMs: number; count: number },
+): Promise<Recovered> {
+  const r = raw(redis);
+  const [claimed, counts, others, mine] = await run(
+    r.busRecover.bind(r),
+    [from.stream],
+    [from.group, from.consumer, from.visibilityTimeoutMs, from.count],
+  );
+  return { claimed, counts, others, mine };
+}
+
+/** Heartbeat and rebalance in one step; resolves with my fair share and the partitions I own. */
+export async function renewAndRebalance(
+  redis: ScriptedRedis,
+  lease: { members: string; leases: string[]; consumer: string; leaseMs: number; offset: number },
+): Promise<{ fair: number; owned: number[] }> {
+  const r = raw(redis);
+  const [fair, ...owned] = await run(
+    r.busRebalance.bind(r),
+    [lease.members, ...lease.leases],
+    [lease.consumer, lease.leaseMs, lease.offset],
+  );
+  return { fair, owned };
+}
+
+/** Deletes those of `leases` that `consumer` holds (compare-and-delete). */
+export function releaseLeases(
+  redis: ScriptedRedis,
+  release: { leases: string[]; consumer: string },
+): Promise<number> {
+  const r = raw(redis);
+  return run(r.busRelease.bind(r), release.leases, [release.consumer]);
 }

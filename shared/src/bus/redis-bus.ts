@@ -6,7 +6,7 @@ import { BroadcastHub } from './broadcast-hub';
 import { BusClosedError, BusFullError, TopicMismatchError } from './bus-errors';
 import { BusMetrics } from './bus-metrics';
 import { type Envelope, type OutgoingMessage, createEnvelope } from './envelope';
-import { type ScriptedRedis, withBusScripts } from './lua-scripts';
+import { type ScriptedRedis, publishToPartitions, withBusScripts } from './lua-scripts';
 import { partitionOf } from './partition';
 import { StreamSubscription } from './stream-subscription';
 import {
@@ -114,18 +114,16 @@ export class RedisBus extends EventEmitter implements Bus {
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     } else {
       await this.assertTopicShape(keys);
-      const args: (string | number)[] = [];
-      for (const envelope of envelopes)
-        args.push(partitionOf(envelope.key, keys.topic.partitions), JSON.stringify(envelope));
-      const streams = keys.streams();
+      const messages = envelopes.map((envelope) => ({
+        partition: partitionOf(envelope.key, keys.topic.partitions),
+        json: JSON.stringify(envelope),
+      }));
       try {
-        await this.redis.busPublish(
-          streams.length,
-          ...streams,
-          keys.topic.capacity,
-          envelopes.length,
-          ...args,
-        );
+        await publishToPartitions(this.redis, {
+          streams: keys.streams(),
+          capacity: keys.topic.capacity,
+          messages,
+        });
       } catch (err) {
         const full = /^BUSFULL (\d+)/.exec((err as Error).message);
         if (!full) throw err;
