@@ -1,1 +1,14 @@
-export { EntityCache, type EntityCacheOptions } from './entity-cache';
+export {
+  EntityCache,
+  type EntityCacheOptions,
+  type InvalidationBroadcaster,
+  type LocallyEvictable,
+} from './entity-cache';
+export { MEMORY_TIER_DEFAULTS, type MemoryTierOptions } from './memory-tier';
+export { type CacheLevel, type CacheOutcome } from './cache-metrics';
+export {
+  CacheInvalidations,
+  CACHE_INVALIDATION_TOPIC,
+  CACHE_INVALIDATION_TOPIC_OPTIONS,
+  type CacheInvalidation,
+} from './cache-invalidations';
