@@ -5,7 +5,7 @@ import { Redis, SERVICE_NAMES, ServiceName, createApp } from '@boxoffice/shared'
 import type { GatewayConfig } from './config';
 import { openApiRoutes } from './openapi';
 import { Upstream, forwardTo, serviceForPath } from './proxy';
-import { Sessions, SignInLimiter } from './sessions';
+import { ReadPositions, Sessions, SignInLimiter } from './sessions';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -51,6 +51,10 @@ async function someInstanceAlive(upstream: Upstream): Promise<void> {
 /** The gateway's app: probes, the OpenAPI document, sessions, and the proxy to the owning service. */
 export function createGatewayApp(deps: GatewayDeps): Express {
   const sessions = createSessions(deps);
+  const positions = new ReadPositions({
+    sessionKeys: deps.config.env.SESSION_KEYS,
+    secureCookie: deps.config.env.SESSION_COOKIE_SECURE,
+  });
   const readiness = Object.fromEntries(
     SERVICE_NAMES.map((service) => [`service ${service}`, () => someInstanceAlive(deps.upstreams[service])]),
   );
@@ -60,6 +64,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       forwardTo(deps.upstreams[service], {
         timeoutMs: deps.config.env.UPSTREAM_TIMEOUT_MS,
         identityFor: sessions.identityFor,
+        positionsFor: positions.headerFor,
+        onUpstreamHeaders: positions.absorb,
       }),
     ]),
   ) as Record<ServiceName, ReturnType<typeof forwardTo>>;

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { AppError, IDENTITY_HEADER, REQUEST_ID_HEADER } from '@boxoffice/shared';
+import { AppError, IDENTITY_HEADER, REQUEST_ID_HEADER, SHARD_POSITIONS_HEADER } from '@boxoffice/shared';
 import { NoInstanceError, Upstream } from './upstream';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are about one connection and are never forwarded. */
@@ -23,13 +23,22 @@ export interface ForwardOptions {
   timeoutMs: number;
   /** Signed identity to attach for the signed-in user, if any (set by the sessions layer). */
   identityFor?: (req: Request, res: Response) => string | undefined;
+  /** The client's write positions to forward as X-Shard-Positions (read-your-writes), if any. */
+  positionsFor?: (req: Request) => string | undefined;
+  /** Sees the service's response headers before they are copied (takes the write positions out). */
+  onUpstreamHeaders?: (req: Request, res: Response, headers: IncomingHttpHeaders) => void;
 }
 
-function forwardableHeaders(req: Request, identity: string | undefined): Record<string, string | string[]> {
+function forwardableHeaders(
+  req: Request,
+  identity: string | undefined,
+  positions: string | undefined,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
-    // A client never gets to claim an identity: only the gateway sets this header.
+    // A client never gets to claim an identity or positions: only the gateway sets these headers.
     if (value === undefined || HOP_BY_HOP.has(name) || name === IDENTITY_HEADER) continue;
+    if (name === SHARD_POSITIONS_HEADER) continue;
     out[name] = value;
   }
   out[REQUEST_ID_HEADER] = String(req.id);
@@ -37,6 +46,7 @@ function forwardableHeaders(req: Request, identity: string | undefined): Record<
   out['x-forwarded-host'] = req.get('host') ?? '';
   out['x-forwarded-proto'] = req.protocol;
   if (identity) out[IDENTITY_HEADER] = identity;
+  if (positions) out[SHARD_POSITIONS_HEADER] = positions;
   return out;
 }
 
@@ -75,7 +85,7 @@ function upstreamError(service: string, err: unknown): AppError {
 export function forwardTo(upstream: Upstream, options: ForwardOptions): RequestHandler {
   return async (req, res, next) => {
     const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
-    const headers = forwardableHeaders(req, options.identityFor?.(req, res));
+    const headers = forwardableHeaders(req, options.identityFor?.(req, res), options.positionsFor?.(req));
     if (body) headers['content-length'] = String(body.length);
     try {
       const { response } = await upstream.request({
@@ -87,6 +97,7 @@ export function forwardTo(upstream: Upstream, options: ForwardOptions): RequestH
         bodyTimeout: options.timeoutMs,
       });
       res.status(response.statusCode);
+      options.onUpstreamHeaders?.(req, res, response.headers);
       copyResponseHeaders(res, response.headers);
       await pipeline(response.body, res);
     } catch (err) {

@@ -9,3 +9,11 @@ export {
   sessionFromCookieHeader,
   type SessionPayload,
 } from './session-cookie';
+export {
+  POSITIONS_COOKIE,
+  POSITIONS_TTL_SECONDS,
+  ReadPositions,
+  encodePositions,
+  decodePositions,
+  positionsFromCookieHeader,
+} from './read-positions-cookie';

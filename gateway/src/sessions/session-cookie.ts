@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isUuid } from '@boxoffice/shared';
+import { signValue, verifyValue } from './signed-value';
 
 /** The session cookie's name (DESIGN §7). */
 export const SESSION_COOKIE = 'sid';
@@ -15,24 +15,13 @@ export interface SessionPayload {
 const MAX_COOKIE_LENGTH = 512;
 /** Tolerated clock difference between gateway instances, for `iat` in the future. */
 const CLOCK_SKEW_SECONDS = 60;
-/**
- * The MAC covers a fixed context string too, so a session MAC can never be replayed as another
- * HMAC this system computes (e.g. the internal identity), even if an operator reused a key.
- */
+/** The MAC's context string (signed-value.ts): a session MAC is never valid as another value's. */
 const CONTEXT = 'boxoffice-session-v1.';
-
-function mac(key: string, body: string): Buffer {
-  return createHmac('sha256', key).update(CONTEXT).update(body).digest();
-}
 
 /** `base64url(JSON payload).base64url(HMAC-SHA256)`, signed with the first key. */
 export function encodeSession(payload: SessionPayload, keys: readonly string[]): string {
-  const key = keys[0];
-  if (!key) throw new Error('encodeSession needs at least one key');
-  const body = Buffer.from(JSON.stringify({ uid: payload.uid, iat: payload.iat, exp: payload.exp })).toString(
-    'base64url',
-  );
-  return `${body}.${mac(key, body).toString('base64url')}`;
+  if (!keys[0]) throw new Error('encodeSession needs at least one key');
+  return signValue(CONTEXT, JSON.stringify({ uid: payload.uid, iat: payload.iat, exp: payload.exp }), keys);
 }
 
 /** A new session for `uid`, valid `ttlSeconds` from `nowMs`. */
@@ -41,23 +30,7 @@ export function newSession(uid: string, ttlSeconds: number, nowMs = Date.now()):
   return { uid, iat, exp: iat + ttlSeconds };
 }
 
-function signedByAny(body: string, signature: Buffer, keys: readonly string[]): boolean {
-  // Every key is tried (no early exit), so timing does not reveal which key matched.
-  let matched = false;
-  for (const key of keys) {
-    const expected = mac(key, body);
-    if (expected.length === signature.length && timingSafeEqual(expected, signature)) matched = true;
-  }
-  return matched;
-}
-
-function readPayload(body: string): SessionPayload | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
+function readPayload(parsed: unknown): SessionPayload | undefined {
   if (!parsed || typeof parsed !== 'object') return undefined;
   const { uid, iat, exp } = parsed as Record<string, unknown>;
   if (typeof uid !== 'string' || !isUuid(uid)) return undefined;
@@ -74,16 +47,7 @@ export function decodeSession(
   keys: readonly string[],
   nowMs = Date.now(),
 ): SessionPayload | undefined {
-  if (value.length === 0 || value.length > MAX_COOKIE_LENGTH) return undefined;
-  const parts = value.split('.');
-  if (parts.length !== 2) return undefined;
-  const [body, signature] = parts as [string, string];
-  if (!/^[A-Za-z0-9_-]+$/.test(body) || !/^[A-Za-z0-9_-]+$/.test(signature)) return undefined;
-  const given = Buffer.from(signature, 'base64url');
-  // Node decodes base64url leniently; insist on the canonical form so a cookie has one spelling.
-  if (given.toString('base64url') !== signature) return undefined;
-  if (!signedByAny(body, given, keys)) return undefined;
-  const payload = readPayload(body);
+  const payload = readPayload(verifyValue(CONTEXT, value, keys, MAX_COOKIE_LENGTH));
   if (!payload) return undefined;
   const now = Math.floor(nowMs / 1000);
   if (payload.exp <= now || payload.iat > now + CLOCK_SKEW_SECONDS || payload.iat > payload.exp)

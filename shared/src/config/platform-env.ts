@@ -60,6 +60,15 @@ export const platformEnvSchema = z.object({
    * `npm run load -- browse --compare cache-off` measures the cache against.
    */
   CACHE_ENABLED: z.stringbool().default(true),
+  /**
+   * Read replicas (docs/replicas.md): a replica further behind its primary than this serves no
+   * read, so an anonymous page is at most this stale (plus one poll). Default 2000 ms: longer than
+   * the replay delay of a healthy local replica (~ms) or of the benchmark's (300 ms), short enough
+   * that a listing is never visibly old.
+   */
+  READ_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  /** How often each process polls every replica's replay position (pg_last_wal_replay_lsn()). */
+  REPLICA_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
 });
 
 export type PlatformEnv = z.infer<typeof platformEnvSchema>;

@@ -1,6 +1,10 @@
 import knex, { Knex } from 'knex';
+import type { Registry } from 'prom-client';
 import { ShardRouter } from '../sharding/shard-router';
 import type { ShardSpec } from '../sharding/shard-map';
+import { currentReadContext } from './read-context';
+import { parseLsn, shardKey } from './replica-positions';
+import { ReplicaSet } from './replica-set';
 import { isShardUnavailableError, shardUnavailable } from './shard-errors';
 
 export interface ShardDatabasesOptions {
@@ -17,9 +21,20 @@ export interface ShardDatabasesOptions {
   statementTimeoutMs?: number;
   /** Default per-shard timeout of `scatter`. Default 2000 ms. */
   scatterTimeoutMs?: number;
+  /** Replicas further behind than this serve no read. Default 2000 ms (READ_REPLICA_MAX_LAG_MS). */
+  replicaMaxLagMs?: number;
+  /** How often each replica's replay position is polled. Default 200 ms (REPLICA_POLL_INTERVAL_MS). */
+  replicaPollIntervalMs?: number;
+  /** Where the replica metrics go (db_reads_total, replica_lag_seconds…); none when absent. */
+  metrics?: Registry;
 }
 
 const ignore = (): void => undefined;
+
+/** A standby cancelled the query to replay WAL that removes rows it reads (SQLSTATE 40001). */
+function isRecoveryConflict(err: unknown): boolean {
+  return (err as { code?: string })?.code === '40001';
+}
 
 /** One shard's answer in a scatter-gather. */
 export type ShardResult<T> =
@@ -33,7 +48,9 @@ export type ShardResult<T> =
 export class ShardDatabases {
   readonly router: ShardRouter;
   private readonly pools = new Map<string, Knex>();
-  private readonly options: Required<ShardDatabasesOptions>;
+  private readonly options: Required<Omit<ShardDatabasesOptions, 'metrics'>>;
+  /** Only when some shard lists replicas: without them, reads are exactly primary reads. */
+  readonly replicas: ReplicaSet | undefined;
 
   constructor(router: ShardRouter, options: ShardDatabasesOptions = {}) {
     this.router = router;
@@ -43,30 +60,45 @@ export class ShardDatabases {
       acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000,
       statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
       scatterTimeoutMs: options.scatterTimeoutMs ?? 2000,
+      replicaMaxLagMs: options.replicaMaxLagMs ?? 2000,
+      replicaPollIntervalMs: options.replicaPollIntervalMs ?? 200,
     };
+    if (router.shards.some((shard) => shard.replicas.length > 0)) {
+      this.replicas = new ReplicaSet(router.shards, {
+        maxLagMs: this.options.replicaMaxLagMs,
+        pollIntervalMs: this.options.replicaPollIntervalMs,
+        connect: (url) => this.connect(url),
+        metrics: options.metrics,
+      });
+      this.replicas.start();
+    }
   }
 
   get service(): string {
     return this.router.service;
   }
 
+  private connect(url: string): Knex {
+    return knex({
+      client: 'pg',
+      connection: {
+        connectionString: url,
+        connectionTimeoutMillis: this.options.connectTimeoutMs,
+        statement_timeout: this.options.statementTimeoutMs,
+        application_name: `boxoffice-${this.service}`,
+      },
+      pool: { min: 0, max: this.options.poolMax, idleTimeoutMillis: 30_000 },
+      acquireConnectionTimeout: this.options.acquireTimeoutMs,
+      // knex would print connection failures with console.log; they reach the caller as errors anyway.
+      log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
+    });
+  }
+
   /** The knex instance of a shard's primary, created on first use. */
   knexFor(shard: ShardSpec): Knex {
     let db = this.pools.get(shard.name);
     if (!db) {
-      db = knex({
-        client: 'pg',
-        connection: {
-          connectionString: shard.primary,
-          connectionTimeoutMillis: this.options.connectTimeoutMs,
-          statement_timeout: this.options.statementTimeoutMs,
-          application_name: `boxoffice-${this.service}`,
-        },
-        pool: { min: 0, max: this.options.poolMax, idleTimeoutMillis: 30_000 },
-        acquireConnectionTimeout: this.options.acquireTimeoutMs,
-        // knex would print connection failures with console.log; they reach the caller as errors anyway.
-        log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
-      });
+      db = this.connect(shard.primary);
       this.pools.set(shard.name, db);
     }
     return db;
@@ -81,6 +113,13 @@ export class ShardDatabases {
   }
 
   async runOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+    // A request that may write reports the WAL position of every shard it used (replica-http.ts).
+    const written = shard.replicas.length > 0 ? currentReadContext()?.written : undefined;
+    written?.set(shardKey(this.service, shard.name), shard);
+    return this.onPrimary(shard, work);
+  }
+
+  private async onPrimary<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
     try {
       return await work(this.knexFor(shard), shard);
     } catch (err) {
@@ -90,13 +129,75 @@ export class ShardDatabases {
   }
 
   /**
+   * Runs a read that may be slightly stale (for display, never for a decision) on a replica of the
+   * shard that is within the lag bound and has replayed this request's own writes there (its
+   * positions), else on the primary. A replica failing mid-read costs a retry on the primary.
+   * Without replicas this is runOn.
+   */
+  async readOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+    const replicas = this.replicas;
+    if (!replicas || shard.replicas.length === 0) return this.onPrimary(shard, work);
+    const required = currentReadContext()?.positions.get(shardKey(this.service, shard.name));
+    const choice = replicas.choose(shard, required);
+    if (choice.db) {
+      try {
+        const value = await work(choice.db, shard);
+        replicas.count(shard, 'replica', choice.decision.reason);
+        return value;
+      } catch (err) {
+        if (!isShardUnavailableError(err) && !isRecoveryConflict(err)) throw err;
+        replicas.poller.markDown(choice.server!, (err as Error).message);
+        replicas.count(shard, 'primary', 'replica_failed');
+        return this.onPrimary(shard, work);
+      }
+    }
+    replicas.count(shard, 'primary', choice.decision.reason);
+    return this.onPrimary(shard, work);
+  }
+
+  /** readOn for the shard that owns `key`. */
+  async readForKey<T>(key: string, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+    return this.readOn(this.router.shardForKey(key), work);
+  }
+
+  /** scatter for reads that may be slightly stale: each shard's part goes through readOn. */
+  async scatterReads<T>(
+    work: (db: Knex, shard: ShardSpec) => Promise<T>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ShardResult<T>[]> {
+    return this.scatter(work, { ...options, run: (shard, w) => this.readOn(shard, w) });
+  }
+
+  /**
+   * Each shard's primary WAL position now (pg_current_wal_lsn()), by shard key: asked after a
+   * request's writes committed, it is at or past every one of their commit records.
+   */
+  async writePositions(shards: Iterable<ShardSpec>): Promise<Map<string, bigint>> {
+    const positions = new Map<string, bigint>();
+    await Promise.all(
+      [...shards].map(async (shard) => {
+        const result = await this.onPrimary(shard, (db) =>
+          db.raw('select pg_current_wal_lsn()::text as lsn'),
+        );
+        const lsn = parseLsn(String((result as { rows: Array<{ lsn: string }> }).rows[0]?.lsn));
+        if (lsn !== undefined) positions.set(shardKey(this.service, shard.name), lsn);
+      }),
+    );
+    return positions;
+  }
+
+  /**
    * Runs `work` on every shard in parallel. Each shard gets `timeoutMs`; a shard that errs or is
    * late is reported as failed, the others' answers are kept. Never rejects.
    */
   async scatter<T>(
     work: (db: Knex, shard: ShardSpec) => Promise<T>,
-    options: { timeoutMs?: number } = {},
+    options: {
+      timeoutMs?: number;
+      run?: (shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>) => Promise<T>;
+    } = {},
   ): Promise<ShardResult<T>[]> {
+    const run = options.run ?? ((shard, w) => this.runOn(shard, w));
     const timeoutMs = options.timeoutMs ?? this.options.scatterTimeoutMs;
     return Promise.all(
       this.router.shards.map(async (shard): Promise<ShardResult<T>> => {
@@ -109,7 +210,7 @@ export class ShardDatabases {
           );
         });
         try {
-          const value = await Promise.race([this.runOn(shard, work), late]);
+          const value = await Promise.race([run(shard, work), late]);
           return { shard, ok: true, value };
         } catch (error) {
           return { shard, ok: false, error };
@@ -131,10 +232,10 @@ export class ShardDatabases {
     );
   }
 
-  /** Closes every pool. Safe to call twice. */
+  /** Closes every pool (and stops the replica poller). Safe to call twice. */
   async destroy(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.allSettled(pools.map((db) => db.destroy()));
+    await Promise.allSettled([...pools.map((db) => db.destroy()), this.replicas?.stop()]);
   }
 }

@@ -1,23 +1,27 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors/app-error';
 
-/** A named dependency check: resolves when the dependency answers, rejects with why not. */
-export type ReadinessCheck = () => Promise<void>;
+/**
+ * A named dependency check: resolves when the dependency answers, rejects with why not. It may
+ * resolve with a note (e.g. "degraded: down"): reported, but the process stays ready — for
+ * dependencies it can do without, like a read replica.
+ */
+export type ReadinessCheck = () => Promise<void | string>;
 
 const CHECK_TIMEOUT_MS = 1500;
 
-async function runCheck(check: ReadinessCheck): Promise<string> {
+async function runCheck(check: ReadinessCheck): Promise<{ passed: boolean; text: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
+    const note = await Promise.race([
       check(),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
       }),
     ]);
-    return 'ok';
+    return { passed: true, text: typeof note === 'string' ? note : 'ok' };
   } catch (err) {
-    return (err as Error)?.message || String(err);
+    return { passed: false, text: (err as Error)?.message || String(err) };
   } finally {
     clearTimeout(timer);
   }
@@ -28,8 +32,8 @@ export function readinessHandler(checks: Record<string, ReadinessCheck>): Reques
   return async (_req, res) => {
     const names = Object.keys(checks);
     const outcomes = await Promise.all(names.map((name) => runCheck(checks[name]!)));
-    const results = Object.fromEntries(names.map((name, i) => [name, outcomes[i]!]));
-    const failed = names.filter((name) => results[name] !== 'ok');
+    const results = Object.fromEntries(names.map((name, i) => [name, outcomes[i]!.text]));
+    const failed = names.filter((_name, i) => !outcomes[i]!.passed);
     if (failed.length === 0) {
       res.json({ status: 'ready', checks: results });
       return;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Express } from 'express';
+import { shardPositions } from '../db/replica-http';
 import { createApp } from '../http/create-app';
 import { internalRoutes } from './internal-routes';
 import type { ServiceContext } from './service-context';
@@ -18,6 +19,7 @@ export function createServiceApp(ctx: ServiceContext, routes: (app: Express) => 
     bodyLimitBytes: ctx.config.BODY_LIMIT_BYTES,
     routes(app) {
       app.use(internalRoutes(ctx));
+      app.use(shardPositions(ctx.dbs));
       routes(app);
     },
   });

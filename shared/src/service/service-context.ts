@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { ServiceName, Topology, loadTopology } from '../config/topology';
 import { serviceEnvSchema } from '../config/platform-env';
+import { replicaReadiness } from '../db/replica-readiness';
 import { ShardDatabases } from '../db/shard-databases';
 import { assertShardIdentity } from '../db/shard-identity';
 import { createMetricsRegistry } from '../http/metrics';
@@ -48,6 +49,9 @@ export function createServiceContext(
   const dbs = new ShardDatabases(router, {
     scatterTimeoutMs: config.SHARD_TIMEOUT_MS,
     poolMax: config.DB_POOL_MAX,
+    replicaMaxLagMs: config.READ_REPLICA_MAX_LAG_MS,
+    replicaPollIntervalMs: config.REPLICA_POLL_INTERVAL_MS,
+    metrics,
   });
   const cache = createRedisClient(topology.services[service].cacheUrl, 'cache');
   // The cache is optional for correctness: log its trouble, don't crash on it.
@@ -58,6 +62,7 @@ export function createServiceContext(
     readiness[`shard ${service}_${shard.name}`] = () =>
       dbs.runOn(shard, (db) => assertShardIdentity(db, service, shard));
   }
+  Object.assign(readiness, replicaReadiness(dbs));
   return {
     service,
     config,
