@@ -1,4 +1,5 @@
 import { LoadResult, RESULT_VERSION } from './load-result';
+import { levelHitRatio, overallHitRatio } from './cache-metrics';
 import { formatTable, num, percent } from './text-table';
 
 export interface ComparisonRow {
@@ -9,13 +10,6 @@ export interface ComparisonRow {
   ratio: number | null;
   unit: string;
 }
-
-const overallHitRatio = (r: LoadResult): number | null => {
-  if (!r.cache || r.cache.length === 0) return null;
-  const hits = r.cache.reduce((n, c) => n + c.hit + c.negativeHit, 0);
-  const lookups = r.cache.reduce((n, c) => n + c.hit + c.negativeHit + c.miss + c.error + c.bypass, 0);
-  return lookups === 0 ? null : hits / lookups;
-};
 
 /** The figures two runs are compared on, with b / a ratios. */
 export function compareResults(a: LoadResult, b: LoadResult): ComparisonRow[] {
@@ -32,7 +26,9 @@ export function compareResults(a: LoadResult, b: LoadResult): ComparisonRow[] {
     row('latency max', 'ms', (r) => r.latencyMs.max),
     row('requests', '', (r) => r.requests.total),
     row('errors', '', (r) => r.requests.errors),
-    row('cache hit ratio', '', overallHitRatio),
+    row('cache hit ratio', '', (r) => overallHitRatio(r.cache)),
+    row('l1 hit ratio', '', (r) => levelHitRatio(r.cache, 'l1')),
+    row('l2 hit ratio', '', (r) => levelHitRatio(r.cache, 'l2')),
   ];
 }
 
@@ -53,7 +49,7 @@ export function renderComparison(a: LoadResult, b: LoadResult): string {
     const show = (v: number | null) =>
       v === null
         ? '—'
-        : c.metric === 'cache hit ratio'
+        : c.metric.endsWith('hit ratio')
           ? percent(v)
           : `${num(v)}${c.unit ? ` ${c.unit}` : ''}`;
     return [c.metric, show(c.a), show(c.b), c.ratio === null ? '—' : `×${c.ratio.toFixed(2)}`];

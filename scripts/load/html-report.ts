@@ -1,4 +1,4 @@
-import { CACHE_COLUMNS, cacheRows } from './cache-metrics';
+import { CACHE_COLUMNS, cacheRatiosLine, cacheRows } from './cache-metrics';
 import type { LoadResult } from './load-result';
 import { Bar, barChart, escapeXml as esc, lineChart } from './svg-charts';
 import { num } from './text-table';
@@ -168,6 +168,7 @@ export function renderHtmlReport(r: LoadResult): string {
     sections.push(
       '<h2>Cache (delta of cache_requests_total over the run)</h2>',
       table(['entity', ...CACHE_COLUMNS], cacheRows(r.cache)),
+      `<p>${esc(cacheRatiosLine(r.cache))}</p>`,
     );
   }
   if (r.invariants) {

@@ -80,11 +80,88 @@ async function withStacks<T>(stacks: Stack[], work: () => Promise<T>): Promise<T
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** What a --compare mode runs each round: its sides, and which pairs of them it compares. */
+interface Contest {
+  stacks: Stack[];
+  sides: { label: string; run: () => Promise<LoadResult> }[];
+  /** [a, b] indexes into `sides`: b / a is printed. */
+  pairs: [number, number][];
+  /** Start each round with the next side (a b c, b c a, c a b): no side always runs first. */
+  rotate: boolean;
+}
+
+/** Private stacks with these environments, started one after another; all stopped if one fails. */
+async function ownStacks(envs: Record<string, string>[], log: (line: string) => void): Promise<Stack[]> {
+  const stacks: Stack[] = [];
+  try {
+    for (const env of envs) stacks.push(await ownStack(env, log));
+  } catch (err) {
+    await Promise.all(stacks.map((s) => s.stop()));
+    throw err;
+  }
+  return stacks;
+}
+
+async function contestOf(
+  options: LoadOptions,
+  run: (stack: Stack, label: string, loadUrl?: string) => Promise<LoadResult>,
+  getStack: () => Promise<Stack>,
+  log: (line: string) => void,
+): Promise<Contest> {
+  if (options.compare === 'cache-off') {
+    // Both stacks stay up for every round; an idle stack costs next to nothing.
+    const [on, off] = await ownStacks([{}, { CACHE_ENABLED: 'false' }], log);
+    return {
+      stacks: [on!, off!],
+      sides: [
+        { label: 'cache-on', run: () => run(on!, 'cache-on') },
+        { label: 'cache-off', run: () => run(off!, 'cache-off') },
+      ],
+      pairs: [[0, 1]],
+      rotate: false,
+    };
+  }
+  if (options.compare === 'cache-levels') {
+    const labels = ['no-cache', 'redis-only', 'memory-redis'];
+    const stacks = await ownStacks(
+      [{ CACHE_ENABLED: 'false' }, { CACHE_L1_ENABLED: 'false' }, { CACHE_L1_ENABLED: 'true' }],
+      log,
+    );
+    return {
+      stacks,
+      sides: labels.map((label, i) => ({ label, run: () => run(stacks[i]!, label) })),
+      pairs: [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ],
+      rotate: true,
+    };
+  }
+  const stack = await getStack();
+  const events = stack.services.get('events')?.[0];
+  if (!events) {
+    await stack.stop();
+    throw new Error(
+      'cannot find the events service of this stack for the direct run; name it with --services URL',
+    );
+  }
+  return {
+    stacks: [stack],
+    sides: [
+      { label: 'gateway', run: () => run(stack, 'gateway') },
+      { label: 'direct', run: () => run(stack, 'direct', events) },
+    ],
+    pairs: [[0, 1]],
+    rotate: false,
+  };
+}
+
 /**
- * `npm run load`: one run, or baseline pairs (--compare) whose ratios are printed. With
- * --rounds N the pair runs N times, alternating a, b, a, b, so a neighbour's burst on a shared
- * machine hits both sides; the median ratios are printed last. Every run's summary is printed
- * and its JSON and HTML written as soon as it finishes.
+ * `npm run load`: one run, or baseline sets (--compare) whose ratios are printed. With
+ * --rounds N the set runs N times, alternating (a, b, a, b; cache-levels also rotates which side
+ * starts), so a neighbour's burst on a shared machine hits every side; the median ratios are
+ * printed last. Every run's summary is printed and its JSON and HTML written as soon as it finishes.
  */
 export async function runLoadCommand(
   options: LoadOptions,
@@ -104,58 +181,43 @@ export async function runLoadCommand(
     return result;
   };
   const getStack = () => (options.ownStack ? ownStack({}, log) : runningStack(options, env));
+  const run = async (stack: Stack, label: string, loadUrl?: string) =>
+    finish(await runLoad(plan(options, stack, label, log, loadUrl)));
 
   if (!options.compare) {
     const stack = await getStack();
-    await withStacks([stack], async () => finish(await runLoad(plan(options, stack, 'gateway', log))));
+    await withStacks([stack], () => run(stack, 'gateway'));
     return results;
   }
-  let pair: () => Promise<[LoadResult, LoadResult]>;
-  const stacks: Stack[] = [];
-  if (options.compare === 'cache-off') {
-    // Both stacks stay up for every round; an idle stack costs next to nothing.
-    const on = await ownStack({}, log);
-    stacks.push(on);
-    const off = await ownStack({ CACHE_ENABLED: 'false' }, log).catch(async (err: unknown) => {
-      await on.stop();
-      throw err;
-    });
-    stacks.push(off);
-    pair = async () => [
-      finish(await runLoad(plan(options, on, 'cache-on', log))),
-      finish(await runLoad(plan(options, off, 'cache-off', log))),
-    ];
-  } else {
-    const stack = await getStack();
-    stacks.push(stack);
-    const events = stack.services.get('events')?.[0];
-    if (!events) {
-      await stack.stop();
-      throw new Error(
-        'cannot find the events service of this stack for the direct run; name it with --services URL',
+  const contest = await contestOf(options, run, getStack, log);
+  const rounds: LoadResult[][] = [];
+  await withStacks(contest.stacks, async () => {
+    for (let round = 0; round < options.rounds; round++) {
+      const n = contest.sides.length;
+      const got: LoadResult[] = new Array<LoadResult>(n);
+      for (let k = 0; k < n; k++) {
+        const i = contest.rotate ? (round + k) % n : k;
+        got[i] = await contest.sides[i]!.run();
+      }
+      rounds.push(got);
+    }
+  });
+  for (const [i, got] of rounds.entries()) {
+    for (const [a, b] of contest.pairs) {
+      log(
+        `${options.compare} comparison, round ${i + 1} of ${rounds.length} (b / a):\n\n${renderComparison(got[a]!, got[b]!)}\n`,
       );
     }
-    pair = async () => [
-      finish(await runLoad(plan(options, stack, 'gateway', log))),
-      finish(await runLoad(plan(options, stack, 'direct', log, events))),
-    ];
   }
-  const pairs: [LoadResult, LoadResult][] = [];
-  await withStacks(stacks, async () => {
-    for (let round = 1; round <= options.rounds; round++) pairs.push(await pair());
-  });
-  for (const [i, [a, b]] of pairs.entries()) {
-    log(
-      `${options.compare} comparison, round ${i + 1} of ${pairs.length} (b / a):\n\n${renderComparison(a, b)}\n`,
-    );
-  }
-  if (pairs.length > 1) {
-    const ratio = (get: (r: LoadResult) => number) =>
-      median(pairs.map(([a, b]) => get(b) / get(a))).toFixed(2);
-    log(
-      `${options.compare}: median over ${pairs.length} rounds, b / a: throughput ×${ratio((r) => r.requests.throughput)}, ` +
-        `p50 ×${ratio((r) => r.latencyMs.p50)}, p99 ×${ratio((r) => r.latencyMs.p99)}`,
-    );
+  if (rounds.length > 1) {
+    for (const [a, b] of contest.pairs) {
+      const ratio = (get: (r: LoadResult) => number) =>
+        median(rounds.map((got) => get(got[b]!) / get(got[a]!))).toFixed(2);
+      log(
+        `${options.compare}: median over ${rounds.length} rounds, ${contest.sides[b]!.label} / ${contest.sides[a]!.label}: ` +
+          `throughput ×${ratio((r) => r.requests.throughput)}, p50 ×${ratio((r) => r.latencyMs.p50)}, p99 ×${ratio((r) => r.latencyMs.p99)}`,
+      );
+    }
   }
   return results;
 }

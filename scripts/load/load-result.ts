@@ -45,11 +45,18 @@ export interface ShardStats {
   rows?: Record<string, { before: number; after: number }>;
 }
 
+/** l1: the service process's memory; l2: the service's Redis. */
+export type CacheLevelName = 'l1' | 'l2';
+
 export interface CacheStats {
   entity: string;
+  /** Absent in files written before the in-process cache: those are all l2. */
+  level?: CacheLevelName;
   hit: number;
   miss: number;
   negativeHit: number;
+  /** Redis held an older version than the process had seen (reloaded); absent in older files. */
+  stale?: number;
   error: number;
   bypass: number;
   /** (hit + negativeHit) / lookups; null when there were no lookups. */

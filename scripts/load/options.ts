@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const SCENARIO_NAMES = ['browse', 'signup', 'rush', 'mixed'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-export const COMPARE_MODES = ['cache-off', 'direct'] as const;
+export const COMPARE_MODES = ['cache-off', 'cache-levels', 'direct'] as const;
 export type CompareMode = (typeof COMPARE_MODES)[number];
 
 /** Default run length when neither --duration nor --requests is given. */
@@ -45,8 +45,8 @@ const optionsSchema = z
     message: 'give --duration or --requests, not both',
     path: ['duration'],
   })
-  .refine((o) => o.compare !== 'cache-off' || o.target === undefined, {
-    message: '--compare cache-off starts its own two stacks; it cannot use --target',
+  .refine((o) => o.compare === undefined || o.compare === 'direct' || o.target === undefined, {
+    message: '--compare cache-off and cache-levels start their own stacks; they cannot use --target',
     path: ['compare'],
   });
 
@@ -60,7 +60,7 @@ export interface LoadOptions {
   target: string;
   seed: number;
   compare?: CompareMode;
-  /** How many times a --compare pair runs, alternating a, b, a, b (default 1). */
+  /** How many times a --compare set runs, alternating a, b, a, b (default 1). */
   rounds: number;
   /** Start a private stack on free ports (own databases) instead of using a running one. */
   ownStack: boolean;
@@ -86,9 +86,11 @@ export const USAGE = `usage: npm run load -- <${SCENARIO_NAMES.join('|')}> [opti
   --target URL          the gateway to load (default http://127.0.0.1:8080, loopback only)
   --allow-remote-target allow a target that is not this machine (only one you own and may load)
   --seed N              seed of the request mix (default 1): same seed, same sequence of choices
-  --compare MODE        cache-off: run on two private stacks, caches on and CACHE_ENABLED=false
-                        direct:    run through the gateway, then straight at the events service
-  --rounds N            with --compare: run the pair N times, alternating (default 1), print median ratios
+  --compare MODE        cache-off:    run on two private stacks, caches on and CACHE_ENABLED=false
+                        cache-levels: three private stacks: no cache (CACHE_ENABLED=false), Redis
+                                      only (CACHE_L1_ENABLED=false), memory + Redis (the default)
+                        direct:       run through the gateway, then straight at the events service
+  --rounds N            with --compare: run the set N times, alternating (default 1), print median ratios
   --own-stack           start a private stack on free ports (own databases), drop it afterwards
   --services URL,...    service instance URLs (for /metrics and --compare direct)
   --events N            events to seed (default 50)    --buyers N   buyers to seed
@@ -184,7 +186,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions | null {
     seed: o.seed,
     compare: o.compare,
     rounds: o.rounds,
-    ownStack: o.ownStack || o.compare === 'cache-off',
+    ownStack: o.ownStack || o.compare === 'cache-off' || o.compare === 'cache-levels',
     allowRemoteTarget: o.allowRemoteTarget,
     services: o.services.map((s) => s.replace(/\/$/, '')),
     events: o.events,

@@ -1,4 +1,4 @@
-import { CACHE_COLUMNS, cacheRows } from './cache-metrics';
+import { CACHE_COLUMNS, cacheRatiosLine, cacheRows } from './cache-metrics';
 import type { LoadResult } from './load-result';
 import { formatTable, num, percent } from './text-table';
 
@@ -71,7 +71,7 @@ export function renderSummary(r: LoadResult): string {
       '',
       r.cache.length === 0
         ? '  cache: no lookups during the run'
-        : formatTable(['cache (delta)', ...CACHE_COLUMNS], cacheRows(r.cache)),
+        : `${formatTable(['cache (delta)', ...CACHE_COLUMNS], cacheRows(r.cache))}\n  ${cacheRatiosLine(r.cache)}`,
     );
   }
   if (r.invariants) {

@@ -1,4 +1,9 @@
-import { cacheDelta, parseCacheCounts } from '../../scripts/load/cache-metrics';
+import {
+  cacheDelta,
+  levelHitRatio,
+  overallHitRatio,
+  parseCacheCounts,
+} from '../../scripts/load/cache-metrics';
 
 const exposition = (
   hits: number,
@@ -15,7 +20,7 @@ describe('cache counters from /metrics', () => {
     const counts = parseCacheCounts(exposition(10, 2));
     parseCacheCounts(exposition(5, 1), counts);
 
-    expect(Object.fromEntries(counts.get('event')!)).toEqual({ hit: 15, miss: 3 });
+    expect(Object.fromEntries(counts.get('event l2')!)).toEqual({ hit: 15, miss: 3 });
     expect(counts.size).toBe(1);
   });
 
@@ -24,7 +29,17 @@ describe('cache counters from /metrics', () => {
     const after = parseCacheCounts(exposition(190, 60));
 
     expect(cacheDelta(before, after)).toEqual([
-      { entity: 'event', hit: 90, miss: 10, negativeHit: 0, error: 0, bypass: 0, hitRatio: 0.9 },
+      {
+        entity: 'event',
+        level: 'l2',
+        hit: 90,
+        miss: 10,
+        negativeHit: 0,
+        stale: 0,
+        error: 0,
+        bypass: 0,
+        hitRatio: 0.9,
+      },
     ]);
   });
 
@@ -34,7 +49,17 @@ describe('cache counters from /metrics', () => {
     );
 
     expect(cacheDelta(new Map(), after)).toEqual([
-      { entity: 'user', hit: 0, miss: 0, negativeHit: 0, error: 0, bypass: 40, hitRatio: 0 },
+      {
+        entity: 'user',
+        level: 'l2',
+        hit: 0,
+        miss: 0,
+        negativeHit: 0,
+        stale: 0,
+        error: 0,
+        bypass: 40,
+        hitRatio: 0,
+      },
     ]);
   });
 
@@ -42,5 +67,28 @@ describe('cache counters from /metrics', () => {
     const same = parseCacheCounts(exposition(10, 2));
 
     expect(cacheDelta(same, parseCacheCounts(exposition(10, 2)))).toEqual([]);
+  });
+
+  test('with memory in front of Redis, then each level has its own hit ratio, and what reached the shard is counted once', () => {
+    const after = parseCacheCounts(
+      [
+        'cache_requests_total{entity="event",level="l1",result="hit",service="events"} 900',
+        'cache_requests_total{entity="event",level="l1",result="miss",service="events"} 100',
+        'cache_requests_total{entity="event",level="l2",result="hit",service="events"} 60',
+        'cache_requests_total{entity="event",level="l2",result="miss",service="events"} 30',
+        'cache_requests_total{entity="event",level="l2",result="stale",service="events"} 10',
+      ].join('\n'),
+    );
+
+    const stats = cacheDelta(new Map(), after);
+
+    expect(stats.map((s) => [s.level, s.hitRatio])).toEqual([
+      ['l1', 0.9],
+      ['l2', 0.6],
+    ]);
+    expect(levelHitRatio(stats, 'l1')).toBe(0.9);
+    expect(levelHitRatio(stats, 'l2')).toBe(0.6);
+    // 40 of 1000 lookups loaded from the shard (30 misses, 10 stale copies).
+    expect(overallHitRatio(stats)).toBeCloseTo(0.96, 5);
   });
 });

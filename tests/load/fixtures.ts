@@ -53,7 +53,17 @@ export function sampleResult(overrides: Partial<LoadResult> = {}): LoadResult {
       { service: 'events', shard: 'all', range: '', requests: 2_500 },
     ],
     cache: [
-      { entity: 'event', hit: 7_400, miss: 100, negativeHit: 0, error: 0, bypass: 0, hitRatio: 0.9867 },
+      {
+        entity: 'event',
+        level: 'l2',
+        hit: 7_400,
+        miss: 100,
+        negativeHit: 0,
+        stale: 0,
+        error: 0,
+        bypass: 0,
+        hitRatio: 0.9867,
+      },
     ],
     invariants: null,
     timeline: [

@@ -58,6 +58,13 @@ describe('npm run load arguments', () => {
     ).toThrow(/--compare/);
   });
 
+  test('when comparing cache levels, then it starts its own stacks and takes no target', () => {
+    expect(parseLoadArgs(['browse', '--compare', 'cache-levels'])!.ownStack).toBe(true);
+    expect(() =>
+      parseLoadArgs(['browse', '--compare', 'cache-levels', '--target', 'http://127.0.0.1:9000']),
+    ).toThrow(/--compare/);
+  });
+
   test('when --rounds is given with --compare, then the pair runs that many times', () => {
     expect(parseLoadArgs(['browse', '--compare', 'direct', '--rounds', '3'])!.rounds).toBe(3);
     expect(parseLoadArgs(['browse'])!.rounds).toBe(1);

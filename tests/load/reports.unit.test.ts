@@ -16,7 +16,8 @@ describe('the end-of-run table', () => {
     expect(text).toContain('p50 20.0 ms · p90 35.0 ms · p99 60.0 ms · max 150 ms');
     expect(text).toMatch(/errors by status\s+503: 10/);
     expect(text).toMatch(/events 9-f\s+90-ff\s+3300\s+44.0%\s+events 20 → 20/);
-    expect(text).toMatch(/event\s+7400\s+100\s+0\s+0\s+0\s+98.7%/);
+    expect(text).toMatch(/event\s+l2\s+7400\s+100\s+0\s+0\s+0\s+0\s+98.7%/);
+    expect(text).toContain('l1 (memory) hit ratio — · l2 (Redis) hit ratio 98.7%');
   });
 
   test('when the invariant check could not run, then it says so', () => {
