@@ -73,6 +73,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   return createApp({
     logger: deps.logger,
     metrics: deps.metrics,
+    trustProxy: deps.config.env.TRUST_PROXY,
     readiness,
     parseJson: false,
     routes(app) {

@@ -124,7 +124,11 @@ describe('the gateway session configuration', () => {
   });
 
   test('when production runs with the development key, then start-up fails naming SESSION_KEYS', () => {
-    expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_KEYS/);
-    expect(() => loadGatewayConfig({ NODE_ENV: 'production', SESSION_KEYS: KEY })).not.toThrow();
+    // Production also needs its own INTERNAL_KEYS (tests/hardening/config-hardening.unit.test.ts).
+    const INTERNAL_KEYS = 'own-internal-key-0123456789';
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production', INTERNAL_KEYS })).toThrow(/SESSION_KEYS/);
+    expect(() =>
+      loadGatewayConfig({ NODE_ENV: 'production', INTERNAL_KEYS, SESSION_KEYS: KEY }),
+    ).not.toThrow();
   });
 });

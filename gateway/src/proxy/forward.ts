@@ -29,6 +29,13 @@ export interface ForwardOptions {
   onUpstreamHeaders?: (req: Request, res: Response, headers: IncomingHttpHeaders) => void;
 }
 
+/**
+ * Request headers that describe the body as the client sent it. The gateway's body reader
+ * (express.raw) has already decoded a gzip, deflate or br body, so the body it forwards is
+ * plain: labelling it `Content-Encoding: gzip` made every service refuse it (issue 13, finding 3).
+ */
+const DECODED_BY_GATEWAY = new Set(['content-encoding']);
+
 function forwardableHeaders(
   req: Request,
   identity: string | undefined,
@@ -39,6 +46,7 @@ function forwardableHeaders(
     // A client never gets to claim an identity or positions: only the gateway sets these headers.
     if (value === undefined || HOP_BY_HOP.has(name) || name === IDENTITY_HEADER) continue;
     if (name === SHARD_POSITIONS_HEADER) continue;
+    if (DECODED_BY_GATEWAY.has(name)) continue;
     out[name] = value;
   }
   out[REQUEST_ID_HEADER] = String(req.id);

@@ -1,5 +1,11 @@
 export { loadConfig, ConfigError, deepFreeze, describeIssues, commaList, portNumber } from './load-config';
-export { platformEnvSchema, serviceEnvSchema, type PlatformEnv } from './platform-env';
+export {
+  platformEnvSchema,
+  serviceEnvSchema,
+  defaultKeyPrefix,
+  DEV_INTERNAL_KEY,
+  type PlatformEnv,
+} from './platform-env';
 export {
   SERVICE_NAMES,
   DEFAULT_PORTS,

@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import { commaList, portNumber } from './load-config';
 
+/** The documented development key for forwarded identities: fine on a laptop, refused in production. */
+export const DEV_INTERNAL_KEY = 'dev-internal-key-change-me-0000';
+
+/**
+ * The Redis key prefix when KEY_PREFIX is not set: `bo:` for the default stack, `bo:<DB_PREFIX>:`
+ * for a stack with its own databases, so two stacks that keep their data apart in Postgres keep
+ * their bus streams, consumer groups, caches and rate-limit counters apart in Redis too. `:` is
+ * not allowed in DB_PREFIX, so different DB_PREFIX values never give the same key prefix.
+ */
+export function defaultKeyPrefix(dbPrefix: string): string {
+  return dbPrefix ? `bo:${dbPrefix}:` : 'bo:';
+}
+
 /**
  * The environment every Boxoffice process reads. Each process extends it with its own
  * variables. Defaults are the local single-Postgres, single-Redis setup of `npm start`.
  */
-export const platformEnvSchema = z.object({
+const platformEnvFields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Interface to listen on. */
@@ -24,15 +37,19 @@ export const platformEnvSchema = z.object({
     .regex(/^[a-z0-9_]*$/, 'only lower-case letters, digits and _')
     .max(20)
     .default(''),
-  /** Prefix of every Redis key this process writes (cache and bus). */
-  KEY_PREFIX: z.string().max(40).default('bo:'),
+  /**
+   * Prefix of every Redis key this process writes (bus, caches, rate limits). Unset or empty:
+   * derived from DB_PREFIX (`defaultKeyPrefix`), so a stack with its own databases never shares
+   * Redis keys with another.
+   */
+  KEY_PREFIX: z.string().max(40).default(''),
   /**
    * Keys for the identity the gateway forwards to services (HMAC-SHA256). The first signs,
    * all verify, so a key is rotated by adding the new one first and dropping the old one later.
    */
   INTERNAL_KEYS: commaList
     .pipe(z.array(z.string().min(16, 'each key needs at least 16 characters')).min(1))
-    .default(['dev-internal-key-change-me-0000']),
+    .default([DEV_INTERNAL_KEY]),
   /** Largest JSON body accepted, in bytes (64 KiB). */
   BODY_LIMIT_BYTES: z.coerce
     .number()
@@ -70,6 +87,22 @@ export const platformEnvSchema = z.object({
   /** How often each process polls every replica's replay position (pg_last_wal_replay_lsn()). */
   REPLICA_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
 });
+
+/** The platform's environment; KEY_PREFIX derived when unset, and the dev internal key refused in production. */
+export const platformEnvSchema = platformEnvFields
+  .overwrite((env) => ({ ...env, KEY_PREFIX: env.KEY_PREFIX || defaultKeyPrefix(env.DB_PREFIX) }))
+  .check((ctx) => {
+    // The dev key is in the README: with it, anyone who can reach a service port can sign an
+    // identity for any user. Production must bring its own (the gateway does the same for SESSION_KEYS).
+    if (ctx.value.NODE_ENV === 'production' && ctx.value.INTERNAL_KEYS.includes(DEV_INTERNAL_KEY)) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['INTERNAL_KEYS'],
+        message: 'set your own keys in production (the documented development key is refused)',
+        input: ctx.value.INTERNAL_KEYS,
+      });
+    }
+  });
 
 export type PlatformEnv = z.infer<typeof platformEnvSchema>;
 

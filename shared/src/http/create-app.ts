@@ -17,6 +17,12 @@ export interface CreateAppOptions {
   parseJson?: boolean;
   /** Sent as `x-boxoffice-instance` on every response, so balancing can be seen (e.g. "users@web-1:7101"). */
   instance?: string;
+  /**
+   * Which peers may tell the app the client's address through `X-Forwarded-For` (Express's
+   * `trust proxy`). Default `['loopback']`: a service sits behind the gateway. The public gateway
+   * passes its TRUST_PROXY setting (default: nobody).
+   */
+  trustProxy?: false | number | readonly string[];
   /** Adds the process's own routes. */
   routes: (app: Express) => void;
 }
@@ -29,7 +35,8 @@ export interface CreateAppOptions {
 export function createApp(options: CreateAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  const trust = options.trustProxy ?? ['loopback'];
+  app.set('trust proxy', Array.isArray(trust) ? [...trust] : trust);
   app.use(requestContext(options.logger));
   if (options.instance) {
     const instance = options.instance;
