@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Knex } from 'knex';
 import { IDENTITY_HEADER, newId, signIdentity } from '@boxoffice/shared';
-import { createEventsApp } from '../../services/events/src';
+import { buildEventsDeps, createEventsApp } from '../../services/events/src';
 import {
   InProcessService,
   TEST_INTERNAL_KEY,
@@ -84,7 +84,12 @@ export async function startEvents(
   options: { env?: TestEnv; overrides?: Record<string, string> } = {},
 ): Promise<EventsHarness> {
   const env = options.env ?? (await createTestEnv({ services: ['events'] }));
-  const service = buildServiceInProcess('events', env, createEventsApp, options.overrides);
+  const service = buildServiceInProcess(
+    'events',
+    env,
+    (ctx) => createEventsApp(ctx, buildEventsDeps(ctx)),
+    options.overrides,
+  );
   // The cache client connects lazily; connect now so the first lookups use it deterministically.
   await service.ctx.cache.connect().catch(() => undefined);
   const call = (method: Method, url: string, callOptions?: CallOptions) =>

@@ -1,4 +1,4 @@
-import { parseIfMatch } from '../../services/events/src/api/event-http';
+import { parseIfMatch } from '../../services/events/src';
 
 describe('parsing If-Match', () => {
   test('when it is absent, empty or *, then any version will do', () => {

@@ -1,4 +1,4 @@
-import { comparePositions, mergePages } from '../../services/events/src/domain';
+import { comparePositions, mergePages } from '../../services/events/src';
 
 const at = (startsAt: string, id: string) => ({ startsAt, id });
 const T1 = '2031-01-01T10:00:00.000Z';

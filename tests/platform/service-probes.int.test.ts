@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createUsersApp } from '../../services/users/src/app';
+import { buildUsersDeps, createUsersApp } from '../../services/users/src';
 import { InProcessService, TestEnv, buildServiceInProcess, createTestEnv } from '../support';
 
 describe('the probes and platform routes every service has', () => {
@@ -11,7 +11,7 @@ describe('the probes and platform routes every service has', () => {
 
   beforeAll(async () => {
     env = await createTestEnv({ services: ['users'] });
-    users = buildServiceInProcess('users', env, createUsersApp);
+    users = buildServiceInProcess('users', env, (ctx) => createUsersApp(ctx, buildUsersDeps(ctx)));
   });
 
   afterAll(async () => {
@@ -133,7 +133,9 @@ describe('the probes and platform routes every service has', () => {
         },
       }),
     );
-    const degraded = buildServiceInProcess('users', env, createUsersApp, { TOPOLOGY_FILE: file });
+    const degraded = buildServiceInProcess('users', env, (ctx) => createUsersApp(ctx, buildUsersDeps(ctx)), {
+      TOPOLOGY_FILE: file,
+    });
     try {
       const started = Date.now();
       const res = await request(degraded.app).get('/readyz');

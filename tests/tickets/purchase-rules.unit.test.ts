@@ -1,7 +1,11 @@
 import { newId } from '@boxoffice/shared';
-import { decideOrders } from '../../services/events/src/domain/decide-orders';
-import { decodeTicketCursor, encodeTicketCursor, preferredWaitSeconds } from '../../services/tickets/src/api';
-import { OutcomeWaiter } from '../../services/tickets/src/domain/outcome-waiter';
+import { decideOrders } from '../../services/events/src';
+import {
+  OutcomeWaiter,
+  decodeTicketCursor,
+  encodeTicketCursor,
+  preferredWaitSeconds,
+} from '../../services/tickets/src';
 
 const onSale = (capacity: number, seatsSold = 0) => ({ status: 'on_sale' as const, capacity, seatsSold });
 const request = (eventId: string, quantity: number) => ({

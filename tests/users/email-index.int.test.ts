@@ -1,8 +1,12 @@
 import knex, { Knex } from 'knex';
 import request from 'supertest';
 import { ShardRouter, emailKey, newId } from '@boxoffice/shared';
-import { createUsersApp } from '../../services/users/src';
-import { ClaimAbandonedError, UserRepository } from '../../services/users/src/data-access';
+import {
+  ClaimAbandonedError,
+  UserRepository,
+  buildUsersDeps,
+  createUsersApp,
+} from '../../services/users/src';
 import {
   InProcessService,
   TestEnv,
@@ -37,7 +41,7 @@ describe('the email index across the users shards', () => {
 
   beforeAll(async () => {
     env = await createTestEnv({ services: ['users'] });
-    svc = buildServiceInProcess('users', env, createUsersApp);
+    svc = buildServiceInProcess('users', env, (ctx) => createUsersApp(ctx, buildUsersDeps(ctx)));
     await svc.ctx.cache.connect();
     router = new ShardRouter('users', env.topology.services.users.shards);
     for (const shard of router.shards) {

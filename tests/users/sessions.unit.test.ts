@@ -6,7 +6,7 @@ import {
   newSession,
   sessionFromCookieHeader,
 } from '../../gateway/src/sessions';
-import { hashPassword, verifyPassword } from '../../services/users/src/domain';
+import { hashPassword, verifyPassword } from '../../services/users/src';
 
 const KEY = 'k'.repeat(32);
 const OLD_KEY = 'o'.repeat(32);

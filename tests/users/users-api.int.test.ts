@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { IDENTITY_HEADER, signIdentity } from '@boxoffice/shared';
-import { createUsersApp } from '../../services/users/src';
+import { buildUsersDeps, createUsersApp } from '../../services/users/src';
 import {
   InProcessService,
   TestEnv,
@@ -19,7 +19,7 @@ describe('the users service API', () => {
 
   beforeAll(async () => {
     env = await createTestEnv({ services: ['users'] });
-    svc = buildServiceInProcess('users', env, createUsersApp);
+    svc = buildServiceInProcess('users', env, (ctx) => createUsersApp(ctx, buildUsersDeps(ctx)));
     await svc.ctx.cache.connect();
   });
 

@@ -1,1 +1,12 @@
+/** @boxoffice/events — the events service's public entry (for tests and scripts); server.ts runs it. */
 export { createEventsApp } from './app';
+export { parseIfMatch } from './api';
+export {
+  buildEventsDeps,
+  comparePositions,
+  decideOrders,
+  decodeCursor,
+  encodeCursor,
+  mergePages,
+  type EventsDeps,
+} from './domain';

@@ -3,7 +3,7 @@ import { ServiceContext, createServiceApp } from '@boxoffice/shared';
 import { ticketsRoutes } from './api';
 import type { TicketsDeps } from './domain';
 
-/** The tickets service's HTTP app, built from its context and use-case deps. Never listens: see server.ts. */
+/** The tickets service's HTTP app, built from its context and its deps. Never listens: see server.ts. */
 export function createTicketsApp(ctx: ServiceContext, deps: TicketsDeps): Express {
   return createServiceApp(ctx, (app) => {
     app.use(ticketsRoutes(deps, ctx.config.INTERNAL_KEYS));

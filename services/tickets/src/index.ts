@@ -1,2 +1,4 @@
+/** @boxoffice/tickets — the tickets service's public entry (for tests and scripts); server.ts runs it. */
 export { createTicketsApp } from './app';
-export { createTicketsDeps, type TicketsDeps } from './domain';
+export { decodeTicketCursor, encodeTicketCursor, preferredWaitSeconds } from './api';
+export { buildTicketsDeps, OutcomeWaiter, type TicketsDeps } from './domain';

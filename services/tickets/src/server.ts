@@ -1,15 +1,15 @@
-import { PURCHASE_TOPIC_OPTIONS, startMessaging, startService } from '@boxoffice/shared';
+import { PURCHASE_TOPIC_OPTIONS, startService } from '@boxoffice/shared';
 import { createTicketsApp } from './app';
-import { createTicketsDeps } from './domain';
+import { buildTicketsDeps } from './domain';
 import { subscribePurchaseConsumers } from './events';
 
 void startService(
-  'tickets',
-  async (ctx) => {
-    const messaging = await startMessaging(ctx, PURCHASE_TOPIC_OPTIONS);
-    const deps = createTicketsDeps(ctx, messaging.bus);
-    await subscribePurchaseConsumers(messaging, deps);
-    return createTicketsApp(ctx, deps);
+  {
+    name: 'tickets',
+    topics: PURCHASE_TOPIC_OPTIONS,
+    buildDeps: buildTicketsDeps,
+    createApp: createTicketsApp,
+    subscribe: subscribePurchaseConsumers,
   },
   process.env,
 );

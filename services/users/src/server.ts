@@ -1,4 +1,5 @@
 import { startService } from '@boxoffice/shared';
 import { createUsersApp } from './app';
+import { buildUsersDeps } from './domain';
 
-void startService('users', createUsersApp, process.env);
+void startService({ name: 'users', buildDeps: buildUsersDeps, createApp: createUsersApp }, process.env);

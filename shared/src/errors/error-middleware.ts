@@ -33,8 +33,19 @@ export function fromZodError(err: ZodError, where = 'body'): AppError {
 }
 
 /**
- * Errors Express itself raises for a client's mistake carry a 4xx `status` (http-errors), e.g.
- * a URIError for a path like `/api/events/%zz`. They are the client's fault, never a 500.
+ * A path segment that is not valid percent-encoding (`/api/events/%zz`): the router throws a
+ * URIError (status 400) while decoding the `:id` it matched. Every such segment is an id, and an
+ * id that does not even decode names nothing, so it is the same 404 as any malformed id
+ * (`idParam`), decided here and nowhere else.
+ */
+function fromUndecodablePath(err: unknown): AppError | undefined {
+  if (!(err instanceof URIError)) return undefined;
+  return new AppError('not_found', 'No such resource: the path is not valid percent-encoding');
+}
+
+/**
+ * Other errors Express itself raises for a client's mistake carry a 4xx `status` (http-errors).
+ * They are the client's fault, never a 500.
  */
 function fromClientHttpError(err: { status?: unknown; statusCode?: unknown }): AppError | undefined {
   const status = Number(err.status ?? err.statusCode);
@@ -42,16 +53,15 @@ function fromClientHttpError(err: { status?: unknown; statusCode?: unknown }): A
   if (status === 404) return new AppError('not_found', 'Not found');
   if (status === 413) return new AppError('payload_too_large', 'The request body is too large');
   if (status === 415) return new AppError('unsupported_media_type', 'Unsupported media type');
-  return new AppError(
-    'validation_failed',
-    'The request is malformed (for example, a bad percent-encoding in the path)',
-  );
+  return new AppError('validation_failed', 'The request is malformed');
 }
 
 /** Maps anything thrown to an AppError; unknown errors become a bare 500. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZodError(err);
+  const undecodable = fromUndecodablePath(err);
+  if (undecodable) return undecodable;
   if (err && typeof err === 'object' && 'type' in err) {
     const mapped = fromBodyParser(err as { type?: string; limit?: number });
     if (mapped) return mapped;

@@ -3,3 +3,4 @@ export { serveHttp, exitOnSignals, type ServeOptions, type RunningServer, type S
 export { createMetricsRegistry, httpMetrics } from './metrics';
 export { readinessHandler, type ReadinessCheck } from './readiness';
 export { requestContext, REQUEST_ID_HEADER } from './request-context';
+export { idParam } from './id-param';

@@ -15,7 +15,7 @@ export interface ServeOptions {
   host: string;
   logger: Logger;
   /** Closed after the server stops accepting and drains, in order: bus, Redis, then Postgres. */
-  steps: ShutdownStep[];
+  steps: readonly ShutdownStep[];
   /** How long in-flight requests may take to finish before their sockets are closed. Default 10 s. */
   drainTimeoutMs?: number;
 }

@@ -3,3 +3,4 @@ export { writeOutbox, outboxInsertFrom, type OutboxMessage } from './outbox-writ
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export type { RelayShard } from './shard-relay';
 export { runInInbox, runBatchInInbox, inboxHandler, pruneInbox, type InboxResult } from './inbox';
+export { runInboxByShard, type InboxItem } from './sharded-inbox';

@@ -1,5 +1,10 @@
-export { createServiceContext, type ServiceContext, type ServiceConfig } from './service-context';
+export {
+  createServiceContext,
+  type ServiceContext,
+  type ServiceContextOptions,
+  type ServiceConfig,
+} from './service-context';
 export { internalRoutes } from './internal-routes';
-export { startService } from './start-service';
+export { startService, type ServiceDefinition } from './start-service';
 export { startMessaging, type ServiceMessaging } from './messaging';
 export { createServiceApp } from './create-service-app';

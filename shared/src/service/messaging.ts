@@ -1,10 +1,13 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createBus, type RedisBus } from '../bus/redis-bus';
 import type { SubscribeOptions } from '../bus/subscribe-options';
 import type { TopicOptions } from '../bus/topic-options';
+import type { ShardDatabases } from '../db/shard-databases';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import { createRedisClient, pingRedis } from '../redis/redis-client';
-import type { ServiceContext } from './service-context';
+import type { ServiceConfig } from './service-config';
 
+/** The bus side of a service that publishes or consumes domain events (events, tickets). */
 export interface ServiceMessaging {
   bus: RedisBus;
   relay: OutboxRelay;
@@ -12,47 +15,49 @@ export interface ServiceMessaging {
   subscribeOptions: SubscribeOptions;
 }
 
+export interface MessagingParts {
+  service: string;
+  config: ServiceConfig;
+  busUrl: string;
+  topics: Record<string, TopicOptions>;
+  dbs: ShardDatabases;
+  logger: Logger;
+  metrics: Registry;
+}
+
 /**
- * Connects a service to the bus and starts its outbox relay. Registers, at the front of the
- * shutdown order, closing the bus (consumers finish and ack their in-flight messages) and the
- * relay, so they stop before Redis and Postgres close. Adds a readiness check for the bus Redis.
+ * The bus client and the outbox relay of one service, with their events logged. Nothing runs
+ * yet: `startMessaging` starts the relay. Closing (and its order) is the context's business.
  */
-export async function startMessaging(
-  ctx: ServiceContext,
-  topics: Record<string, TopicOptions>,
-): Promise<ServiceMessaging> {
+export function createMessaging(parts: MessagingParts): ServiceMessaging {
+  const { config, logger } = parts;
   const bus = createBus({
-    url: ctx.topology.busUrl,
-    keyPrefix: `${ctx.config.KEY_PREFIX}bus:`,
-    producer: `${ctx.service}@${ctx.config.PORT}`,
-    topics,
-    metrics: ctx.metrics,
+    url: parts.busUrl,
+    keyPrefix: `${config.KEY_PREFIX}bus:`,
+    producer: `${parts.service}@${config.PORT}`,
+    topics: parts.topics,
+    metrics: parts.metrics,
   });
-  bus.on('error', (err: Error) => ctx.logger.warn({ err: err.message }, 'bus redis error'));
+  bus.on('error', (err: Error) => logger.warn({ err: err.message }, 'bus redis error'));
   bus.on('handlerError', (err: Error, message: { id: string; type: string; requestId?: string }) =>
-    ctx.logger.warn(
+    logger.warn(
       { err, messageId: message.id, type: message.type, requestId: message.requestId },
       'message handler failed; will retry',
     ),
   );
   bus.on('deadLettered', (reason: unknown, context: unknown) =>
-    ctx.logger.error({ reason, context }, 'message moved to the dead-letter stream'),
+    logger.error({ reason, context }, 'message moved to the dead-letter stream'),
   );
-  const relay = new OutboxRelay({ bus, shards: ctx.dbs, metrics: ctx.metrics });
-  relay.on('error', (err: Error) => ctx.logger.warn({ err: err.message }, 'outbox relay error; retrying'));
-  await relay.start();
-
-  const probe = createRedisClient(ctx.topology.busUrl, 'cache');
-  probe.on('error', () => undefined);
-  ctx.readiness['redis bus'] = () => pingRedis(probe);
-  ctx.shutdownSteps.unshift(
-    { name: 'outbox relay', close: () => relay.close() },
-    { name: 'bus', close: () => bus.close() },
-    { name: 'bus probe', close: () => probe.quit().catch(() => probe.disconnect()) },
-  );
+  const relay = new OutboxRelay({ bus, shards: parts.dbs, metrics: parts.metrics });
+  relay.on('error', (err: Error) => logger.warn({ err: err.message }, 'outbox relay error; retrying'));
   const subscribeOptions: SubscribeOptions = {
-    visibilityTimeoutMs: ctx.config.BUS_VISIBILITY_TIMEOUT_MS,
-    leaseMs: ctx.config.BUS_LEASE_MS,
+    visibilityTimeoutMs: config.BUS_VISIBILITY_TIMEOUT_MS,
+    leaseMs: config.BUS_LEASE_MS,
   };
   return { bus, relay, subscribeOptions };
+}
+
+/** Starts relaying the outbox; resolves once every shard is LISTENing (or polling). */
+export async function startMessaging(messaging: ServiceMessaging): Promise<void> {
+  await messaging.relay.start();
 }

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
+import type { TopicOptions } from '../bus/topic-options';
 import { ServiceName, Topology, loadTopology } from '../config/topology';
-import { serviceEnvSchema } from '../config/platform-env';
 import { replicaReadiness } from '../db/replica-readiness';
 import { ShardDatabases } from '../db/shard-databases';
 import { assertShardIdentity } from '../db/shard-identity';
@@ -12,24 +11,64 @@ import type { ShutdownStep } from '../http/serve';
 import { createLogger } from '../log/logger';
 import { Redis, createRedisClient, pingRedis } from '../redis/redis-client';
 import { ShardRouter } from '../sharding/shard-router';
+import { ServiceMessaging, createMessaging } from './messaging';
+import type { ServiceConfig } from './service-config';
 
-export type ServiceConfig = z.infer<ReturnType<typeof serviceEnvSchema>>;
+export type { ServiceConfig } from './service-config';
 
-/** Everything a service process is built from. Created once at start-up and passed down. */
+/** Everything a service process is built from. Created once at start-up, never changed after. */
 export interface ServiceContext {
-  service: ServiceName;
-  config: ServiceConfig;
-  topology: Topology;
-  logger: Logger;
-  metrics: Registry;
-  router: ShardRouter;
-  dbs: ShardDatabases;
+  readonly service: ServiceName;
+  readonly config: ServiceConfig;
+  readonly topology: Topology;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly router: ShardRouter;
+  readonly dbs: ShardDatabases;
   /** This service's cache Redis. Keys must start with `cacheKeyPrefix`. */
-  cache: Redis;
-  cacheKeyPrefix: string;
-  readiness: Record<string, ReadinessCheck>;
-  /** Closed in order on shutdown; a service adds its own (bus first) with `unshift`. */
-  shutdownSteps: ShutdownStep[];
+  readonly cache: Redis;
+  readonly cacheKeyPrefix: string;
+  /** The bus and outbox relay; present when the context was created with `topics`. */
+  readonly messaging?: ServiceMessaging;
+  readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+  /** What shutdown closes, in this order (see `shutdownOrder`). */
+  readonly shutdownSteps: readonly ShutdownStep[];
+}
+
+export interface ServiceContextOptions {
+  logger?: Logger;
+  topology?: Topology;
+  /** The bus topics this service publishes or consumes; without them it gets no bus. */
+  topics?: Record<string, TopicOptions>;
+}
+
+function closeRedis(client: Redis): Promise<unknown> {
+  return client.quit().catch(() => client.disconnect());
+}
+
+/**
+ * The one shutdown order of a service, after the HTTP server has drained: first what still
+ * moves messages (the relay stops between batches; closing the bus lets consumers finish and ack
+ * their in-flight messages), then the Redis connections, and Postgres last, because everything
+ * before it may still be committing.
+ */
+function shutdownOrder(
+  parts: Pick<ServiceContext, 'cache' | 'dbs' | 'messaging'> & { busProbe?: Redis },
+): readonly ShutdownStep[] {
+  const { messaging, busProbe } = parts;
+  const steps: ShutdownStep[] = [];
+  if (messaging) {
+    steps.push(
+      { name: 'outbox relay', close: () => messaging.relay.close() },
+      { name: 'bus', close: () => messaging.bus.close() },
+    );
+  }
+  if (busProbe) steps.push({ name: 'bus probe', close: () => closeRedis(busProbe) });
+  steps.push(
+    { name: 'cache redis', close: () => closeRedis(parts.cache) },
+    { name: 'postgres pools', close: () => parts.dbs.destroy() },
+  );
+  return Object.freeze(steps);
 }
 
 /**
@@ -39,7 +78,7 @@ export interface ServiceContext {
 export function createServiceContext(
   service: ServiceName,
   config: ServiceConfig,
-  options: { logger?: Logger; topology?: Topology } = {},
+  options: ServiceContextOptions = {},
 ): ServiceContext {
   const topology = options.topology ?? loadTopology(config);
   const router = new ShardRouter(service, topology.services[service].shards);
@@ -63,7 +102,17 @@ export function createServiceContext(
       dbs.runOn(shard, (db) => assertShardIdentity(db, service, shard));
   }
   Object.assign(readiness, replicaReadiness(dbs));
-  return {
+  let messaging: ServiceMessaging | undefined;
+  let busProbe: Redis | undefined;
+  if (options.topics) {
+    const topics = options.topics;
+    messaging = createMessaging({ service, config, busUrl: topology.busUrl, topics, dbs, logger, metrics });
+    const probe = createRedisClient(topology.busUrl, 'cache');
+    probe.on('error', () => undefined); // /readyz reports it; the bus client logs the trouble
+    readiness['redis bus'] = () => pingRedis(probe);
+    busProbe = probe;
+  }
+  return Object.freeze({
     service,
     config,
     topology,
@@ -73,10 +122,8 @@ export function createServiceContext(
     dbs,
     cache,
     cacheKeyPrefix: `${config.KEY_PREFIX}${service}:`,
-    readiness,
-    shutdownSteps: [
-      { name: 'cache redis', close: () => cache.quit().catch(() => cache.disconnect()) },
-      { name: 'postgres pools', close: () => dbs.destroy() },
-    ],
-  };
+    ...(messaging ? { messaging } : {}),
+    readiness: Object.freeze(readiness),
+    shutdownSteps: shutdownOrder({ cache, dbs, messaging, busProbe }),
+  });
 }

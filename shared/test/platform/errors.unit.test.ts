@@ -1,5 +1,15 @@
+import express from 'express';
+import request from 'supertest';
 import { z } from 'zod';
-import { AppError, ERROR_CATALOGUE, parseInput, toAppError } from '@boxoffice/shared';
+import {
+  AppError,
+  ERROR_CATALOGUE,
+  errorMiddleware,
+  idParam,
+  newId,
+  parseInput,
+  toAppError,
+} from '@boxoffice/shared';
 
 describe('errors', () => {
   test('when an AppError is built, then its status comes from the one catalogue', () => {
@@ -37,13 +47,39 @@ describe('errors', () => {
 });
 
 describe('errors Express raises for a client mistake', () => {
-  test('when a path has a bad percent-encoding, then the URIError (status 400) becomes validation_failed, not 500', () => {
+  test('when a path has a bad percent-encoding, then the URIError (status 400) becomes not_found, not 500', () => {
     const uriError = Object.assign(new URIError("Failed to decode param '%zz'"), {
       status: 400,
       statusCode: 400,
     });
     const mapped = toAppError(uriError);
-    expect(mapped.status).toBe(400);
-    expect(mapped.code).toBe('validation_failed');
+    expect(mapped.status).toBe(404);
+    expect(mapped.code).toBe('not_found');
+  });
+});
+
+describe('an id path parameter', () => {
+  const app = express();
+  app.get('/api/things/:id', (req, res) => {
+    res.json({ id: idParam(req, 'thing') });
+  });
+  app.use(errorMiddleware);
+
+  test('when it is a UUID, then the route gets it lower-cased', async () => {
+    const id = newId();
+    const res = await request(app).get(`/api/things/${id.toUpperCase()}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ id });
+  });
+
+  test.each([
+    ['not a UUID', 'not-an-id'],
+    ['a UUID with a suffix', `${newId()}x`],
+    ['not valid percent-encoding', '%zz'],
+    ['a cut-off UTF-8 escape', '%E0%A4%A'],
+  ])('when it is %s, then the one error middleware answers 404 not_found', async (_what, id) => {
+    const res = await request(app).get(`/api/things/${id}`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
   });
 });

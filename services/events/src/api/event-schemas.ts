@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { EVENT_STATUSES } from '../data-access';
-import { isSupportedInstant } from '../domain';
+import { EVENT_STATUSES, isSupportedInstant } from '../domain';
 
 /** Postgres text cannot hold NUL; refusing it here keeps it a 400 instead of a failed INSERT. */
 const noNul = (text: string) => !text.includes('\u0000');

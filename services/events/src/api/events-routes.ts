@@ -1,8 +1,9 @@
-import { ErrorRequestHandler, Router } from 'express';
-import { AppError, parseInput, requireIdentity } from '@boxoffice/shared';
+import { Router } from 'express';
+import { idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
 import { EventsDeps, createEvent, getEvent, listEvents, updateEvent } from '../domain';
+import { etagOf, parseIfMatch } from './entity-tags';
 import { createEventBody, listEventsQuery, updateEventBody } from './event-schemas';
-import { etagOf, parseIfMatch, signedInUser, toEventDto } from './event-http';
+import { eventJson } from './event-json';
 
 /** The public events API (DESIGN §6). Routes parse, delegate to a use-case, and reply. */
 export function eventsRoutes(deps: EventsDeps, internalKeys: readonly string[]): Router {
@@ -13,13 +14,13 @@ export function eventsRoutes(deps: EventsDeps, internalKeys: readonly string[]):
     const organizerId = signedInUser(res);
     const input = parseInput(createEventBody, req.body, 'body');
     const event = await createEvent(deps, organizerId, input);
-    res.status(201).location(`/api/events/${event.id}`).set('ETag', etagOf(event)).json(toEventDto(event));
+    res.status(201).location(`/api/events/${event.id}`).set('ETag', etagOf(event)).json(eventJson(event));
   });
 
   router.get('/api/events', async (req, res) => {
     const query = parseInput(listEventsQuery, req.query, 'query');
     const page = await listEvents(deps, query);
-    const body = { items: page.items.map(toEventDto), nextCursor: page.nextCursor };
+    const body = { items: page.items.map(eventJson), nextCursor: page.nextCursor };
     if (page.unavailableShards.length > 0) {
       req.log.warn({ shards: page.unavailableShards }, 'event listing is partial: shards unavailable');
       res.json({ ...body, partial: true, unavailableShards: page.unavailableShards });
@@ -29,32 +30,22 @@ export function eventsRoutes(deps: EventsDeps, internalKeys: readonly string[]):
   });
 
   router.get('/api/events/:id', async (req, res) => {
-    const event = await getEvent(deps, String(req.params.id));
+    const event = await getEvent(deps, idParam(req, 'event'));
     // Express answers 304 itself when If-None-Match names this ETag.
-    res.set('ETag', etagOf(event)).json(toEventDto(event));
+    res.set('ETag', etagOf(event)).json(eventJson(event));
   });
 
   router.patch('/api/events/:id', signedIn, async (req, res) => {
     const userId = signedInUser(res);
     const changes = parseInput(updateEventBody, req.body, 'body');
     const event = await updateEvent(deps, {
-      id: String(req.params.id),
+      id: idParam(req, 'event'),
       userId,
       changes,
       expectedVersions: parseIfMatch(req.get('if-match')),
     });
-    res.set('ETag', etagOf(event)).json(toEventDto(event));
+    res.set('ETag', etagOf(event)).json(eventJson(event));
   });
 
-  router.use(undecodableIdIsNotFound);
   return router;
 }
-
-/**
- * The router throws URIError while matching `/api/events/%zz` (it decodes `:id` first). An id
- * that is not even valid percent-encoding names no event: 404, like any malformed id, instead of
- * the 500 the shared error middleware would make of an unknown error.
- */
-const undecodableIdIsNotFound: ErrorRequestHandler = (err, _req, _res, next) => {
-  next(err instanceof URIError ? new AppError('not_found', 'No such event') : err);
-};

@@ -1,1 +1,2 @@
 export { eventsRoutes } from './events-routes';
+export { parseIfMatch } from './entity-tags';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ShardDatabases, ShardResult } from '@boxoffice/shared';
+import { ShardDatabases, isAppError } from '@boxoffice/shared';
 import type {
   EventChanges,
   EventRecord,
@@ -7,7 +7,7 @@ import type {
   ListingQuery,
   NewEventRecord,
   UpdateConditions,
-} from './event-record';
+} from './records';
 
 const TABLE = 'events';
 
@@ -121,12 +121,30 @@ export class EventRepository {
 
   /**
    * One page of the listing from every shard in parallel: each shard's first `limit` listed
-   * events after the position, in (startsAt, id) order. A shard that errs or is slower than
-   * `timeoutMs` is reported as failed; the others' pages are kept.
+   * events after the position, in (startsAt, id) order. A shard that is down or slower than
+   * `timeoutMs` is named in `unavailableShards`; the others' pages are kept. Any other error is
+   * a bug, not an outage, and is thrown rather than dressed up as a partial page.
    */
-  async listPageOnEveryShard(query: ListingQuery, timeoutMs: number): Promise<ShardResult<EventRecord[]>[]> {
-    return this.dbs.scatter(async (db) => (await pageQuery(db, query)).map(toRecord), { timeoutMs });
+  async listPageOnEveryShard(query: ListingQuery, timeoutMs: number): Promise<ListingPages> {
+    const results = await this.dbs.scatter(async (db) => (await pageQuery(db, query)).map(toRecord), {
+      timeoutMs,
+    });
+    const pages: EventRecord[][] = [];
+    const unavailableShards: string[] = [];
+    for (const result of results) {
+      if (result.ok) pages.push(result.value);
+      else if (isAppError(result.error) && result.error.code === 'shard_unavailable') {
+        unavailableShards.push(result.shard.name);
+      } else throw result.error;
+    }
+    return { pages, unavailableShards };
   }
+}
+
+/** The shards' pages of one listing request, and the shards that did not answer in time. */
+export interface ListingPages {
+  pages: EventRecord[][];
+  unavailableShards: string[];
 }
 
 function pageQuery(db: Knex, query: ListingQuery): Promise<EventRow[]> {

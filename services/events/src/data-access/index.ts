@@ -1,4 +1,4 @@
-export { EventRepository } from './event-repository';
+export { EventRepository, type ListingPages } from './event-repository';
 export {
   EVENT_STATUSES,
   type EventStatus,
@@ -8,5 +8,10 @@ export {
   type UpdateConditions,
   type ListingPosition,
   type ListingQuery,
-} from './event-record';
-export { SeatLedger, type SeatDecision, type SeatLedgerTransaction, type SeatState } from './seat-ledger';
+} from './records';
+export {
+  SeatLedgerRepository,
+  type SeatDecision,
+  type SeatLedgerTransaction,
+  type SeatState,
+} from './seat-ledger-repository';

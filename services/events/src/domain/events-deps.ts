@@ -1,11 +1,11 @@
 import { EntityCache, ServiceContext } from '@boxoffice/shared';
-import { EventRecord, EventRepository, SeatLedger } from '../data-access';
+import { EventRecord, EventRepository, SeatLedgerRepository } from '../data-access';
 
 /** What the use-cases need, built once per process from the service context. */
 export interface EventsDeps {
   events: EventRepository;
   /** Seat reservations: the purchase saga's side of this service. */
-  ledger: SeatLedger;
+  ledger: SeatLedgerRepository;
   /** Event documents by id, cache-aside. Only for display: purchase decisions read the primary. */
   cache: EntityCache<EventRecord>;
   /** How long the listing waits for each shard before answering without it. */
@@ -18,10 +18,10 @@ export interface EventsDeps {
  */
 export const EVENT_CACHE_TTL_SECONDS = 60;
 
-export function createEventsDeps(ctx: ServiceContext): EventsDeps {
+export function buildEventsDeps(ctx: ServiceContext): EventsDeps {
   return {
     events: new EventRepository(ctx.dbs),
-    ledger: new SeatLedger(ctx.dbs),
+    ledger: new SeatLedgerRepository(ctx.dbs),
     cache: new EntityCache<EventRecord>({
       redis: ctx.cache,
       keyPrefix: ctx.cacheKeyPrefix,

@@ -1,4 +1,4 @@
-export { createEventsDeps, EVENT_CACHE_TTL_SECONDS, type EventsDeps } from './events-deps';
+export { buildEventsDeps, EVENT_CACHE_TTL_SECONDS, type EventsDeps } from './events-deps';
 export { createEvent, type NewEventInput } from './create-event';
 export { getEvent } from './get-event';
 export { updateEvent, type UpdateEventCommand } from './update-event';
@@ -9,3 +9,5 @@ export { isSupportedInstant } from './supported-instant';
 export { reserveSeats, RESERVE_SEATS_CONSUMER } from './reserve-seats';
 export { releaseSeat, RELEASE_SEAT_CONSUMER } from './release-seat';
 export { decideOrders } from './decide-orders';
+// The records the api layer shows; it never imports data-access itself.
+export { EVENT_STATUSES, type EventRecord, type EventStatus } from '../data-access';

@@ -1,4 +1,4 @@
-import { AppError, isAppError } from '@boxoffice/shared';
+import { AppError } from '@boxoffice/shared';
 import type { EventRecord } from '../data-access';
 import type { EventsDeps } from './events-deps';
 import { decodeCursor, encodeCursor } from './listing-cursor';
@@ -27,18 +27,10 @@ export interface EventPage {
  */
 export async function listEvents(deps: EventsDeps, query: ListEventsQuery): Promise<EventPage> {
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const results = await deps.events.listPageOnEveryShard(
+  const { pages, unavailableShards } = await deps.events.listPageOnEveryShard(
     { limit: query.limit + 1, after, from: query.from, to: query.to },
     deps.shardTimeoutMs,
   );
-  const pages: EventRecord[][] = [];
-  const unavailableShards: string[] = [];
-  for (const result of results) {
-    if (result.ok) pages.push(result.value);
-    else if (isAppError(result.error) && result.error.code === 'shard_unavailable') {
-      unavailableShards.push(result.shard.name);
-    } else throw result.error; // a bug, not an outage: don't dress it up as a partial page
-  }
   if (pages.length === 0) {
     throw new AppError('shard_unavailable', 'No events shard answered; try again shortly', {
       details: { service: 'events', shards: unavailableShards },

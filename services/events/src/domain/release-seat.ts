@@ -9,9 +9,10 @@ export const RELEASE_SEAT_CONSUMER = 'events.release-seat';
  */
 export async function releaseSeat(deps: EventsDeps, message: Envelope): Promise<boolean> {
   const cancelled = ticketCancelledSchema.parse(message.payload);
-  const shard = deps.ledger.shardOf(cancelled.eventId);
-  const released = await deps.ledger.onShard(shard, RELEASE_SEAT_CONSUMER, [message.id], (ledger) =>
-    ledger.fresh.has(message.id) ? ledger.releaseOne(cancelled.orderId) : Promise.resolve(false),
+  const [released = false] = await deps.ledger.applyOnce(
+    RELEASE_SEAT_CONSUMER,
+    [{ message, payload: cancelled }],
+    async (ledger) => [await ledger.releaseOne(cancelled.orderId)],
   );
   if (released) await deps.cache.invalidate(cancelled.eventId);
   return released;

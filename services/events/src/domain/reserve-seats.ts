@@ -34,25 +34,18 @@ function outcomeMessage(decision: SeatDecision, requestId: string | undefined): 
 export async function reserveSeats(deps: EventsDeps, messages: Envelope[]): Promise<SeatDecision[]> {
   const items = messages.map((message) => ({
     message,
-    request: orderRequestedSchema.parse(message.payload),
+    payload: orderRequestedSchema.parse(message.payload),
   }));
-  const made: SeatDecision[] = [];
-  for (const [shard, group] of deps.ledger.groupByShard(items, (item) => item.request.eventId)) {
-    const ids = group.map((item) => item.message.id);
-    const fresh = await deps.ledger.onShard(shard, RESERVE_SEATS_CONSUMER, ids, async (ledger) => {
-      const todo = group.filter((item) => ledger.fresh.has(item.message.id));
-      if (todo.length === 0) return [];
-      const requests = todo.map((item) => item.request);
-      const earlier = await ledger.findDecisions(requests.map((r) => r.orderId));
-      const events = await ledger.lockEvents(requests.map((r) => r.eventId));
-      const { decisions, fresh, seatsTaken } = decideOrders(requests, events, earlier);
-      for (const [eventId, seats] of seatsTaken) await ledger.takeSeats(eventId, seats);
-      await ledger.recordDecisions(fresh);
-      await ledger.publish(decisions.map((d, i) => outcomeMessage(d, todo[i]!.message.requestId)));
-      return fresh;
-    });
-    made.push(...fresh);
-  }
+  const made = await deps.ledger.applyOnce(RESERVE_SEATS_CONSUMER, items, async (ledger, todo) => {
+    const requests = todo.map((item) => item.payload);
+    const earlier = await ledger.findDecisions(requests.map((r) => r.orderId));
+    const events = await ledger.lockEvents(requests.map((r) => r.eventId));
+    const { decisions, fresh, seatsTaken } = decideOrders(requests, events, earlier);
+    for (const [eventId, seats] of seatsTaken) await ledger.takeSeats(eventId, seats);
+    await ledger.recordDecisions(fresh);
+    await ledger.publish(decisions.map((d, i) => outcomeMessage(d, todo[i]!.message.requestId)));
+    return fresh;
+  });
   // After commit: cached events show the seats just sold.
   const sold = new Set(made.filter((d) => d.outcome === 'reserved').map((d) => d.eventId));
   await Promise.all([...sold].map((eventId) => deps.cache.invalidate(eventId)));

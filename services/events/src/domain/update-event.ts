@@ -1,9 +1,9 @@
-import { AppError, isUuid } from '@boxoffice/shared';
+import { AppError, notFound } from '@boxoffice/shared';
 import type { EventChanges, EventRecord } from '../data-access';
 import type { EventsDeps } from './events-deps';
-import { eventNotFound } from './get-event';
 
 export interface UpdateEventCommand {
+  /** A UUID, lower-cased (from `idParam`). */
   id: string;
   userId: string;
   changes: EventChanges;
@@ -17,8 +17,7 @@ export interface UpdateEventCommand {
  * the order a client would want to learn it: missing, not yours, stale, cancelled, oversold.
  */
 export async function updateEvent(deps: EventsDeps, command: UpdateEventCommand): Promise<EventRecord> {
-  if (!isUuid(command.id)) throw eventNotFound(command.id);
-  const id = command.id.toLowerCase();
+  const id = command.id;
   const updated = await deps.events.updateIf(id, command.changes, {
     organizerId: command.userId,
     versions: command.expectedVersions,
@@ -31,7 +30,7 @@ export async function updateEvent(deps: EventsDeps, command: UpdateEventCommand)
 }
 
 function whyNotUpdated(command: UpdateEventCommand, current: EventRecord | undefined): AppError {
-  if (!current) return eventNotFound(command.id);
+  if (!current) return notFound('event', command.id);
   if (current.organizerId !== command.userId) {
     return new AppError('forbidden', 'Only the organizer of an event may change it');
   }

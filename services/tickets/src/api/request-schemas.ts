@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError, isUuid } from '@boxoffice/shared';
-import type { TicketPosition } from '../data-access';
+import type { TicketPosition } from '../domain';
 
 export const placeOrderBody = z.strictObject({
   eventId: z.uuid(),

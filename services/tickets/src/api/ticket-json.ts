@@ -1,4 +1,4 @@
-import type { OrderRecord, TicketRecord } from '../data-access';
+import type { OrderRecord, TicketRecord } from '../domain';
 
 /** The public JSON of an order (DESIGN §6); no buyer id, no fingerprint. */
 export function orderJson(order: OrderRecord) {

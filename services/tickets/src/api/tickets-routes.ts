@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { AppError, isUuid, parseInput, requireIdentity } from '@boxoffice/shared';
+import { idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
 import { TicketsDeps, cancelTicket, getOrder, getTicket, listMyTickets, placeOrder } from '../domain';
 import {
   decodeTicketCursor,
@@ -11,11 +11,6 @@ import {
 } from './request-schemas';
 import { orderJson, statusForOrder, ticketJson } from './ticket-json';
 
-/** A malformed id can name nothing: 404, like an unknown one (and never a query). */
-function assertUuidParam(id: string, what: 'order' | 'ticket'): void {
-  if (!isUuid(id)) throw new AppError('not_found', `No ${what} ${id.slice(0, 64)}`);
-}
-
 /** Routes only parse, delegate and reply (STYLE habit 2). Every route is user-scoped. */
 export function ticketsRoutes(deps: TicketsDeps, internalKeys: readonly string[]): Router {
   const router = Router();
@@ -26,7 +21,7 @@ export function ticketsRoutes(deps: TicketsDeps, internalKeys: readonly string[]
     const idempotencyKey = parseInput(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
     const waitSeconds = preferredWaitSeconds(req.get('prefer'));
     const { order } = await placeOrder(deps, {
-      buyerId: res.locals.userId as string,
+      buyerId: signedInUser(res),
       eventId: body.eventId.toLowerCase(),
       quantity: body.quantity,
       idempotencyKey,
@@ -40,14 +35,13 @@ export function ticketsRoutes(deps: TicketsDeps, internalKeys: readonly string[]
   });
 
   router.get('/api/orders/:id', async (req, res) => {
-    assertUuidParam(req.params.id, 'order');
-    res.json(orderJson(await getOrder(deps, req.params.id.toLowerCase(), res.locals.userId as string)));
+    res.json(orderJson(await getOrder(deps, idParam(req, 'order'), signedInUser(res))));
   });
 
   router.get('/api/me/tickets', async (req, res) => {
     const query = parseInput(myTicketsQuery, req.query, 'query');
     const after = query.cursor ? decodeTicketCursor(query.cursor) : undefined;
-    const page = await listMyTickets(deps, res.locals.userId as string, query.limit, after);
+    const page = await listMyTickets(deps, signedInUser(res), query.limit, after);
     res.json({
       items: page.tickets.map(ticketJson),
       nextCursor: page.next ? encodeTicketCursor(page.next) : null,
@@ -55,18 +49,11 @@ export function ticketsRoutes(deps: TicketsDeps, internalKeys: readonly string[]
   });
 
   router.get('/api/tickets/:id', async (req, res) => {
-    assertUuidParam(req.params.id, 'ticket');
-    res.json(ticketJson(await getTicket(deps, req.params.id.toLowerCase(), res.locals.userId as string)));
+    res.json(ticketJson(await getTicket(deps, idParam(req, 'ticket'), signedInUser(res))));
   });
 
   router.post('/api/tickets/:id/cancel', async (req, res) => {
-    assertUuidParam(req.params.id, 'ticket');
-    const ticket = await cancelTicket(
-      deps,
-      req.params.id.toLowerCase(),
-      res.locals.userId as string,
-      String(req.id),
-    );
+    const ticket = await cancelTicket(deps, idParam(req, 'ticket'), signedInUser(res), String(req.id));
     res.json(ticketJson(ticket));
   });
 

@@ -1,8 +1,9 @@
-export { OrderStore, type SettlementItem } from './order-store';
-export { TicketStore } from './ticket-store';
+export { OrderRepository } from './order-repository';
+export { TicketRepository } from './ticket-repository';
 export type {
   NewOrder,
   OrderRecord,
+  OrderSettlement,
   OrderStatus,
   Settlement,
   SettledOrder,

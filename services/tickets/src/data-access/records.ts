@@ -1,4 +1,7 @@
-/** Plain records the tickets data-access layer returns; no knex or pg types. */
+/**
+ * Plain records the tickets data-access layer returns; no knex or pg types. Timestamps are ISO
+ * 8601 strings (UTC, milliseconds) as in every service, so records survive JSON unchanged.
+ */
 export type OrderStatus = 'pending' | 'confirmed' | 'rejected';
 export type TicketStatus = 'active' | 'cancelled';
 
@@ -42,6 +45,12 @@ export interface TicketPosition {
 
 /** How an order is settled by the saga's outcome message. */
 export type Settlement = { outcome: 'confirmed' } | { outcome: 'rejected'; reason: string };
+
+/** One order's settlement, as a `seats.*` message carries it. */
+export interface OrderSettlement {
+  orderId: string;
+  settlement: Settlement;
+}
 
 /** An order's final state, as settled by the saga (confirmed with its tickets, or rejected). */
 export interface SettledOrder {

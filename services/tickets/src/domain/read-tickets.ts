@@ -1,11 +1,8 @@
-import { AppError, MESSAGE_TYPES, PURCHASE_TOPICS } from '@boxoffice/shared';
+import { MESSAGE_TYPES, PURCHASE_TOPICS, notFound } from '@boxoffice/shared';
 import type { OrderRecord, TicketPosition, TicketRecord } from '../data-access';
 import type { TicketsDeps } from './tickets-deps';
 
-/** Another buyer's order or ticket is a 404, exactly like a missing one: nothing leaks. */
-function notFound(what: 'order' | 'ticket', id: string): AppError {
-  return new AppError('not_found', `No ${what} ${id}`);
-}
+// Another buyer's order or ticket is the same 404 as a missing one (`notFound`): nothing leaks.
 
 export async function getOrder(deps: TicketsDeps, orderId: string, buyerId: string): Promise<OrderRecord> {
   const order = await deps.orders.find(orderId, buyerId);

@@ -5,7 +5,7 @@ import {
   seatsRejectedSchema,
   seatsReservedSchema,
 } from '@boxoffice/shared';
-import type { SettledOrder, SettlementItem } from '../data-access';
+import type { OrderSettlement, SettledOrder } from '../data-access';
 import type { TicketsDeps } from './tickets-deps';
 
 export const SETTLE_ORDER_CONSUMER = 'tickets.settle-order';
@@ -20,18 +20,14 @@ function outcomeOf(order: SettledOrder | undefined) {
   };
 }
 
-function settlementOf(message: Envelope): SettlementItem | undefined {
+function settlementOf(message: Envelope): OrderSettlement | undefined {
   if (message.type === MESSAGE_TYPES.seatsReserved) {
     const { orderId } = seatsReservedSchema.parse(message.payload);
-    return { messageId: message.id, orderId, settlement: { outcome: 'confirmed' } };
+    return { orderId, settlement: { outcome: 'confirmed' } };
   }
   if (message.type === MESSAGE_TYPES.seatsRejected) {
     const rejected = seatsRejectedSchema.parse(message.payload);
-    return {
-      messageId: message.id,
-      orderId: rejected.orderId,
-      settlement: { outcome: 'rejected', reason: rejected.reason },
-    };
+    return { orderId: rejected.orderId, settlement: { outcome: 'rejected', reason: rejected.reason } };
   }
   return undefined;
 }
@@ -43,24 +39,21 @@ function settlementOf(message: Envelope): SettlementItem | undefined {
  * lost announcement only means that POST answers 202 and the client polls.
  */
 export async function settleOrders(deps: TicketsDeps, messages: Envelope[]): Promise<SettledOrder[]> {
-  const settled = messages.flatMap((message) => {
-    const item = settlementOf(message);
-    return item ? [{ item, requestId: message.requestId }] : [];
+  const items = messages.flatMap((message) => {
+    const payload = settlementOf(message);
+    return payload ? [{ message, payload }] : [];
   });
-  if (settled.length === 0) return [];
-  const changed = await deps.orders.settle(
-    SETTLE_ORDER_CONSUMER,
-    settled.map((s) => s.item),
-  );
+  if (items.length === 0) return [];
+  const changed = await deps.orders.settleOnce(SETTLE_ORDER_CONSUMER, items);
   const final = new Map(changed.map((order) => [order.orderId, order]));
   await Promise.all(
-    settled.map(
-      ({ item, requestId }) =>
+    items.map(
+      ({ message, payload: { orderId } }) =>
         deps.bus
-          .publish(PURCHASE_TOPICS.orderOutcomes, item.orderId, {
+          .publish(PURCHASE_TOPICS.orderOutcomes, orderId, {
             type: MESSAGE_TYPES.orderSettled,
-            payload: { orderId: item.orderId, outcome: outcomeOf(final.get(item.orderId)) },
-            requestId,
+            payload: { orderId, outcome: outcomeOf(final.get(orderId)) },
+            requestId: message.requestId,
           })
           .catch(() => undefined), // a lost wake-up only delays an answer; the order is settled
     ),

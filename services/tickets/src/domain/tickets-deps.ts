@@ -1,21 +1,22 @@
 import type { Bus, ServiceContext } from '@boxoffice/shared';
-import { OrderStore, TicketStore } from '../data-access';
+import { OrderRepository, TicketRepository } from '../data-access';
 import { OutcomeWaiter } from './outcome-waiter';
 
-/** What the tickets use-cases need, built once per process. */
+/** What the tickets use-cases need, built once per process from the service context. */
 export interface TicketsDeps {
-  orders: OrderStore;
-  tickets: TicketStore;
+  orders: OrderRepository;
+  tickets: TicketRepository;
   waiter: OutcomeWaiter;
   /** For the at-most-once `order.settled` wake-ups (domain events go through the outbox instead). */
   bus: Pick<Bus, 'publish'>;
 }
 
-export function createTicketsDeps(ctx: ServiceContext, bus: Pick<Bus, 'publish'>): TicketsDeps {
+export function buildTicketsDeps(ctx: ServiceContext): TicketsDeps {
+  if (!ctx.messaging) throw new Error('the tickets service needs the bus: create its context with topics');
   return {
-    orders: new OrderStore(ctx.dbs),
-    tickets: new TicketStore(ctx.dbs),
+    orders: new OrderRepository(ctx.dbs),
+    tickets: new TicketRepository(ctx.dbs),
     waiter: new OutcomeWaiter(),
-    bus,
+    bus: ctx.messaging.bus,
   };
 }

@@ -1,3 +1,9 @@
+/**
+ * Records are plain data, the same in every service: ids as lower-case UUID strings, timestamps
+ * as ISO 8601 strings (UTC, milliseconds), so a record survives the JSON cache and the wire
+ * unchanged and compares as it sorts. Row mappers convert at the edge; Dates go in, never out.
+ */
+
 /** A user as stored. `passwordHash` never leaves the users service. */
 export interface UserRecord {
   id: string;
@@ -5,8 +11,8 @@ export interface UserRecord {
   email: string;
   displayName: string;
   passwordHash: string;
-  createdAt: Date;
-  updatedAt: Date;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export type NewUser = Pick<UserRecord, 'id' | 'email' | 'displayName' | 'passwordHash'>;

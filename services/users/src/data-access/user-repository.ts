@@ -20,8 +20,8 @@ function toRecord(row: UserRow): UserRecord {
     email: row.email,
     displayName: row.display_name,
     passwordHash: row.password_hash,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
 }
 

@@ -2,7 +2,8 @@ import { AppError, newId, normalizeEmail } from '@boxoffice/shared';
 import { ClaimAbandonedError, UserRecord } from '../data-access';
 import { hashPassword } from './passwords';
 import { UserProfile, toProfile } from './user-profile';
-import { UsersDomain, abandonClaim, completeClaim } from './users-domain';
+import { abandonClaim, completeClaim } from './finish-claim';
+import type { UsersDeps } from './users-deps';
 
 export interface SignUpInput {
   email: string;
@@ -11,28 +12,28 @@ export interface SignUpInput {
 }
 
 /** POST /api/users: claim the address, write the user on its own shard, then activate the claim. */
-export async function signUp(domain: UsersDomain, input: SignUpInput): Promise<UserProfile> {
+export async function signUp(deps: UsersDeps, input: SignUpInput): Promise<UserProfile> {
   const email = normalizeEmail(input.email);
   // Hash first: the claim then stays pending for two quick statements, not for 40 ms of scrypt.
   const passwordHash = await hashPassword(input.password);
   const id = newId();
-  const claim = await domain.emails.claim(email, id);
+  const claim = await deps.emails.claim(email, id);
 
   let user: UserRecord;
   try {
-    user = await domain.users.insertClaimed(
+    user = await deps.users.insertClaimed(
       { id, email, displayName: input.displayName, passwordHash },
       claim.claimId,
     );
   } catch (err) {
-    await abandonClaim(domain, claim);
+    await abandonClaim(deps, claim);
     if (err instanceof ClaimAbandonedError) {
       throw new AppError('conflict', 'The sign-up took too long to complete; try again', { cause: err });
     }
     throw err;
   }
-  await completeClaim(domain, claim);
+  await completeClaim(deps, claim);
   // A lookup of this id before it existed may have cached "absent" (10 s); drop it.
-  await domain.profiles.invalidate(id);
+  await deps.profiles.invalidate(id);
   return toProfile(user);
 }

@@ -2,7 +2,8 @@ import { AppError, normalizeEmail } from '@boxoffice/shared';
 import { ClaimAbandonedError, ProfileChanges, UserRecord } from '../data-access';
 import { hashPassword, verifyPassword } from './passwords';
 import { UserProfile, toProfile } from './user-profile';
-import { UsersDomain, abandonClaim, completeClaim } from './users-domain';
+import { abandonClaim, completeClaim } from './finish-claim';
+import type { UsersDeps } from './users-deps';
 
 export interface UpdateMeInput {
   displayName?: string;
@@ -28,35 +29,31 @@ function concurrentChange(cause?: unknown): AppError {
  * new entry and release the old one. At every step exactly one address leads to the user.
  */
 async function changeEmail(
-  domain: UsersDomain,
+  deps: UsersDeps,
   user: UserRecord,
   email: string,
   changes: ProfileChanges,
 ): Promise<UserRecord> {
-  const claim = await domain.emails.claim(email, user.id, user.email);
+  const claim = await deps.emails.claim(email, user.id, user.email);
   let updated: UserRecord | undefined;
   try {
-    updated = await domain.users.changeEmailClaimed(user.id, user.email, email, claim.claimId, changes);
+    updated = await deps.users.changeEmailClaimed(user.id, user.email, email, claim.claimId, changes);
   } catch (err) {
-    await abandonClaim(domain, claim);
+    await abandonClaim(deps, claim);
     if (err instanceof ClaimAbandonedError) throw concurrentChange(err);
     throw err;
   }
   if (!updated) {
-    await abandonClaim(domain, claim);
+    await abandonClaim(deps, claim);
     throw concurrentChange();
   }
-  await completeClaim(domain, claim);
+  await completeClaim(deps, claim);
   return updated;
 }
 
 /** PATCH /api/me: display name, address and password; a new password needs the current one. */
-export async function updateMe(
-  domain: UsersDomain,
-  userId: string,
-  input: UpdateMeInput,
-): Promise<UserProfile> {
-  const user = await domain.users.findById(userId);
+export async function updateMe(deps: UsersDeps, userId: string, input: UpdateMeInput): Promise<UserProfile> {
+  const user = await deps.users.findById(userId);
   if (!user) throw new AppError('unauthenticated', 'Sign in first');
 
   const changes: ProfileChanges = {};
@@ -68,9 +65,9 @@ export async function updateMe(
   const email = input.email === undefined ? user.email : normalizeEmail(input.email);
   const updated =
     email === user.email
-      ? await domain.users.update(userId, changes)
-      : await changeEmail(domain, user, email, changes);
+      ? await deps.users.update(userId, changes)
+      : await changeEmail(deps, user, email, changes);
   if (!updated) throw new AppError('unauthenticated', 'Sign in first');
-  await domain.profiles.invalidate(userId);
+  await deps.profiles.invalidate(userId);
   return toProfile(updated);
 }

@@ -1,7 +1,7 @@
 import type { EntityCache } from '@boxoffice/shared';
 import type { UserRecord, UserRepository } from '../data-access';
 
-/** A user as the API shows it to that user: never the password hash. */
+/** A user without the password hash: what is cached and what the api shows (see api/user-json.ts). */
 export interface UserProfile {
   id: string;
   email: string;
@@ -9,23 +9,8 @@ export interface UserProfile {
   createdAt: string;
 }
 
-/** What anyone may see of a user. */
-export interface PublicProfile {
-  id: string;
-  displayName: string;
-}
-
 export function toProfile(user: UserRecord): UserProfile {
-  return {
-    id: user.id,
-    email: user.email,
-    displayName: user.displayName,
-    createdAt: user.createdAt.toISOString(),
-  };
-}
-
-export function toPublicProfile(profile: UserProfile): PublicProfile {
-  return { id: profile.id, displayName: profile.displayName };
+  return { id: user.id, email: user.email, displayName: user.displayName, createdAt: user.createdAt };
 }
 
 /**

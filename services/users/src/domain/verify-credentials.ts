@@ -1,7 +1,7 @@
 import { AppError, normalizeEmail } from '@boxoffice/shared';
 import { dummyPasswordHash, verifyPassword } from './passwords';
 import { UserProfile, toProfile } from './user-profile';
-import type { UsersDomain } from './users-domain';
+import type { UsersDeps } from './users-deps';
 
 export interface Credentials {
   email: string;
@@ -13,8 +13,8 @@ export interface Credentials {
  * wrong password give the same error after the same work: an unknown address is verified against
  * a dummy hash, so neither the answer nor its timing tells which addresses have accounts.
  */
-export async function verifyCredentials(domain: UsersDomain, credentials: Credentials): Promise<UserProfile> {
-  const user = await domain.emails.holder(normalizeEmail(credentials.email));
+export async function verifyCredentials(deps: UsersDeps, credentials: Credentials): Promise<UserProfile> {
+  const user = await deps.emails.holder(normalizeEmail(credentials.email));
   const matches = await verifyPassword(
     credentials.password,
     user?.passwordHash ?? (await dummyPasswordHash()),

@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
 import {
+  InboxItem,
   OutboxMessage,
   ShardDatabases,
-  ShardSpec,
   newColocatedId,
   outboxInsertFrom,
-  runBatchInInbox,
+  runInboxByShard,
 } from '@boxoffice/shared';
-import type { NewOrder, OrderRecord, SettledOrder, Settlement } from './records';
+import type { NewOrder, OrderRecord, OrderSettlement, SettledOrder } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
 
 /** An order and its ticket ids in one round trip, by id or by the buyer's Idempotency-Key. */
@@ -32,7 +32,7 @@ async function findOrderWithTickets(
  * Orders on the buyers' shards. An order id routes to its buyer's shard by itself (it carries
  * the buyer's bucket), so no method needs the buyer to find the shard, only to check ownership.
  */
-export class OrderStore {
+export class OrderRepository {
   constructor(private readonly dbs: ShardDatabases) {}
 
   /**
@@ -89,39 +89,22 @@ export class OrderStore {
    * the inbox, confirms orders with one ticket per seat or rejects them with their reason, and
    * leaves settled orders as they are. Returns the orders settled now, with their final state.
    */
-  async settle(consumer: string, items: SettlementItem[]): Promise<SettledOrder[]> {
-    const byShard = new Map<ShardSpec, SettlementItem[]>();
-    for (const item of items) {
-      const shard = this.dbs.router.shardForKey(item.orderId);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), item]);
-    }
-    const changed: SettledOrder[] = [];
-    for (const [shard, group] of byShard) {
-      const ids = group.map((item) => item.messageId);
-      changed.push(
-        ...(await this.dbs.runOn(shard, (db) =>
-          runBatchInInbox(db, consumer, ids, (trx, fresh) =>
-            settleInTransaction(
-              trx,
-              group.filter((item) => fresh.has(item.messageId)),
-            ),
-          ),
-        )),
-      );
-    }
-    return changed;
+  async settleOnce(consumer: string, items: readonly InboxItem<OrderSettlement>[]): Promise<SettledOrder[]> {
+    return runInboxByShard(
+      this.dbs,
+      consumer,
+      items,
+      (payload) => payload.orderId,
+      (trx, fresh) =>
+        settleInTransaction(
+          trx,
+          fresh.map((item) => item.payload),
+        ),
+    );
   }
 }
 
-/** A settlement to apply, with the id of the message that carried it (for the inbox). */
-export interface SettlementItem {
-  messageId: string;
-  orderId: string;
-  settlement: Settlement;
-}
-
-async function settleInTransaction(trx: Knex.Transaction, items: SettlementItem[]): Promise<SettledOrder[]> {
-  if (items.length === 0) return [];
+async function settleInTransaction(trx: Knex.Transaction, items: OrderSettlement[]): Promise<SettledOrder[]> {
   const confirm = items.filter((i) => i.settlement.outcome === 'confirmed').map((i) => i.orderId);
   const rejectByReason = new Map<string, string[]>();
   for (const item of items) {

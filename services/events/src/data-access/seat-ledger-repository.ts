@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { OutboxMessage, ShardDatabases, ShardSpec, runBatchInInbox, writeOutbox } from '@boxoffice/shared';
-import type { EventStatus } from './event-record';
+import { InboxItem, OutboxMessage, ShardDatabases, runInboxByShard, writeOutbox } from '@boxoffice/shared';
+import type { EventStatus } from './records';
 
 /** What the events service decided for one order. */
 export interface SeatDecision {
@@ -19,10 +19,8 @@ export interface SeatState {
   seatsSold: number;
 }
 
-/** The seat ledger of one events shard, inside one transaction (see SeatLedger.onShard). */
+/** The seat ledger of one events shard, inside one transaction (see SeatLedgerRepository.applyOnce). */
 export interface SeatLedgerTransaction {
-  /** The message ids among `ids` this consumer has not applied before (recorded now). */
-  readonly fresh: ReadonlySet<string>;
   findDecisions(orderIds: string[]): Promise<Map<string, SeatDecision>>;
   /** Locks the events (FOR UPDATE, in id order so two batches cannot deadlock) and reads their seats. */
   lockEvents(eventIds: string[]): Promise<Map<string, SeatState>>;
@@ -43,9 +41,8 @@ interface DecisionRow {
   reason: string | null;
 }
 
-function bind(trx: Knex.Transaction, fresh: ReadonlySet<string>): SeatLedgerTransaction {
+function bind(trx: Knex.Transaction): SeatLedgerTransaction {
   return {
-    fresh,
     async findDecisions(orderIds) {
       if (orderIds.length === 0) return new Map();
       const rows = await trx<DecisionRow>('seat_reservations').whereIn('order_id', orderIds);
@@ -125,35 +122,26 @@ function bind(trx: Knex.Transaction, fresh: ReadonlySet<string>): SeatLedgerTran
  * Seat reservations on the events shards. Every change runs in one transaction per shard that
  * also records the messages it applies in the inbox, so a redelivered message changes nothing.
  */
-export class SeatLedger {
+export class SeatLedgerRepository {
   constructor(private readonly dbs: ShardDatabases) {}
 
-  /** The shard an event lives on. */
-  shardOf(eventId: string): ShardSpec {
-    return this.dbs.router.shardForKey(eventId);
-  }
-
-  /** Groups `items` by the shard of their event (order within a shard kept). */
-  groupByShard<T>(items: T[], eventIdOf: (item: T) => string): Map<ShardSpec, T[]> {
-    const groups = new Map<ShardSpec, T[]>();
-    for (const item of items) {
-      const shard = this.shardOf(eventIdOf(item));
-      const group = groups.get(shard);
-      if (group) group.push(item);
-      else groups.set(shard, [item]);
-    }
-    return groups;
-  }
-
-  /** Runs `work` in one transaction on `shard` that records `messageIds` for `consumer` in the inbox. */
-  async onShard<T>(
-    shard: ShardSpec,
+  /**
+   * Applies a batch of messages about events once each: per events shard, one transaction that
+   * records the messages in the inbox and runs `work` with the items not applied before (in
+   * batch order). A shard whose items were all applied already is skipped. Returns what `work`
+   * returned, over every shard.
+   */
+  async applyOnce<P extends { eventId: string }, R>(
     consumer: string,
-    messageIds: string[],
-    work: (ledger: SeatLedgerTransaction) => Promise<T>,
-  ): Promise<T> {
-    return this.dbs.runOn(shard, (db) =>
-      runBatchInInbox(db, consumer, messageIds, (trx, fresh) => work(bind(trx, fresh))),
+    items: readonly InboxItem<P>[],
+    work: (ledger: SeatLedgerTransaction, fresh: InboxItem<P>[]) => Promise<R[]>,
+  ): Promise<R[]> {
+    return runInboxByShard(
+      this.dbs,
+      consumer,
+      items,
+      (payload) => payload.eventId,
+      (trx, fresh) => work(bind(trx), fresh),
     );
   }
 }

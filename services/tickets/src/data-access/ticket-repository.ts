@@ -3,7 +3,7 @@ import type { TicketPosition, TicketRecord } from './records';
 import { TicketRow, toTicket } from './ticket-rows';
 
 /** Tickets on the buyers' shards; a ticket id routes to its buyer's shard by itself. */
-export class TicketStore {
+export class TicketRepository {
   constructor(private readonly dbs: ShardDatabases) {}
 
   async find(ticketId: string, buyerId: string): Promise<TicketRecord | undefined> {

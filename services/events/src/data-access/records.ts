@@ -3,8 +3,9 @@ export const EVENT_STATUSES = ['draft', 'on_sale', 'cancelled'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 /**
- * One event as stored. Timestamps are ISO 8601 strings (UTC, millisecond precision), so a record
- * survives a round trip through the JSON cache unchanged and can be compared to a cursor.
+ * One event as stored. Records are plain data, the same in every service: timestamps are ISO 8601
+ * strings (UTC, millisecond precision), so a record survives a round trip through the JSON cache
+ * unchanged and can be compared to a cursor. Dates go in (NewEventRecord, EventChanges), never out.
  */
 export interface EventRecord {
   id: string;

@@ -1,0 +1,20 @@
+import type { EventRecord } from '../domain';
+
+/** The public shape of an event (DESIGN §6): the record plus what a client would compute. */
+export function eventJson(event: EventRecord) {
+  return {
+    id: event.id,
+    organizerId: event.organizerId,
+    title: event.title,
+    description: event.description,
+    venue: event.venue,
+    startsAt: event.startsAt,
+    capacity: event.capacity,
+    seatsSold: event.seatsSold,
+    seatsAvailable: Math.max(0, event.capacity - event.seatsSold),
+    status: event.status,
+    version: event.version,
+    createdAt: event.createdAt,
+    updatedAt: event.updatedAt,
+  };
+}

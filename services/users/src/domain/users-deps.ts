@@ -1,0 +1,41 @@
+import { EntityCache, ServiceContext } from '@boxoffice/shared';
+import { ClaimOutcomeRepository, EmailIndexRepository, UserRepository } from '../data-access';
+import { EmailOwnership } from './email-ownership';
+import { dummyPasswordHash } from './passwords';
+import { ProfileReader, UserProfile } from './user-profile';
+
+/** What the users use-cases need, built once per process from the service context. */
+export interface UsersDeps {
+  users: UserRepository;
+  /** The cross-shard email claim protocol. */
+  emails: EmailOwnership;
+  /** Profiles by id, cache-aside. */
+  profiles: ProfileReader;
+  logger: ServiceContext['logger'];
+}
+
+/**
+ * Profiles stay cached 5 minutes: every write invalidates after commit, so the TTL only bounds
+ * the damage of a lost invalidation. Unknown ids are remembered 10 s (the cache's default).
+ */
+export const PROFILE_CACHE_TTL_SECONDS = 300;
+
+export function buildUsersDeps(ctx: ServiceContext): UsersDeps {
+  const users = new UserRepository(ctx.dbs);
+  const cache = new EntityCache<UserProfile>({
+    redis: ctx.cache,
+    keyPrefix: ctx.cacheKeyPrefix,
+    entity: 'user',
+    metrics: ctx.metrics,
+    enabled: ctx.config.CACHE_ENABLED,
+    ttlSeconds: PROFILE_CACHE_TTL_SECONDS,
+  });
+  // Computed now so the first sign-in with an unknown address is not the one that pays for it.
+  void dummyPasswordHash();
+  return {
+    users,
+    emails: new EmailOwnership(new EmailIndexRepository(ctx.dbs), new ClaimOutcomeRepository(ctx.dbs), users),
+    profiles: new ProfileReader(users, cache),
+    logger: ctx.logger,
+  };
+}
