@@ -19,6 +19,8 @@ import {
 } from '@boxoffice/shared';
 import { migrateAllShards } from './lib/migrate-shards';
 import { checkDependencies } from './lib/preflight';
+import { ReplicaCluster, startReplicaCluster } from './lib/replica-cluster';
+import { writeReplicaTopology } from './lib/replica-topology';
 import {
   REPO_ROOT,
   RunningProcess,
@@ -39,6 +41,14 @@ const stackEnvSchema = platformEnvSchema.extend({
   BOXOFFICE_STATE_DIR: z.string().min(1).optional(),
   /** How long every process gets to become ready. */
   READY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /**
+   * Streaming read replicas per shard server (docs/replicas.md). 0 (the default): the shards live
+   * on PG_URL as always. N: a local primary with N replicas under .boxoffice/replicas/, made and
+   * started by this command (initdb, pg_basebackup -R), holds every shard instead.
+   */
+  REPLICAS: z.coerce.number().int().min(0).max(4).default(0),
+  /** recovery_min_apply_delay of those replicas, in ms: makes replica lag visible. Default 0. */
+  REPLICA_APPLY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
 });
 
 /** The lock file and the logs of one `npm start`: `.boxoffice/` in the checkout unless moved. */
@@ -125,12 +135,37 @@ async function main(): Promise<void> {
   takeLock(paths);
   process.on('exit', () => releaseLock(paths));
 
-  const problems = await checkDependencies(topology);
-  if (problems.length > 0) fail(problems.join('\n\n'));
-
   const childEnv = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
   );
+  let cluster: ReplicaCluster | undefined;
+  if (config.REPLICAS > 0) {
+    if (config.TOPOLOGY_FILE) fail('REPLICAS makes its own topology; unset TOPOLOGY_FILE or REPLICAS.');
+    console.log(
+      `starting a local primary with ${config.REPLICAS} streaming replica(s) in ${join(paths.dir, 'replicas')}…`,
+    );
+    try {
+      cluster = await startReplicaCluster({
+        dir: join(paths.dir, 'replicas'),
+        replicas: config.REPLICAS,
+        applyDelayMs: config.REPLICA_APPLY_DELAY_MS,
+      });
+    } catch (err) {
+      fail(`the replica cluster did not start: ${(err as Error).message}`);
+    }
+    const topologyFile = join(paths.dir, 'replicas', 'topology.json');
+    writeReplicaTopology(topologyFile, cluster, config);
+    Object.assign(childEnv, { TOPOLOGY_FILE: topologyFile, PG_URL: cluster.primary.url });
+    topology = loadTopology({ ...config, TOPOLOGY_FILE: topologyFile });
+  }
+
+  const problems = await checkDependencies(topology);
+  // Past this point a failure stops the replica cluster too (its servers run detached).
+  const failStopping = async (message: string): Promise<never> => {
+    await cluster?.stop();
+    fail(message);
+  };
+  if (problems.length > 0) await failStopping(problems.join('\n\n'));
   const base = config.PORT_BASE;
   const ports = base
     ? { gateway: base, users: base + 100, events: base + 200, tickets: base + 300 }
@@ -138,7 +173,7 @@ async function main(): Promise<void> {
   const specs = planStack({ instances: config.INSTANCES, ports, env: childEnv });
   for (const spec of specs) {
     if (!(await portIsFree(spec.port, config.HOST))) {
-      fail(
+      await failStopping(
         `port ${spec.port} (for ${spec.name}) is taken by another process. Free it, or move the stack: GATEWAY_PORT=... for the gateway.`,
       );
     }
@@ -151,7 +186,7 @@ async function main(): Promise<void> {
     const applied = reports.reduce((n, r) => n + r.applied.length, 0);
     console.log(`  ${reports.length} shards: ${created} databases created, ${applied} migrations applied`);
   } catch (err) {
-    fail((err as Error).message);
+    await failStopping((err as Error).message);
   }
 
   const procs: RunningProcess[] = [];
@@ -162,6 +197,7 @@ async function main(): Promise<void> {
     console.log('\nstopping…');
     // The gateway first, so nothing new reaches the services while they drain.
     await Promise.all([...procs].reverse().map((p) => stopProcess(p)));
+    await cluster?.stop();
     console.log('stopped; nothing left running');
     process.exit(code);
   };
@@ -191,6 +227,10 @@ async function main(): Promise<void> {
     });
   }
   printTable(procs, shardsByService);
+  if (cluster) {
+    const replicas = cluster.replicas.map((r) => r.url).join(', ');
+    console.log(`\nevery shard on the local primary ${cluster.primary.url}, streaming to ${replicas}`);
+  }
   console.log(
     `\nBoxoffice is up: ${gateway.url}/api/events  ·  API docs ${gateway.url}/api/docs  ·  Ctrl-C stops everything`,
   );

@@ -93,6 +93,16 @@ function listensOn(name: string): { kind: string; port: string } | undefined {
   return undefined;
 }
 
+/** Compose services named as a replica of some shard in the topology file. */
+function replicaHosts(): Set<string> {
+  const built = buildTopology(loadConfig(platformEnvSchema, {}), topology);
+  return new Set(
+    SERVICE_NAMES.flatMap((service) =>
+      built.services[service].shards.flatMap((shard) => shard.replicas.map((url) => new URL(url).hostname)),
+    ),
+  );
+}
+
 describe('docker-compose.yml agrees with the code', () => {
   test('when the compose topology is built, then every service has four shards covering 00-ff, one per Postgres server', () => {
     const built = buildTopology(loadConfig(platformEnvSchema, {}), topology);
@@ -194,6 +204,32 @@ describe('docker-compose.yml agrees with the code', () => {
     }
   });
 
+  test("when a shard lists a read replica, then it is a standby of that shard's server that nothing waits for", () => {
+    const built = buildTopology(loadConfig(platformEnvSchema, {}), topology);
+    const pairs = SERVICE_NAMES.flatMap((service) =>
+      built.services[service].shards.flatMap((shard) =>
+        shard.replicas.map((url) => ({ primary: new URL(shard.primary), replica: new URL(url) })),
+      ),
+    );
+    expect(pairs.length).toBeGreaterThanOrEqual(1);
+    for (const { primary, replica } of pairs) {
+      // The same database, on another server: never the primary under another name.
+      expect(replica.pathname).toBe(primary.pathname);
+      expect(replica.hostname).not.toBe(primary.hostname);
+      const spec = composeService(replica.hostname);
+      const script = (spec.command ?? []).join(' ');
+      expect(script).toContain(`pg_basebackup -h ${primary.hostname} `);
+      expect(script).toMatch(/ -R /);
+      expect(spec.depends_on?.[primary.hostname]?.condition).toBe('service_healthy');
+      // The primary lets replication connections in.
+      expect((composeService(primary.hostname).command ?? []).join(' ')).toContain('hba_file=');
+    }
+    const waiting = composeServiceNames.filter((name) =>
+      Object.keys(composeService(name).depends_on ?? {}).some((d) => replicaHosts().has(d)),
+    );
+    expect(waiting).toEqual([]);
+  });
+
   test('when the stack is up, then the gateway on 8080 is the only port published to the host', () => {
     const published = composeServiceNames.filter((name) => composeService(name).ports !== undefined);
     expect(published).toEqual(['gateway']);
@@ -207,8 +243,10 @@ describe('docker-compose.yml agrees with the code', () => {
         Object.entries(composeService(name).depends_on ?? {}).map(([k, v]) => [k, v.condition]),
       );
 
-    test('when migrate runs, then every Postgres server is healthy, and it runs once', () => {
-      const servers = composeServiceNames.filter((name) => listensOn(name)?.kind === 'postgres');
+    test('when migrate runs, then every primary Postgres server is healthy, and it runs once', () => {
+      const servers = composeServiceNames.filter(
+        (name) => listensOn(name)?.kind === 'postgres' && !replicaHosts().has(name),
+      );
       expect(servers).toEqual(['pg-0-2', 'pg-3-5', 'pg-6-8', 'pg-9-f']);
       expect(dependsOn('migrate')).toEqual(Object.fromEntries(servers.map((s) => [s, 'service_healthy'])));
       expect(composeService('migrate').restart).toBe('no');
