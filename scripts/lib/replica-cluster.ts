@@ -38,6 +38,8 @@ export interface ReplicaCluster {
   stopNode(node: PostgresNode, mode?: 'immediate' | 'fast'): Promise<void>;
   /** Starts a stopped server again on its port and waits until it accepts connections. */
   startNode(node: PostgresNode): Promise<void>;
+  /** Changes a replica's recovery_min_apply_delay on the fly (rewrites its settings, then reloads). */
+  setApplyDelay(node: PostgresNode, ms: number): Promise<void>;
   /** Stops every server, replicas first. Safe to call twice. */
   stop(): Promise<void>;
   /** Stops every server and deletes the folder. */
@@ -272,6 +274,10 @@ export async function startReplicaCluster(options: ReplicaClusterOptions): Promi
     async startNode(n) {
       await startServer(n);
       await waitForQueries(n, n !== primary);
+    },
+    async setApplyDelay(n, ms) {
+      writeOwnConf(n, replicaSettings({ ...options, applyDelayMs: ms }));
+      await runPostgresBinary('pg_ctl', ['reload', '-D', n.dataDir], { timeoutMs: 30_000 });
     },
     stop: stopAll,
     async remove() {

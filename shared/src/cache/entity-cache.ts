@@ -1,4 +1,5 @@
 import type { Counter, Registry } from 'prom-client';
+import { runForCacheFill } from '../db/read-context';
 import type { Redis } from '../redis/redis-client';
 import { CacheLevel, CacheOutcome, cacheRequestsCounter } from './cache-metrics';
 import { MemoryTier, MemoryTierOptions } from './memory-tier';
@@ -124,7 +125,7 @@ export class EntityCache<T> implements LocallyEvictable {
     const cached = await this.options.redis.get(key).catch((): typeof UNREACHABLE => UNREACHABLE);
     if (cached === UNREACHABLE) {
       this.count('l2', 'error');
-      const raw = encode(await load());
+      const raw = encode(await runForCacheFill(load));
       this.remember(key, raw, flight);
       return raw;
     }
@@ -140,7 +141,7 @@ export class EntityCache<T> implements LocallyEvictable {
       return cached;
     }
     this.count('l2', cached === null ? 'miss' : 'stale');
-    const raw = encode(await load());
+    const raw = encode(await runForCacheFill(load));
     if (!flight.stale && !this.memory?.isBehind(key, this.versionOfRaw(raw))) {
       const ttl = raw === ABSENT ? this.options.negativeTtlSeconds : this.options.ttlSeconds;
       await this.options.redis.set(key, raw, 'EX', ttl).catch(() => undefined);

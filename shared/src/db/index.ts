@@ -30,5 +30,5 @@ export {
   type ReplicaPollerOptions,
 } from './replica-poller';
 export { ReplicaSet, serverOf } from './replica-set';
-export { currentReadContext, runWithReadContext, type ReadContext } from './read-context';
+export { currentReadContext, runWithReadContext, runForCacheFill, type ReadContext } from './read-context';
 export { shardPositions } from './replica-http';

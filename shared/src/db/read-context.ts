@@ -12,6 +12,8 @@ export interface ReadContext {
   positions: ShardPositions;
   /** Set for a request that may write: the shards it used on their primary, by shard key. */
   written?: Map<string, ShardSpec>;
+  /** Reads made to fill a shared cache: they go to the primary (see runForCacheFill). */
+  cacheFill?: boolean;
 }
 
 const storage = new AsyncLocalStorage<ReadContext>();
@@ -19,6 +21,17 @@ const storage = new AsyncLocalStorage<ReadContext>();
 /** Runs `fn` (and everything it starts) with `context` as the current read context. */
 export function runWithReadContext<T>(context: ReadContext, fn: () => T): T {
   return storage.run(context, fn);
+}
+
+/**
+ * Runs a load whose answer goes into a shared cache: its reads go to the primary, as without
+ * replicas. A replica's older copy, stored after the writer's invalidation, would be served to
+ * everyone (the writer too) for the cache's whole TTL; from the primary, the cache stays exactly
+ * as fresh as it is without replicas. Reads that bypass the cache still use replicas.
+ */
+export function runForCacheFill<T>(fn: () => T): T {
+  const current = storage.getStore();
+  return storage.run({ positions: new Map(), ...current, cacheFill: true }, fn);
 }
 
 /** The read context of the running request, if any (none in bus consumers and the saga). */

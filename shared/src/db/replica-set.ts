@@ -121,7 +121,11 @@ export class ReplicaSet {
     return { decision, db: this.pool(url), server: serverOf(url) };
   }
 
-  count(shard: ShardSpec, target: 'primary' | 'replica', reason: ReadReason | 'replica_failed'): void {
+  count(
+    shard: ShardSpec,
+    target: 'primary' | 'replica',
+    reason: ReadReason | 'replica_failed' | 'cache_fill',
+  ): void {
     this.reads?.inc({ shard: shard.name, target, reason });
   }
 

@@ -137,7 +137,12 @@ export class ShardDatabases {
   async readOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
     const replicas = this.replicas;
     if (!replicas || shard.replicas.length === 0) return this.onPrimary(shard, work);
-    const required = currentReadContext()?.positions.get(shardKey(this.service, shard.name));
+    const context = currentReadContext();
+    if (context?.cacheFill) {
+      replicas.count(shard, 'primary', 'cache_fill');
+      return this.onPrimary(shard, work);
+    }
+    const required = context?.positions.get(shardKey(this.service, shard.name));
     const choice = replicas.choose(shard, required);
     if (choice.db) {
       try {

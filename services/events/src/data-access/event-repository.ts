@@ -82,10 +82,12 @@ export class EventRepository {
 
   /** The event as the primary has it now (never the cache). */
   async findById(id: string): Promise<EventRecord | undefined> {
-    return this.dbs.runForKey(id, async (db) => {
-      const row = await db<EventRow>(TABLE).where({ id }).first();
-      return row ? toRecord(row as EventRow) : undefined;
-    });
+    return this.dbs.runForKey(id, (db) => findEvent(db, id));
+  }
+
+  /** The event for display: may come from a replica, never older than the caller's own writes. */
+  async findForDisplay(id: string): Promise<EventRecord | undefined> {
+    return this.dbs.readForKey(id, (db) => findEvent(db, id));
   }
 
   /**
@@ -126,7 +128,8 @@ export class EventRepository {
    * a bug, not an outage, and is thrown rather than dressed up as a partial page.
    */
   async listPageOnEveryShard(query: ListingQuery, timeoutMs: number): Promise<ListingPages> {
-    const results = await this.dbs.scatter(async (db) => (await pageQuery(db, query)).map(toRecord), {
+    // A page for display: each shard's part may come from one of its replicas (readOn).
+    const results = await this.dbs.scatterReads(async (db) => (await pageQuery(db, query)).map(toRecord), {
       timeoutMs,
     });
     const pages: EventRecord[][] = [];
@@ -145,6 +148,11 @@ export class EventRepository {
 export interface ListingPages {
   pages: EventRecord[][];
   unavailableShards: string[];
+}
+
+async function findEvent(db: Knex, id: string): Promise<EventRecord | undefined> {
+  const row = await db<EventRow>(TABLE).where({ id }).first();
+  return row ? toRecord(row as EventRow) : undefined;
 }
 
 function pageQuery(db: Knex, query: ListingQuery): Promise<EventRow[]> {

@@ -7,7 +7,7 @@ import type { EventsDeps } from './events-deps';
  * to the cache TTL stale: never decide a purchase with it.
  */
 export async function getEvent(deps: EventsDeps, id: string): Promise<EventRecord> {
-  const event = await deps.cache.getOrLoad(id, () => deps.events.findById(id));
+  const event = await deps.cache.getOrLoad(id, () => deps.events.findForDisplay(id));
   if (!event) throw notFound('event', id);
   return event;
 }

@@ -84,6 +84,11 @@ export class OrderRepository {
     return this.dbs.runForKey(orderId, (db) => findOrderWithTickets(db, { id: orderId }, buyerId));
   }
 
+  /** find for display: may come from a replica, never older than the caller's own writes. */
+  async findForDisplay(orderId: string, buyerId: string): Promise<OrderRecord | undefined> {
+    return this.dbs.readForKey(orderId, (db) => findOrderWithTickets(db, { id: orderId }, buyerId));
+  }
+
   /**
    * Settles pending orders once each: per shard, one transaction that records the messages in
    * the inbox, confirms orders with one ticket per seat or rejects them with their reason, and

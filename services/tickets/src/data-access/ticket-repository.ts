@@ -6,8 +6,9 @@ import { TicketRow, toTicket } from './ticket-rows';
 export class TicketRepository {
   constructor(private readonly dbs: ShardDatabases) {}
 
-  async find(ticketId: string, buyerId: string): Promise<TicketRecord | undefined> {
-    return this.dbs.runForKey(ticketId, async (db) => {
+  /** The buyer's ticket for display: may come from a replica, never older than the buyer's own writes. */
+  async findForDisplay(ticketId: string, buyerId: string): Promise<TicketRecord | undefined> {
+    return this.dbs.readForKey(ticketId, async (db) => {
       const row = await db<TicketRow>('tickets').where({ id: ticketId, buyer_id: buyerId }).first();
       return row ? toTicket(row as TicketRow) : undefined;
     });
@@ -49,7 +50,8 @@ export class TicketRepository {
     limit: number,
     after?: TicketPosition,
   ): Promise<{ tickets: TicketRecord[]; more: boolean }> {
-    return this.dbs.runForKey(buyerId, async (db) => {
+    // A page for display: may come from a replica, never older than the buyer's own writes.
+    return this.dbs.readForKey(buyerId, async (db) => {
       const query = db<TicketRow>('tickets').where({ buyer_id: buyerId });
       if (after)
         query.andWhereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);

@@ -5,13 +5,13 @@ import type { TicketsDeps } from './tickets-deps';
 // Another buyer's order or ticket is the same 404 as a missing one (`notFound`): nothing leaks.
 
 export async function getOrder(deps: TicketsDeps, orderId: string, buyerId: string): Promise<OrderRecord> {
-  const order = await deps.orders.find(orderId, buyerId);
+  const order = await deps.orders.findForDisplay(orderId, buyerId);
   if (!order) throw notFound('order', orderId);
   return order;
 }
 
 export async function getTicket(deps: TicketsDeps, ticketId: string, buyerId: string): Promise<TicketRecord> {
-  const ticket = await deps.tickets.find(ticketId, buyerId);
+  const ticket = await deps.tickets.findForDisplay(ticketId, buyerId);
   if (!ticket) throw notFound('ticket', ticketId);
   return ticket;
 }

@@ -32,15 +32,22 @@ function profileColumns(changes: ProfileChanges): Record<string, unknown> {
   return columns;
 }
 
+async function findUser(db: Knex, id: string): Promise<UserRecord | undefined> {
+  const row = (await db(TABLE).first('*').where({ id })) as UserRow | undefined;
+  return row ? toRecord(row) : undefined;
+}
+
 /** Users by id; each row lives on the shard its id's bucket names. */
 export class UserRepository {
   constructor(private readonly dbs: ShardDatabases) {}
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    return this.dbs.runForKey(id, async (db) => {
-      const row = (await db(TABLE).first('*').where({ id })) as UserRow | undefined;
-      return row ? toRecord(row) : undefined;
-    });
+    return this.dbs.runForKey(id, (db) => findUser(db, id));
+  }
+
+  /** The user for display: may come from a replica, never older than the caller's own writes. */
+  async findForDisplay(id: string): Promise<UserRecord | undefined> {
+    return this.dbs.readForKey(id, (db) => findUser(db, id));
   }
 
   /**

@@ -25,7 +25,7 @@ export class ProfileReader {
 
   async get(id: string): Promise<UserProfile | undefined> {
     return this.cache.getOrLoad(id, async () => {
-      const user = await this.users.findById(id);
+      const user = await this.users.findForDisplay(id);
       return user && toProfile(user);
     });
   }
