@@ -58,7 +58,8 @@ async function signedUp(gatewayUrl: string, positions: boolean): Promise<CookieB
   const email = `bench-${randomBytes(6).toString('hex')}@example.test`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
   const created = await browser.request('POST', '/api/users', { email, password, displayName: 'Bench' });
-  if (created.status !== 201) throw new Error(`sign-up failed: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`sign-up failed: ${created.status} ${JSON.stringify(created.body)}`);
   const res = await browser.request('POST', '/api/sessions', { email, password });
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
   return browser;
