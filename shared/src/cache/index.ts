@@ -12,3 +12,4 @@ export {
   CACHE_INVALIDATION_TOPIC_OPTIONS,
   type CacheInvalidation,
 } from './cache-invalidations';
+export { memoryCacheEnvShape, memoryTierOptionsOf } from './cache-config';
