@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 // The bus's public surface only (its barrel): the bus is free to change behind it.
-import type { Bus, Envelope, Subscription, TopicOptions } from '../bus';
+import {
+  type Bus,
+  type BusOptions,
+  type Envelope,
+  type Subscription,
+  type TopicOptions,
+  createBus,
+} from '../bus';
 import type { InvalidationBroadcaster, LocallyEvictable } from './entity-cache';
 
 /** The topic every process's caches listen on. At most once: see CacheInvalidations. */
@@ -49,8 +56,21 @@ export class CacheInvalidations extends EventEmitter implements InvalidationBroa
     private readonly bus: Bus,
     /** Labels this process's subscription in the bus metrics, e.g. "events@7201". */
     private readonly group: string,
+    /** When true, `close()` closes the bus too (see `overOwnBus`). */
+    private readonly ownsBus = false,
   ) {
     super();
+  }
+
+  /**
+   * For a process that has no bus of its own (the users service): a bus just for the
+   * broadcasts, closed with this. Its `'error'` events are re-emitted as this one's.
+   */
+  static overOwnBus(options: BusOptions, group: string): CacheInvalidations {
+    const bus = createBus({ ...options, topics: { ...options.topics, ...CACHE_INVALIDATION_TOPIC_OPTIONS } });
+    const invalidations = new CacheInvalidations(bus, group, true);
+    bus.on('error', (err: unknown) => invalidations.emitError(err));
+    return invalidations;
   }
 
   /** Routes invalidations named `cache.name` to `cache`. EntityCache calls it when given `invalidations`. */
@@ -85,11 +105,12 @@ export class CacheInvalidations extends EventEmitter implements InvalidationBroa
     this.caches.get(cache)?.evictLocal(id, version);
   }
 
-  /** Stops listening. The bus itself belongs to the caller. */
+  /** Stops listening; closes the bus only if it is this one's own. */
   async close(): Promise<void> {
     const subscription = this.subscription;
     this.subscription = undefined;
     await subscription?.close();
+    if (this.ownsBus) await this.bus.close();
   }
 
   private emitError(err: unknown): void {

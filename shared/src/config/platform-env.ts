@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { memoryCacheEnvShape } from '../cache/cache-config';
 import { commaList, portNumber } from './load-config';
 
 /** The documented development key for forwarded identities: fine on a laptop, refused in production. */
@@ -86,6 +87,8 @@ const platformEnvFields = z.object({
   READ_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   /** How often each process polls every replica's replay position (pg_last_wal_replay_lsn()). */
   REPLICA_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
+  /** The in-process level in front of each Redis cache (CACHE_L1_*): see docs/caching.md. */
+  ...memoryCacheEnvShape,
 });
 
 /** The platform's environment; KEY_PREFIX derived when unset, and the dev internal key refused in production. */
