@@ -350,20 +350,27 @@ describe('the users service API', () => {
   });
 
   describe('the profile cache', () => {
-    test('when a profile is read twice, then the second read is a cache hit counted in /metrics', async () => {
+    test('when a profile is read twice, then the second read is a memory (l1) hit counted in /metrics', async () => {
       const { user } = await signUp(svc.app);
-      const count = async (result: string) => {
+      const count = async (level: string, result: string) => {
         const text = (await request(svc.app).get('/metrics')).text;
         const line = text
           .split('\n')
-          .find((l) => l.startsWith(`cache_requests_total{entity="user",result="${result}"`));
+          .find((l) =>
+            l.startsWith(`cache_requests_total{entity="user",level="${level}",result="${result}"`),
+          );
         return Number(line?.split(' ').pop() ?? 0);
       };
-      const [hits, misses] = [await count('hit'), await count('miss')];
+      const [hits, misses, redisMisses] = [
+        await count('l1', 'hit'),
+        await count('l1', 'miss'),
+        await count('l2', 'miss'),
+      ];
       await request(svc.app).get(`/api/users/${user.id}`);
       await request(svc.app).get(`/api/users/${user.id}`);
-      expect(await count('miss')).toBe(misses + 1);
-      expect(await count('hit')).toBe(hits + 1);
+      expect(await count('l1', 'miss')).toBe(misses + 1);
+      expect(await count('l2', 'miss')).toBe(redisMisses + 1);
+      expect(await count('l1', 'hit')).toBe(hits + 1);
     });
 
     test('when an unknown id is read twice, then the second read is a negative hit', async () => {
@@ -371,7 +378,9 @@ describe('the users service API', () => {
       await request(svc.app).get(`/api/users/${id}`);
       await request(svc.app).get(`/api/users/${id}`);
       const text = (await request(svc.app).get('/metrics')).text;
-      expect(text).toMatch(/cache_requests_total\{entity="user",result="negative_hit"[^}]*\} [1-9]/);
+      expect(text).toMatch(
+        /cache_requests_total\{entity="user",level="l1",result="negative_hit"[^}]*\} [1-9]/,
+      );
     });
   });
 });

@@ -78,8 +78,12 @@ export class CacheInvalidations extends EventEmitter implements InvalidationBroa
     this.caches.set(cache.name, cache);
   }
 
-  /** Subscribes; from when it resolves, this process hears every broadcast the bus delivers. */
+  /**
+   * Subscribes; from when it resolves, this process hears every broadcast the bus delivers. A
+   * process with no cache registered (no memory level to invalidate) does not subscribe.
+   */
   async start(): Promise<void> {
+    if (this.caches.size === 0) return;
     this.subscription ??= await this.bus.subscribe<unknown>(CACHE_INVALIDATION_TOPIC, this.group, (message) =>
       this.receive(message),
     );

@@ -8,3 +8,4 @@ export { internalRoutes } from './internal-routes';
 export { startService, type ServiceDefinition } from './start-service';
 export { startMessaging, type ServiceMessaging } from './messaging';
 export { createServiceApp } from './create-service-app';
+export { createServiceEntityCache, type ServiceEntityCacheOptions } from './service-entity-cache';

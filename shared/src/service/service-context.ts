@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TopicOptions } from '../bus/topic-options';
+import { CACHE_INVALIDATION_TOPIC_OPTIONS, CacheInvalidations } from '../cache/cache-invalidations';
 import { ServiceName, Topology, loadTopology } from '../config/topology';
 import { replicaReadiness } from '../db/replica-readiness';
 import { ShardDatabases } from '../db/shard-databases';
@@ -30,6 +31,8 @@ export interface ServiceContext {
   readonly cacheKeyPrefix: string;
   /** The bus and outbox relay; present when the context was created with `topics`. */
   readonly messaging?: ServiceMessaging;
+  /** Invalidation broadcasts between the entity caches' memories of every process (docs/caching.md). */
+  readonly invalidations: CacheInvalidations;
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** What shutdown closes, in this order (see `shutdownOrder`). */
   readonly shutdownSteps: readonly ShutdownStep[];
@@ -53,10 +56,10 @@ function closeRedis(client: Redis): Promise<unknown> {
  * before it may still be committing.
  */
 function shutdownOrder(
-  parts: Pick<ServiceContext, 'cache' | 'dbs' | 'messaging'> & { busProbe?: Redis },
+  parts: Pick<ServiceContext, 'cache' | 'dbs' | 'messaging' | 'invalidations'> & { busProbe?: Redis },
 ): readonly ShutdownStep[] {
   const { messaging, busProbe } = parts;
-  const steps: ShutdownStep[] = [];
+  const steps: ShutdownStep[] = [{ name: 'cache invalidations', close: () => parts.invalidations.close() }];
   if (messaging) {
     steps.push(
       { name: 'outbox relay', close: () => messaging.relay.close() },
@@ -69,6 +72,20 @@ function shutdownOrder(
     { name: 'postgres pools', close: () => parts.dbs.destroy() },
   );
   return Object.freeze(steps);
+}
+
+/** Over the service's bus, or (a service without one, like users) over a bus for broadcasts only. */
+function cacheInvalidations(
+  service: ServiceName,
+  config: ServiceConfig,
+  busUrl: string,
+  messaging: ServiceMessaging | undefined,
+  metrics: Registry,
+): CacheInvalidations {
+  const name = `${service}@${config.PORT}`;
+  if (messaging) return new CacheInvalidations(messaging.bus, name);
+  const bus = { url: busUrl, keyPrefix: `${config.KEY_PREFIX}bus:`, producer: name, metrics };
+  return CacheInvalidations.overOwnBus(bus, name);
 }
 
 /**
@@ -105,13 +122,20 @@ export function createServiceContext(
   let messaging: ServiceMessaging | undefined;
   let busProbe: Redis | undefined;
   if (options.topics) {
-    const topics = options.topics;
+    const topics = { ...options.topics, ...CACHE_INVALIDATION_TOPIC_OPTIONS };
     messaging = createMessaging({ service, config, busUrl: topology.busUrl, topics, dbs, logger, metrics });
     const probe = createRedisClient(topology.busUrl, 'cache');
     probe.on('error', () => undefined); // /readyz reports it; the bus client logs the trouble
     readiness['redis bus'] = () => pingRedis(probe);
     busProbe = probe;
   }
+  const invalidations = cacheInvalidations(service, config, topology.busUrl, messaging, metrics);
+  invalidations.on('error', (err: Error) =>
+    logger.warn(
+      { err: err.message },
+      'cache invalidation not broadcast; other processes catch up within CACHE_L1_TTL_MS',
+    ),
+  );
   return Object.freeze({
     service,
     config,
@@ -123,7 +147,8 @@ export function createServiceContext(
     cache,
     cacheKeyPrefix: `${config.KEY_PREFIX}${service}:`,
     ...(messaging ? { messaging } : {}),
+    invalidations,
     readiness: Object.freeze(readiness),
-    shutdownSteps: shutdownOrder({ cache, dbs, messaging, busProbe }),
+    shutdownSteps: shutdownOrder({ cache, dbs, messaging, invalidations, busProbe }),
   });
 }

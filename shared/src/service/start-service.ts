@@ -49,6 +49,8 @@ export async function startService<D>(
   try {
     const deps = definition.buildDeps(ctx);
     app = definition.createApp(ctx, deps);
+    // Before listening: from the first request on, this process hears every invalidation.
+    await ctx.invalidations.start();
     if (ctx.messaging) {
       await startMessaging(ctx.messaging);
       await definition.subscribe?.(ctx.messaging, deps);

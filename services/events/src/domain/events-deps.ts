@@ -1,4 +1,4 @@
-import { EntityCache, ServiceContext } from '@boxoffice/shared';
+import { EntityCache, ServiceContext, createServiceEntityCache } from '@boxoffice/shared';
 import { EventRecord, EventRepository, SeatLedgerRepository } from '../data-access';
 
 /** What the use-cases need, built once per process from the service context. */
@@ -6,7 +6,10 @@ export interface EventsDeps {
   events: EventRepository;
   /** Seat reservations: the purchase saga's side of this service. */
   ledger: SeatLedgerRepository;
-  /** Event documents by id, cache-aside. Only for display: purchase decisions read the primary. */
+  /**
+   * Event documents by id: this process's memory, then Redis (docs/caching.md). Only for
+   * display: purchase decisions read the primary.
+   */
   cache: EntityCache<EventRecord>;
   /** How long the listing waits for each shard before answering without it. */
   shardTimeoutMs: number;
@@ -22,13 +25,10 @@ export function buildEventsDeps(ctx: ServiceContext): EventsDeps {
   return {
     events: new EventRepository(ctx.dbs),
     ledger: new SeatLedgerRepository(ctx.dbs),
-    cache: new EntityCache<EventRecord>({
-      redis: ctx.cache,
-      keyPrefix: ctx.cacheKeyPrefix,
+    cache: createServiceEntityCache<EventRecord>(ctx, {
       entity: 'event',
-      metrics: ctx.metrics,
-      enabled: ctx.config.CACHE_ENABLED,
       ttlSeconds: EVENT_CACHE_TTL_SECONDS,
+      versionOf: (event) => event.version,
     }),
     shardTimeoutMs: ctx.config.SHARD_TIMEOUT_MS,
   };

@@ -23,7 +23,7 @@ export async function updateEvent(deps: EventsDeps, command: UpdateEventCommand)
     versions: command.expectedVersions,
   });
   if (updated) {
-    await deps.cache.invalidate(id);
+    await deps.cache.invalidate(id, updated.version);
     return updated;
   }
   throw whyNotUpdated(command, await deps.events.findById(id));

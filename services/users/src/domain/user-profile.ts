@@ -7,10 +7,18 @@ export interface UserProfile {
   email: string;
   displayName: string;
   createdAt: string;
+  /** The cache's version of a profile (milliseconds; every write sets it); not shown by the api. */
+  updatedAt: string;
 }
 
 export function toProfile(user: UserRecord): UserProfile {
-  return { id: user.id, email: user.email, displayName: user.displayName, createdAt: user.createdAt };
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
 }
 
 /**

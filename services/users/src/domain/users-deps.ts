@@ -1,4 +1,4 @@
-import { EntityCache, ServiceContext } from '@boxoffice/shared';
+import { ServiceContext, createServiceEntityCache } from '@boxoffice/shared';
 import { ClaimOutcomeRepository, EmailIndexRepository, UserRepository } from '../data-access';
 import { EmailOwnership } from './email-ownership';
 import { dummyPasswordHash } from './passwords';
@@ -22,13 +22,10 @@ export const PROFILE_CACHE_TTL_SECONDS = 300;
 
 export function buildUsersDeps(ctx: ServiceContext): UsersDeps {
   const users = new UserRepository(ctx.dbs);
-  const cache = new EntityCache<UserProfile>({
-    redis: ctx.cache,
-    keyPrefix: ctx.cacheKeyPrefix,
+  const cache = createServiceEntityCache<UserProfile>(ctx, {
     entity: 'user',
-    metrics: ctx.metrics,
-    enabled: ctx.config.CACHE_ENABLED,
     ttlSeconds: PROFILE_CACHE_TTL_SECONDS,
+    versionOf: (profile) => Date.parse(profile.updatedAt),
   });
   // Computed now so the first sign-in with an unknown address is not the one that pays for it.
   void dummyPasswordHash();
