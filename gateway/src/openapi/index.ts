@@ -1,2 +1,2 @@
-export { openApiDocument } from './document';
+export { documentedRoutes, openApiDocument } from './document';
 export { openApiRoutes } from './openapi-routes';

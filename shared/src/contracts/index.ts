@@ -1,1 +1,2 @@
 export * from './purchase-messages';
+export * from './http';

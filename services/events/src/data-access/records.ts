@@ -1,5 +1,10 @@
-/** The lifecycle of an event: drafts are hidden from the listing; cancelled is final. */
-export const EVENT_STATUSES = ['draft', 'on_sale', 'cancelled'] as const;
+import { EVENT_STATUSES } from '@boxoffice/shared';
+
+/**
+ * The lifecycle of an event: drafts are hidden from the listing; cancelled is final. The list is
+ * part of the public HTTP contract, so it is defined there.
+ */
+export { EVENT_STATUSES };
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 /**

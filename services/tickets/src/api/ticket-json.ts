@@ -1,3 +1,4 @@
+import type { TicketView } from '@boxoffice/shared';
 import type { OrderRecord, TicketRecord } from '../domain';
 
 /** The public JSON of an order (DESIGN §6); no buyer id, no fingerprint. */
@@ -13,7 +14,7 @@ export function orderJson(order: OrderRecord) {
   };
 }
 
-export function ticketJson(ticket: TicketRecord) {
+export function ticketJson(ticket: TicketRecord): TicketView {
   return {
     id: ticket.id,
     orderId: ticket.orderId,

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import type { ApiRoute } from './openapi-document';
+import {
+  anyone,
+  errorResponse,
+  idPathParams,
+  instantJson,
+  isSupportedInstant,
+  jsonBody,
+  limitQueryMeta,
+  signedIn,
+  uuid,
+} from './http-schemas';
+
+export const EVENT_STATUSES = ['draft', 'on_sale', 'cancelled'] as const;
+
+/** Postgres text cannot hold NUL; refusing it here keeps it a 400 instead of a failed INSERT. */
+const noNul = (text: string) => !text.includes('\u0000');
+
+const label = z.string().trim().min(1).max(200).refine(noNul, 'must not contain NUL characters');
+const description = z.string().max(5000).refine(noNul, 'must not contain NUL characters');
+const capacity = z.number().int().min(1).max(1_000_000);
+
+/** An ISO 8601 instant with a zone ("Z" or "+02:00"); kept to milliseconds like everything stored. */
+const instant = z.iso
+  .datetime({ offset: true })
+  .transform((text) => new Date(text))
+  .refine(isSupportedInstant, 'must be between 1970 and 9999 (UTC)');
+const futureInstant = instant.refine((date) => date.getTime() > Date.now(), 'must be in the future');
+
+/** POST /api/events. Strict: an unknown field is a 400, not silently dropped. */
+export const createEventBody = z.strictObject({
+  title: label,
+  venue: label,
+  startsAt: futureInstant.meta({ description: 'ISO 8601 with a zone, in the future' }),
+  capacity,
+  description: description.default(''),
+});
+
+/** PATCH /api/events/:id: any of the fields, at least one. */
+export const updateEventBody = z
+  .strictObject({
+    title: label.optional(),
+    venue: label.optional(),
+    startsAt: futureInstant.meta({ description: 'In the future' }).optional(),
+    capacity: capacity.meta({ description: 'Not below seatsSold (409)' }).optional(),
+    description: description.optional(),
+    status: z.enum(EVENT_STATUSES).meta({ description: 'cancelled is final' }).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'send at least one field to change')
+  .meta({ minProperties: 1 });
+
+const limit = z
+  .string()
+  .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100')
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(100))
+  .meta(limitQueryMeta(100, 20));
+
+/** GET /api/events. Unknown parameters are ignored (cache busters are common in query strings). */
+export const listEventsQuery = z
+  .object({
+    limit: limit.default(20),
+    cursor: z.string().meta({ description: 'nextCursor of the previous page' }).optional(),
+    from: instant.meta({ description: 'Only events starting at or after' }).optional(),
+    to: instant.meta({ description: 'Only events starting before' }).optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from.getTime() < q.to.getTime(), {
+    message: 'must be after from',
+    path: ['to'],
+  });
+
+/** The public shape of an event (DESIGN §6): the record plus what a client would compute. */
+export const eventView = z.strictObject({
+  id: uuid,
+  organizerId: uuid,
+  title: z.string().min(1).max(200),
+  description: z.string().max(5000),
+  venue: z.string().min(1).max(200),
+  startsAt: instantJson,
+  capacity: z.number().int().min(1).max(1_000_000),
+  seatsSold: z.number().int().min(0),
+  seatsAvailable: z.number().int().min(0).meta({
+    description: 'capacity − seatsSold. From GET /api/events/{id} it may be up to 60 s stale (cache).',
+  }),
+  status: z.enum(EVENT_STATUSES),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .meta({ description: 'Bumped by every change; the ETag is `"<version>"`.' }),
+  createdAt: instantJson,
+  updatedAt: instantJson,
+});
+export type EventView = z.input<typeof eventView>;
+
+export const eventPageView = z.strictObject({
+  items: z.array(eventView),
+  nextCursor: z
+    .string()
+    .nullable()
+    .meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
+  partial: z
+    .literal(true)
+    .meta({ description: 'Present only when some shards did not answer in time: their events are missing.' })
+    .optional(),
+  unavailableShards: z.array(z.string()).meta({ description: 'e.g. ["3_5"]' }).optional(),
+});
+
+function eventResponse(description: string) {
+  return {
+    description,
+    headers: {
+      ETag: { description: 'Strong tag of the version, e.g. `"3"`', schema: { type: 'string' as const } },
+    },
+    content: { 'application/json': { schema: eventView } },
+  };
+}
+
+const eventIdParams = idPathParams('Event');
+
+/** The events service's public routes (DESIGN §6; docs/events.md explains the choices). */
+export const eventsApi: ApiRoute[] = [
+  {
+    method: 'post',
+    path: '/api/events',
+    operationId: 'createEvent',
+    summary: 'Create an event (signed in); it goes on sale at once',
+    tags: ['events'],
+    security: signedIn,
+    request: { body: jsonBody(createEventBody) },
+    responses: {
+      201: eventResponse('The new event, status on_sale'),
+      400: errorResponse,
+      401: errorResponse,
+      413: errorResponse,
+      503: errorResponse,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/events',
+    operationId: 'listEvents',
+    summary: 'List events by (startsAt, id), across every shard, with a cursor',
+    tags: ['events'],
+    security: anyone,
+    request: { query: listEventsQuery },
+    responses: {
+      200: {
+        description: 'One page; drafts are not listed',
+        content: { 'application/json': { schema: eventPageView } },
+      },
+      400: errorResponse,
+      503: errorResponse,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/events/{id}',
+    operationId: 'getEvent',
+    summary: 'One event, with seatsSold and seatsAvailable',
+    tags: ['events'],
+    security: anyone,
+    request: { params: eventIdParams },
+    responses: {
+      200: eventResponse('The event'),
+      304: { description: 'If-None-Match named the current ETag' },
+      404: errorResponse,
+      503: errorResponse,
+    },
+  },
+  {
+    method: 'patch',
+    path: '/api/events/{id}',
+    operationId: 'updateEvent',
+    summary: 'Change an event (its organizer only)',
+    tags: ['events'],
+    security: signedIn,
+    request: {
+      params: eventIdParams,
+      headers: z.object({
+        'If-Match': z
+          .string()
+          .meta({ description: 'ETag from a GET; a stale one is a 412. Without it the last write wins.' })
+          .optional(),
+      }),
+      body: jsonBody(updateEventBody),
+    },
+    responses: {
+      200: eventResponse('The changed event'),
+      400: errorResponse,
+      401: errorResponse,
+      403: { ...errorResponse, description: 'Not the organizer' },
+      404: errorResponse,
+      409: errorResponse,
+      412: errorResponse,
+      413: errorResponse,
+      503: errorResponse,
+    },
+  },
+];

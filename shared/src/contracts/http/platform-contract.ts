@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { ApiRoute } from './openapi-document';
+import { anyone, errorResponse, jsonResponse } from './http-schemas';
+
+/** What /healthz answers (`shared/src/http/create-app.ts`). */
+export const aliveView = z.object({ status: z.literal('alive') });
+
+/** What /readyz answers when every check passed (`shared/src/http/readiness.ts`). */
+export const readyView = z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) });
+
+/** The probes every process serves (the gateway answers them for itself). */
+export const platformApi: ApiRoute[] = [
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'getLiveness',
+    summary: 'Liveness: the process is up',
+    tags: ['platform'],
+    security: anyone,
+    responses: { 200: jsonResponse(aliveView, 'alive') },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    operationId: 'getReadiness',
+    summary: 'Readiness: every dependency answers',
+    tags: ['platform'],
+    security: anyone,
+    responses: { 200: jsonResponse(readyView, 'ready'), 503: errorResponse },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics of this process (text exposition format)',
+    tags: ['platform'],
+    security: anyone,
+    responses: {
+      200: {
+        description: 'Metrics',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+    },
+  },
+];
