@@ -17,6 +17,7 @@ import {
   platformEnvSchema,
   portNumber,
 } from '@boxoffice/shared';
+import { buildAdminUi } from '../gateway/admin-ui/build-admin-ui';
 import { migrateAllShards } from './lib/migrate-shards';
 import { checkDependencies } from './lib/preflight';
 import { ReplicaCluster, startReplicaCluster } from './lib/replica-cluster';
@@ -189,6 +190,13 @@ async function main(): Promise<void> {
     await failStopping((err as Error).message);
   }
 
+  // The topology page (/admin) is static files built by Vite; only rebuilt when its sources changed.
+  try {
+    if (await buildAdminUi({ ifNeeded: true })) console.log('built the topology page (/admin)');
+  } catch (err) {
+    console.error(`could not build the topology page; /admin will answer 503:\n${(err as Error).message}`);
+  }
+
   const procs: RunningProcess[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -232,7 +240,7 @@ async function main(): Promise<void> {
     console.log(`\nevery shard on the local primary ${cluster.primary.url}, streaming to ${replicas}`);
   }
   console.log(
-    `\nBoxoffice is up: ${gateway.url}/api/events  ·  API docs ${gateway.url}/api/docs  ·  Ctrl-C stops everything`,
+    `\nBoxoffice is up: ${gateway.url}/api/events  ·  API docs ${gateway.url}/api/docs  ·  topology ${gateway.url}/admin  ·  Ctrl-C stops everything`,
   );
 }
 

@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import express, { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Redis, SERVICE_NAMES, ServiceName, createApp } from '@boxoffice/shared';
+import { TopologyPoller, adminRoutes } from './admin';
 import type { GatewayConfig } from './config';
 import { openApiRoutes } from './openapi';
 import { Upstream, forwardTo, serviceForPath } from './proxy';
@@ -14,6 +16,8 @@ export interface GatewayDeps {
   upstreams: Record<ServiceName, Upstream>;
   /** Redis holding the sign-in limits' counters. */
   rateLimitRedis: Redis;
+  /** Where the topology page's built files are; default gateway/admin-ui/dist. */
+  adminUiDir?: string;
 }
 
 function createSessions(deps: GatewayDeps): Sessions {
@@ -48,6 +52,22 @@ async function someInstanceAlive(upstream: Upstream): Promise<void> {
   if (response.statusCode !== 200) throw new Error(`healthz answered ${response.statusCode}`);
 }
 
+/** The topology page's access rules and its poller over every upstream instance. */
+function adminOptions(deps: GatewayDeps) {
+  const env = deps.config.env;
+  return {
+    adminKey: env.ADMIN_KEY,
+    production: env.NODE_ENV === 'production',
+    secureCookie: env.SESSION_COOKIE_SECURE,
+    poller: new TopologyPoller({
+      upstreams: deps.upstreams,
+      topology: deps.config.topology,
+      metrics: deps.metrics,
+      gatewayName: `gateway@${hostname()}:${env.PORT}`,
+    }),
+  };
+}
+
 /** The gateway's app: probes, the OpenAPI document, sessions, and the proxy to the owning service. */
 export function createGatewayApp(deps: GatewayDeps): Express {
   const sessions = createSessions(deps);
@@ -78,6 +98,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     parseJson: false,
     routes(app) {
       app.use(openApiRoutes());
+      app.use('/admin', adminRoutes({ ...adminOptions(deps), uiDir: deps.adminUiDir }));
       // Bodies are read whole (bounded by the limit, 413 beyond it) so a request can be retried
       // on another instance; they are forwarded byte for byte, unparsed.
       app.use('/api', express.raw({ type: () => true, limit: deps.config.env.BODY_LIMIT_BYTES }));

@@ -4,6 +4,7 @@ import {
   DEFAULT_PORTS,
   SERVICE_NAMES,
   ServiceName,
+  Topology,
   commaList,
   loadConfig,
   loadTopology,
@@ -113,6 +114,12 @@ export const gatewayEnvSchema = platformEnvSchema
     SIGNIN_MAX_FAILURES_PER_IP: positiveInt.default(100),
     /** Failed sign-ins per email address per window. Default 10: guessing one password stays hopeless. */
     SIGNIN_MAX_FAILURES_PER_EMAIL: positiveInt.default(10),
+    /**
+     * The key of the topology page (`/admin`, docs/topology-page.md). Unset: the page answers only
+     * on localhost, and is off when NODE_ENV=production. Set: required everywhere (header
+     * `x-admin-key`, or `?key=` once, which sets a cookie). At least 16 characters.
+     */
+    ADMIN_KEY: z.string().min(16, 'needs at least 16 characters').optional(),
   })
   .check((ctx) => {
     // Checked in the schema, so a production start-up lists this beside the platform's own refusals.
@@ -131,6 +138,8 @@ export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
 export interface GatewayConfig {
   env: GatewayEnv;
   upstreams: Record<ServiceName, string[]>;
+  /** The shard maps, cache and bus of every service: the topology page's outline when a service is down. */
+  topology: Topology;
 }
 
 const URL_VARIABLES: Record<ServiceName, 'USERS_URLS' | 'EVENTS_URLS' | 'TICKETS_URLS'> = {
@@ -147,5 +156,5 @@ export function loadGatewayConfig(source: Record<string, string | undefined>): G
   for (const service of SERVICE_NAMES) {
     upstreams[service] = env[URL_VARIABLES[service]] ?? topology.services[service].instances;
   }
-  return Object.freeze({ env, upstreams: Object.freeze(upstreams) });
+  return Object.freeze({ env, upstreams: Object.freeze(upstreams), topology });
 }

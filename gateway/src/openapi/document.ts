@@ -8,11 +8,13 @@ import {
 } from '@boxoffice/shared';
 import { gatewayApi } from './gateway-api';
 import { withGatewayErrors } from './gateway-errors';
+import { adminApi } from '../admin/topology-openapi';
 
 /** Every operation the gateway serves: its own, and the services' it proxies. */
 export const documentedRoutes: readonly ApiRoute[] = [
   ...platformApi,
   ...gatewayApi,
+  ...adminApi,
   ...[...usersApi, ...eventsApi, ...ticketsApi].map(withGatewayErrors),
 ];
 

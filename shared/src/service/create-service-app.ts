@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { shardPositions } from '../db/replica-http';
 import { createApp } from '../http/create-app';
 import { internalRoutes } from './internal-routes';
+import { statsRoutes } from './stats';
 import type { ServiceContext } from './service-context';
 
 /**
@@ -20,6 +21,7 @@ export function createServiceApp(ctx: ServiceContext, routes: (app: Express) => 
     routes(app) {
       app.use(internalRoutes(ctx));
       app.use(shardPositions(ctx.dbs));
+      app.use(statsRoutes(ctx));
       routes(app);
     },
   });

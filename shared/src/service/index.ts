@@ -9,3 +9,4 @@ export { startService, type ServiceDefinition } from './start-service';
 export { startMessaging, type ServiceMessaging } from './messaging';
 export { createServiceApp } from './create-service-app';
 export { createServiceEntityCache, type ServiceEntityCacheOptions } from './service-entity-cache';
+export * from './stats';

@@ -1,0 +1,193 @@
+import {
+  type CacheCounts,
+  type ServiceName,
+  type ServiceTopology,
+  type ShardStats,
+  databaseOf,
+  formatBucketRange,
+  hostOf,
+} from '@boxoffice/shared';
+import {
+  CACHE_DOWN_EFFECT,
+  CACHE_OFF_EFFECT,
+  instanceDownEffect,
+  instanceNotReadyEffect,
+  serviceDownEffect,
+  shardDownEffect,
+  shardSlowEffect,
+} from './effects';
+import type { InstanceSample } from './instance-sample';
+import { p99Between, ratePerSecond, round, sumOfRates } from './rates';
+import type { CacheView, InstanceView, ServiceView, ShardView } from './topology-schema';
+
+/** A shard whose stats query takes longer than this is drawn as slow (ms): an idle local shard answers in ~1 ms, a loaded 2-core laptop in up to ~200. */
+export const SLOW_SHARD_MS = 500;
+
+/** An instance's figures now and at the previous poll (only if it is the same process). */
+export interface SamplePair {
+  current: InstanceSample;
+  previous: InstanceSample | undefined;
+}
+
+/** Pairs each instance with its previous sample, dropped when the process restarted in between. */
+export function pairSamples(current: InstanceSample[], previous: InstanceSample[] = []): SamplePair[] {
+  return current.map((sample) => {
+    const before = previous.find((p) => p.url === sample.url);
+    const samePid = before?.stats && sample.stats && before.stats.pid === sample.stats.pid;
+    return { current: sample, previous: samePid ? before : undefined };
+  });
+}
+
+/** The URL without user or password, should one ever be configured in it. */
+function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+function instanceViews(pairs: SamplePair[], seconds: number | null): InstanceView[] {
+  const upCount = pairs.filter((p) => p.current.readiness.state !== 'down').length;
+  return pairs.map(({ current, previous }) => {
+    const state = current.readiness.state;
+    const stats = current.stats;
+    return {
+      url: displayUrl(current.url),
+      name: stats?.instance ?? null,
+      state,
+      reason: current.readiness.reason,
+      pid: stats?.pid ?? null,
+      requestsPerSecond: stats ? ratePerSecond(stats.http.count, previous?.stats?.http.count, seconds) : null,
+      p99Ms: stats && previous?.stats ? p99Between(stats.http, previous.stats.http) : null,
+      effect:
+        state === 'down'
+          ? instanceDownEffect(upCount)
+          : state === 'not_ready'
+            ? instanceNotReadyEffect()
+            : null,
+    };
+  });
+}
+
+function shardView(
+  service: ServiceName,
+  outline: Pick<ShardView, 'name' | 'range' | 'database' | 'host'>,
+  reported: ShardStats | undefined,
+  pairs: SamplePair[],
+  seconds: number | null,
+): ShardView {
+  const queriesPerSecond = sumOfRates(
+    pairs.map((p) => ({ current: p.current.stats, previous: p.previous?.stats })),
+    (stats) => stats?.shardQueries[outline.name],
+    seconds,
+  );
+  if (!reported) {
+    return {
+      ...outline,
+      state: 'unknown',
+      reason: 'no instance answered',
+      latencyMs: null,
+      queriesPerSecond,
+      rows: {},
+      rowsTotal: null,
+      replicas: [],
+      effect: null,
+    };
+  }
+  const slow = reported.state === 'up' && (reported.latencyMs ?? 0) > SLOW_SHARD_MS;
+  const state = reported.state === 'down' ? 'down' : slow ? 'slow' : 'up';
+  return {
+    ...outline,
+    host: reported.host,
+    database: reported.database,
+    state,
+    reason: reported.reason ?? null,
+    latencyMs: reported.latencyMs,
+    queriesPerSecond,
+    rows: reported.rows,
+    rowsTotal: Object.values(reported.rows).reduce((a, b) => a + b, 0),
+    replicas: reported.replicas.map((r) => ({ host: r.host, state: r.state, lagSeconds: r.lagSeconds })),
+    effect:
+      state === 'down'
+        ? shardDownEffect(service, outline.range)
+        : state === 'slow'
+          ? shardSlowEffect(outline.range, reported.latencyMs ?? 0)
+          : null,
+  };
+}
+
+function sumCache(samples: (InstanceSample | undefined)[]): CacheCounts | null {
+  let total: CacheCounts | null = null;
+  for (const cache of samples.map((s) => s?.stats?.cache)) {
+    if (!cache) continue;
+    total ??= { hits: 0, negativeHits: 0, misses: 0, errors: 0, bypass: 0 };
+    for (const key of Object.keys(cache) as (keyof CacheCounts)[]) total[key] += cache[key];
+  }
+  return total;
+}
+
+const hitsOf = (c: CacheCounts) => c.hits + c.negativeHits;
+const lookupsOf = (c: CacheCounts) => c.hits + c.negativeHits + c.misses + c.errors;
+
+function cacheView(pairs: SamplePair[], seconds: number | null): CacheView {
+  const checks = pairs.map((p) => p.current.readiness.checks['redis cache']).filter((c) => c !== undefined);
+  const counted = pairs.filter((p) => p.previous);
+  const now = sumCache(counted.map((p) => p.current));
+  const before = sumCache(counted.map((p) => p.previous));
+  const lifetime = sumCache(pairs.map((p) => p.current));
+  const windowLookups = now && before ? lookupsOf(now) - lookupsOf(before) : 0;
+  const off = lifetime !== null && lifetime.bypass > 0 && lookupsOf(lifetime) === 0;
+  const state = off ? 'off' : checks.length === 0 ? 'unknown' : checks.includes('ok') ? 'up' : 'down';
+  return {
+    state,
+    hitRatio:
+      now && before && windowLookups > 0 ? round((hitsOf(now) - hitsOf(before)) / windowLookups, 3) : null,
+    lookupsPerSecond: now && before ? ratePerSecond(lookupsOf(now), lookupsOf(before), seconds) : null,
+    lifetimeHitRatio:
+      lifetime && lookupsOf(lifetime) > 0 ? round(hitsOf(lifetime) / lookupsOf(lifetime), 3) : null,
+    effect: state === 'down' ? CACHE_DOWN_EFFECT : state === 'off' ? CACHE_OFF_EFFECT : null,
+  };
+}
+
+/** One service as the page draws it: its instances, cache and shards, with rates over `seconds`. */
+export function serviceView(
+  service: ServiceName,
+  topology: ServiceTopology,
+  pairs: SamplePair[],
+  seconds: number | null,
+): ServiceView {
+  const instances = instanceViews(pairs, seconds);
+  const reporter = pairs.find((p) => p.current.stats?.shards)?.current.stats?.shards;
+  // The shard list the instances report wins; the gateway's own topology is the outline when none answers.
+  const outlines = (reporter ?? []).length
+    ? reporter!.map((s) => ({ name: s.name, range: s.range, database: s.database, host: s.host }))
+    : topology.shards.map((s) => ({
+        name: s.name,
+        range: formatBucketRange(s.range),
+        database: databaseOf(s.primary),
+        host: hostOf(s.primary),
+      }));
+  const shards = outlines.map((outline) =>
+    shardView(
+      service,
+      outline,
+      reporter?.find((s) => s.name === outline.name),
+      pairs,
+      seconds,
+    ),
+  );
+  const up = instances.filter((i) => i.state !== 'down').length;
+  const healthy = up === instances.length && shards.every((s) => s.state === 'up');
+  return {
+    name: service,
+    state: up === 0 ? 'down' : healthy ? 'up' : 'degraded',
+    effect: up === 0 ? serviceDownEffect(service) : null,
+    instances,
+    cache: cacheView(pairs, seconds),
+    shards,
+  };
+}

@@ -1,0 +1,13 @@
+export { statsRoutes } from './stats-routes';
+export {
+  instanceStatsSchema,
+  type InstanceStats,
+  type HttpCounts,
+  type CacheCounts,
+  type BusCounts,
+  type ShardStats,
+  type TopicStats,
+  type BusStats,
+} from './stats-schema';
+export { httpCounts } from './registry-counts';
+export { redact, hostOf } from './shard-stats';

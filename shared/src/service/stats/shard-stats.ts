@@ -1,0 +1,118 @@
+import { Client } from 'pg';
+import type { ShardDatabases } from '../../db/shard-databases';
+import { databaseOf } from '../../config/topology';
+import { formatBucketRange } from '../../sharding/bucket-range';
+import type { ShardSpec } from '../../sharding/shard-map';
+import type { ShardStats } from './stats-schema';
+
+/** Marks the stats queries, so the per-shard statement counter leaves them out. */
+const MARK = '/* boxoffice-stats */';
+
+/** A shard answering the stats query slower than this is drawn as "slow" by the page (ms). */
+const STATS_TIMEOUT_MS = 1500;
+/** Replica connections are opened per poll (about once a second); a dead one must not hold the poll. */
+const REPLICA_CONNECT_TIMEOUT_MS = 1000;
+
+/** `host:port` of a connection URL: never the user or password. */
+export function hostOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}`;
+}
+
+/**
+ * An error's message with anything that looks like credentials blanked: `//user:secret@host`
+ * and `password=...`. Driver messages should not carry them, but a stats page is the last place
+ * to find out one does.
+ */
+export function redact(message: string): string {
+  return message
+    .replace(/\/\/[^/@\s:]*:[^/@\s]*@/g, '//***@')
+    .replace(/(password\s*=\s*)\S+/gi, '$1***')
+    .slice(0, 300);
+}
+
+/**
+ * Counts every statement this process sends to each shard primary, from knex's `query` event.
+ * Creating a shard's knex does not connect, so attaching at start-up costs nothing.
+ */
+export function countShardQueries(dbs: ShardDatabases): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const shard of dbs.router.shards) {
+    counts[shard.name] = 0;
+    dbs.knexFor(shard).on('query', (data: { sql?: string }) => {
+      if (!data.sql?.startsWith(MARK)) counts[shard.name]! += 1;
+    });
+  }
+  return counts;
+}
+
+const ROWS_SQL = `${MARK} select relname, n_live_tup from pg_stat_user_tables where relname not like 'knex_migrations%' order by relname`;
+
+async function replicaLag(url: string): Promise<ShardStats['replicas'][number]> {
+  const host = hostOf(url);
+  const client = new Client({
+    connectionString: url,
+    connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS,
+    statement_timeout: STATS_TIMEOUT_MS,
+    application_name: 'boxoffice-stats',
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ standby: boolean; lag: string | null }>(
+      `${MARK} select pg_is_in_recovery() as standby, extract(epoch from now() - pg_last_xact_replay_timestamp()) as lag`,
+    );
+    const row = rows[0]!;
+    if (!row.standby) return { host, state: 'not_standby', lagSeconds: null, reason: 'not in recovery' };
+    return { host, state: 'up', lagSeconds: row.lag === null ? null : Math.max(0, Number(row.lag)) };
+  } catch (err) {
+    return { host, state: 'down', lagSeconds: null, reason: redact((err as Error).message) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The error's message and its cause's (the AppError says which shard, the cause says why). */
+function reasonOf(error: unknown): string {
+  const err = error as { message?: string; cause?: { message?: string } } | undefined;
+  const own = err?.message ?? String(error);
+  return err?.cause?.message && err.cause.message !== own ? `${own}: ${err.cause.message}` : own;
+}
+
+function describe(shard: ShardSpec): Pick<ShardStats, 'name' | 'range' | 'database' | 'host'> {
+  return {
+    name: shard.name,
+    range: formatBucketRange(shard.range),
+    database: databaseOf(shard.primary),
+    host: hostOf(shard.primary),
+  };
+}
+
+/** Every shard's state, stats-query latency, estimated row counts and replica lag, in parallel. */
+export async function shardStats(dbs: ShardDatabases): Promise<ShardStats[]> {
+  const results = await dbs.scatter(
+    async (db) => {
+      const started = performance.now();
+      const result = (await db.raw(ROWS_SQL)) as { rows: { relname: string; n_live_tup: string }[] };
+      return { latencyMs: performance.now() - started, rows: result.rows };
+    },
+    { timeoutMs: STATS_TIMEOUT_MS },
+  );
+  return Promise.all(
+    results.map(async (result): Promise<ShardStats> => {
+      const replicas = await Promise.all(result.shard.replicas.map(replicaLag));
+      if (!result.ok) {
+        const reason = redact(reasonOf(result.error));
+        return { ...describe(result.shard), state: 'down', latencyMs: null, rows: {}, reason, replicas };
+      }
+      const rows = Object.fromEntries(result.value.rows.map((r) => [r.relname, Number(r.n_live_tup)]));
+      return {
+        ...describe(result.shard),
+        state: 'up',
+        latencyMs: Math.round(result.value.latencyMs * 10) / 10,
+        rows,
+        replicas,
+      };
+    }),
+  );
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * The JSON of `GET /internal/stats` (stats-routes.ts): what one service instance knows about
+ * itself, cumulative since it started, plus (when asked) its shards and the bus. The gateway's
+ * topology page parses it with this schema and turns the counters into rates.
+ * Nothing in it is a secret: hosts and database names only, never a URL with credentials.
+ */
+const count = z.number().int().min(0);
+
+/** HTTP requests this instance served (probes, /metrics and /internal/* left out). */
+export const httpCountsSchema = z.object({
+  count,
+  /** Cumulative histogram: [upper bound in seconds, requests at or below it]; the last bound is Infinity as null. */
+  buckets: z.array(z.tuple([z.number().nullable(), count])),
+});
+export type HttpCounts = z.infer<typeof httpCountsSchema>;
+
+export const cacheCountsSchema = z.object({
+  hits: count,
+  negativeHits: count,
+  misses: count,
+  errors: count,
+  bypass: count,
+});
+export type CacheCounts = z.infer<typeof cacheCountsSchema>;
+
+export const busCountsSchema = z.object({
+  topic: z.string(),
+  group: z.string().nullable(),
+  published: count,
+  consumed: count,
+  redelivered: count,
+  deadLettered: count,
+  failed: count,
+});
+export type BusCounts = z.infer<typeof busCountsSchema>;
+
+export const replicaStatsSchema = z.object({
+  host: z.string(),
+  state: z.enum(['up', 'down', 'not_standby']),
+  /** Seconds since the last replayed transaction's commit on the primary; null when unknown. */
+  lagSeconds: z.number().nullable(),
+  reason: z.string().optional(),
+});
+
+export const shardStatsSchema = z.object({
+  name: z.string(),
+  range: z.string(),
+  database: z.string(),
+  host: z.string(),
+  state: z.enum(['up', 'down']),
+  /** Round trip of the stats query, in ms; null when the shard did not answer. */
+  latencyMs: z.number().nullable(),
+  /** Estimated live rows per table (pg_stat_user_tables.n_live_tup), migrations tables left out. */
+  rows: z.record(z.string(), count),
+  reason: z.string().optional(),
+  replicas: z.array(replicaStatsSchema),
+});
+export type ShardStats = z.infer<typeof shardStatsSchema>;
+
+export const streamGroupStatsSchema = z.object({
+  name: z.string(),
+  consumers: count,
+  /** Delivered to a consumer, not yet acknowledged. */
+  pending: count,
+  /** In the stream, not yet delivered to the group (Redis 7 `lag`); null when Redis cannot tell. */
+  undelivered: count.nullable(),
+  /** Age of the oldest unacknowledged message of the group, in ms; null when none. */
+  oldestPendingMs: z.number().nullable(),
+});
+
+export const topicStatsSchema = z.object({
+  name: z.string(),
+  delivery: z.enum(['at-least-once', 'at-most-once']),
+  partitions: count,
+  /** Entries held in the topic's streams (acknowledged ones are trimmed). */
+  length: count,
+  /** Entries in the dead-letter stream. */
+  deadLetters: count,
+  groups: z.array(streamGroupStatsSchema),
+});
+export type TopicStats = z.infer<typeof topicStatsSchema>;
+
+export const busStatsSchema = z.object({
+  state: z.enum(['up', 'down', 'unknown']),
+  reason: z.string().optional(),
+  topics: z.array(topicStatsSchema),
+});
+export type BusStats = z.infer<typeof busStatsSchema>;
+
+export const instanceStatsSchema = z.object({
+  service: z.string(),
+  instance: z.string(),
+  pid: z.number().int(),
+  uptimeSeconds: z.number(),
+  http: httpCountsSchema,
+  /** Null when this service has no entity cache in use yet (no lookup counted). */
+  cache: cacheCountsSchema.nullable(),
+  /** Statements this instance sent to each shard (by shard name), counted in-process. */
+  shardQueries: z.record(z.string(), count),
+  busCounts: z.array(busCountsSchema),
+  /** Present with `?include=shards`. */
+  shards: z.array(shardStatsSchema).optional(),
+  /** Present with `?include=bus`. */
+  bus: busStatsSchema.optional(),
+});
+export type InstanceStats = z.infer<typeof instanceStatsSchema>;
+
+/** The `include` query parameter: which expensive parts to add. */
+export const statsQuerySchema = z.strictObject({
+  include: z
+    .string()
+    .max(40)
+    .optional()
+    .transform((v) => (v ? v.split(',') : []))
+    .pipe(z.array(z.enum(['shards', 'bus'])).max(2)),
+});
