@@ -27,6 +27,8 @@ FROM deps AS build
 COPY . .
 # The same strict check as CI, then the processes' entry files (and all they import) into /app/dist.
 RUN npm run typecheck && npx tsc -p deploy/tsconfig.build.json
+# The topology page (/admin): static files built by Vite into gateway/admin-ui/dist.
+RUN npm run build:admin
 
 # The loadgen profile's image: load scripts run from TypeScript and need dev dependencies
 # (autocannon, hdr-histogram-js). Never used for the system's own processes.
@@ -46,6 +48,7 @@ COPY --from=manifests /app ./
 # Workspace packages point `main` at src/index.ts for tsx and jest; here only the .js exists.
 RUN npm pkg set main=src/index.js types=src/index.d.ts --workspaces >/dev/null
 COPY --from=build /app/dist ./
+COPY --from=build /app/gateway/admin-ui/dist ./gateway/admin-ui/dist
 COPY deploy ./deploy
 # Files stay root-owned and read-only to the process: nothing in /app is written at run time.
 USER node

@@ -1,6 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import type { ServiceName, Topology } from '@boxoffice/shared';
 import { SERVICE_NAMES } from '@boxoffice/shared';
+import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
 import { cacheDelta, scrapeCacheCounts } from './cache-metrics';
 import { runInvariantCheck } from './invariants';
 import { LoadClient, RunBudget } from './load-client';
@@ -52,6 +53,8 @@ export async function runLoad(plan: RunPlan): Promise<LoadResult> {
   if (plan.loadUrl !== plan.apiUrl) await assertReachable(plan.loadUrl);
   const shards = new ShardLabels(plan.topology);
 
+  // The topology page's files, before any measuring: a stack started from this checkout serves them.
+  await buildAdminUi({ ifNeeded: true }).catch(() => undefined);
   log(`${scenario.name} [${plan.label}]: seeding through ${plan.apiUrl}…`);
   const prepared = await scenario.prepare({ apiUrl: plan.apiUrl, runId: newRunId(), options, shards });
   const rowsBefore = await countShardRows(plan.topology).catch(() => null);
@@ -64,6 +67,7 @@ export async function runLoad(plan: RunPlan): Promise<LoadResult> {
   const stopEarly = () => budget.stop();
   process.once('SIGINT', stopEarly);
   log(`${scenario.name} [${plan.label}]: ${options.connections} connections → ${plan.loadUrl}`);
+  log(`  watch it live: ${plan.apiUrl}/admin (the topology page, docs/topology-page.md)`);
   const stopProgress = startProgress(`${scenario.name} [${plan.label}]`, budget, recorder, options.progress);
   const startedAt = new Date();
   const virtualUsers = Array.from({ length: options.connections }, (_, index): VirtualUser => ({

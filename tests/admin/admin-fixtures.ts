@@ -73,7 +73,10 @@ export async function fakeInstance(
               [null, n],
             ],
           },
-          cache: { hits: polls * 9, negativeHits: 0, misses: polls, errors: 0, bypass: 0 },
+          cache: {
+            memory: null,
+            redis: { hits: polls * 9, negativeHits: 0, misses: polls, errors: 0, stale: 0, bypass: 0 },
+          },
           shardQueries: { '0_2': polls * 10, '3_5': 0, '6_8': 0, '9_f': 0 },
           busCounts: [
             {

@@ -27,7 +27,11 @@ function cacheCard(cache: CacheView, service: string): string {
   return `<div class="card cache ${tone(cache.state)}" data-cache="${esc(service)}" data-state="${esc(cache.state)}">
     <div class="row"><span class="name">Redis cache</span>${badge(cache.state)}</div>
     <div class="row figs">${figure(pct(cache.hitRatio), 'hits')}${figure(num(cache.lookupsPerSecond), 'lookups/s')}</div>
-    <div class="row sub">since start: ${pct(cache.lifetimeHitRatio)} hits</div>
+    <div class="row sub">since start: ${pct(cache.lifetimeHitRatio)} hits${
+      cache.memoryLookupsPerSecond !== null
+        ? ` · in-process: ${pct(cache.memoryHitRatio)} of ${num(cache.memoryLookupsPerSecond)}/s`
+        : ''
+    }</div>
     ${effect(cache.effect)}
   </div>`;
 }
@@ -82,9 +86,7 @@ function topicRows(topic: TopicView): string {
     <td class="${topic.deadLetters > 0 ? 'bad' : ''}">${num(topic.deadLetters, 0)}</td></tr>`;
   const groups = topic.groups
     .map(
-      (
-        g,
-      ) => `<tr class="group"><td>↳ ${esc(g.name)} <small>${g.consumers} consumer${g.consumers === 1 ? '' : 's'}</small></td>
+      (g) => `<tr class="group"><td>↳ ${esc(g.name)}</td>
       <td></td><td>${num(g.consumedPerSecond)}</td><td>${topic.delivery === 'at-most-once' ? '–' : `${num(g.backlog, 0)} <small>(${num(g.pending, 0)} pending)</small>`}</td><td>${ms(g.lagMs)}</td><td></td><td></td></tr>`,
     )
     .join('');

@@ -120,35 +120,59 @@ function shardView(
   };
 }
 
-function sumCache(samples: (InstanceSample | undefined)[]): CacheCounts | null {
+type Level = 'memory' | 'redis';
+
+function sumCache(samples: (InstanceSample | undefined)[], level: Level): CacheCounts | null {
   let total: CacheCounts | null = null;
-  for (const cache of samples.map((s) => s?.stats?.cache)) {
+  for (const cache of samples.map((s) => s?.stats?.cache?.[level])) {
     if (!cache) continue;
-    total ??= { hits: 0, negativeHits: 0, misses: 0, errors: 0, bypass: 0 };
-    for (const key of Object.keys(cache) as (keyof CacheCounts)[]) total[key] += cache[key];
+    total ??= { hits: 0, negativeHits: 0, misses: 0, errors: 0, stale: 0, bypass: 0 };
+    for (const key of Object.keys(total) as (keyof CacheCounts)[]) total[key] += cache[key];
   }
   return total;
 }
 
 const hitsOf = (c: CacheCounts) => c.hits + c.negativeHits;
-const lookupsOf = (c: CacheCounts) => c.hits + c.negativeHits + c.misses + c.errors;
+const lookupsOf = (c: CacheCounts) => c.hits + c.negativeHits + c.misses + c.errors + c.stale;
 
-function cacheView(pairs: SamplePair[], seconds: number | null): CacheView {
-  const checks = pairs.map((p) => p.current.readiness.checks['redis cache']).filter((c) => c !== undefined);
+/** Hits per lookup of one level over the window (instances seen at both polls), and since start. */
+function levelFigures(pairs: SamplePair[], level: Level, seconds: number | null) {
   const counted = pairs.filter((p) => p.previous);
-  const now = sumCache(counted.map((p) => p.current));
-  const before = sumCache(counted.map((p) => p.previous));
-  const lifetime = sumCache(pairs.map((p) => p.current));
+  const now = sumCache(
+    counted.map((p) => p.current),
+    level,
+  );
+  const before = sumCache(
+    counted.map((p) => p.previous),
+    level,
+  );
+  const lifetime = sumCache(
+    pairs.map((p) => p.current),
+    level,
+  );
   const windowLookups = now && before ? lookupsOf(now) - lookupsOf(before) : 0;
-  const off = lifetime !== null && lifetime.bypass > 0 && lookupsOf(lifetime) === 0;
-  const state = off ? 'off' : checks.length === 0 ? 'unknown' : checks.includes('ok') ? 'up' : 'down';
   return {
-    state,
     hitRatio:
       now && before && windowLookups > 0 ? round((hitsOf(now) - hitsOf(before)) / windowLookups, 3) : null,
     lookupsPerSecond: now && before ? ratePerSecond(lookupsOf(now), lookupsOf(before), seconds) : null,
     lifetimeHitRatio:
       lifetime && lookupsOf(lifetime) > 0 ? round(hitsOf(lifetime) / lookupsOf(lifetime), 3) : null,
+    off: lifetime !== null && lifetime.bypass > 0 && lookupsOf(lifetime) === 0,
+  };
+}
+
+function cacheView(pairs: SamplePair[], seconds: number | null): CacheView {
+  const checks = pairs.map((p) => p.current.readiness.checks['redis cache']).filter((c) => c !== undefined);
+  const redis = levelFigures(pairs, 'redis', seconds);
+  const memory = levelFigures(pairs, 'memory', seconds);
+  const state = redis.off ? 'off' : checks.length === 0 ? 'unknown' : checks.includes('ok') ? 'up' : 'down';
+  return {
+    state,
+    hitRatio: redis.hitRatio,
+    lookupsPerSecond: redis.lookupsPerSecond,
+    lifetimeHitRatio: redis.lifetimeHitRatio,
+    memoryHitRatio: memory.hitRatio,
+    memoryLookupsPerSecond: memory.lookupsPerSecond,
     effect: state === 'down' ? CACHE_DOWN_EFFECT : state === 'off' ? CACHE_OFF_EFFECT : null,
   };
 }

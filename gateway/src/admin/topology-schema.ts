@@ -49,11 +49,14 @@ export const shardViewSchema = z.object({
 
 export const cacheViewSchema = z.object({
   state: z.enum(['up', 'down', 'off', 'unknown']),
-  /** Hits (including cached "absent") per lookup in the window; null without lookups. */
+  /** The Redis level: hits (including cached "absent") per lookup in the window; null without lookups. */
   hitRatio: z.number().min(0).max(1).nullable(),
   lookupsPerSecond: rate,
-  /** Since the instances started. */
+  /** The Redis level since the instances started. */
   lifetimeHitRatio: z.number().min(0).max(1).nullable(),
+  /** The in-process level in front of Redis (each instance's memory); null when not configured or idle. */
+  memoryHitRatio: z.number().min(0).max(1).nullable(),
+  memoryLookupsPerSecond: rate,
   effect,
 });
 

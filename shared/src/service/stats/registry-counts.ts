@@ -36,23 +36,41 @@ export async function httpCounts(registry: Registry): Promise<HttpCounts> {
   return { count, buckets: sorted.map(([le, n]) => [Number.isFinite(le) ? le : null, n]) };
 }
 
-/** The entity caches' lookups by result (shared/src/cache/entity-cache.ts), summed over entities. */
-export async function cacheCounts(registry: Registry): Promise<CacheCounts | null> {
+const emptyCache = (): CacheCounts => ({
+  hits: 0,
+  negativeHits: 0,
+  misses: 0,
+  errors: 0,
+  stale: 0,
+  bypass: 0,
+});
+const CACHE_FIELDS: Record<string, keyof CacheCounts> = {
+  hit: 'hits',
+  negative_hit: 'negativeHits',
+  miss: 'misses',
+  error: 'errors',
+  stale: 'stale',
+  bypass: 'bypass',
+};
+
+/**
+ * The entity caches' lookups by result (shared/src/cache), summed over entities, per level:
+ * `l1` (this process's memory) and `l2` (Redis). Null before the first lookup.
+ */
+export async function cacheCounts(
+  registry: Registry,
+): Promise<{ memory: CacheCounts | null; redis: CacheCounts } | null> {
   const values = await valuesOf(registry, 'cache_requests_total');
   if (values.length === 0) return null;
-  const counts: CacheCounts = { hits: 0, negativeHits: 0, misses: 0, errors: 0, bypass: 0 };
-  const field: Record<string, keyof CacheCounts> = {
-    hit: 'hits',
-    negative_hit: 'negativeHits',
-    miss: 'misses',
-    error: 'errors',
-    bypass: 'bypass',
-  };
+  const redis = emptyCache();
+  let memory: CacheCounts | null = null;
   for (const v of values) {
-    const key = field[String(v.labels.result)];
-    if (key) counts[key] += v.value;
+    const key = CACHE_FIELDS[String(v.labels.result)];
+    if (!key) continue;
+    const level = v.labels.level === 'l1' ? (memory ??= emptyCache()) : redis;
+    level[key] += v.value;
   }
-  return counts;
+  return { memory, redis };
 }
 
 /** The bus's counters (shared/src/bus/bus-metrics.ts) per topic and group. */

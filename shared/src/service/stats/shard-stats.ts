@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import type { ShardDatabases } from '../../db/shard-databases';
 import { databaseOf } from '../../config/topology';
 import { formatBucketRange } from '../../sharding/bucket-range';
@@ -8,10 +7,8 @@ import type { ShardStats } from './stats-schema';
 /** Marks the stats queries, so the per-shard statement counter leaves them out. */
 const MARK = '/* boxoffice-stats */';
 
-/** A shard answering the stats query slower than this is drawn as "slow" by the page (ms). */
+/** How long a shard may take to answer the stats query before it counts as down here (ms). */
 const STATS_TIMEOUT_MS = 1500;
-/** Replica connections are opened per poll (about once a second); a dead one must not hold the poll. */
-const REPLICA_CONNECT_TIMEOUT_MS = 1000;
 
 /** `host:port` of a connection URL: never the user or password. */
 export function hostOf(url: string): string {
@@ -46,30 +43,16 @@ export function countShardQueries(dbs: ShardDatabases): Record<string, number> {
   return counts;
 }
 
-const ROWS_SQL = `${MARK} select relname, n_live_tup from pg_stat_user_tables where relname not like 'knex_migrations%' order by relname`;
+const ROWS_SQL = `${MARK} select relname, n_live_tup from pg_stat_user_tables where relname not like 'knex_migrations%' and relname <> 'boxoffice_shard' order by relname`;
 
-async function replicaLag(url: string): Promise<ShardStats['replicas'][number]> {
+/** A replica's state as this process's replica poller last saw it (shared/src/db/replica-poller.ts). */
+function replicaState(dbs: ShardDatabases, url: string, now: number): ShardStats['replicas'][number] {
   const host = hostOf(url);
-  const client = new Client({
-    connectionString: url,
-    connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS,
-    statement_timeout: STATS_TIMEOUT_MS,
-    application_name: 'boxoffice-stats',
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ standby: boolean; lag: string | null }>(
-      `${MARK} select pg_is_in_recovery() as standby, extract(epoch from now() - pg_last_xact_replay_timestamp()) as lag`,
-    );
-    const row = rows[0]!;
-    if (!row.standby) return { host, state: 'not_standby', lagSeconds: null, reason: 'not in recovery' };
-    return { host, state: 'up', lagSeconds: row.lag === null ? null : Math.max(0, Number(row.lag)) };
-  } catch (err) {
-    return { host, state: 'down', lagSeconds: null, reason: redact((err as Error).message) };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const seen = dbs.replicas?.poller.state(host, now);
+  if (!seen) return { host, state: 'down', lagSeconds: null, reason: 'not polled yet' };
+  const lagSeconds = Number.isFinite(seen.lagSeconds) ? Math.round(seen.lagSeconds * 1000) / 1000 : null;
+  if (!seen.up) return { host, state: 'down', lagSeconds, reason: redact(seen.error ?? 'no answer') };
+  return { host, state: 'up', lagSeconds };
 }
 
 /** The error's message and its cause's (the AppError says which shard, the cause says why). */
@@ -98,21 +81,19 @@ export async function shardStats(dbs: ShardDatabases): Promise<ShardStats[]> {
     },
     { timeoutMs: STATS_TIMEOUT_MS },
   );
-  return Promise.all(
-    results.map(async (result): Promise<ShardStats> => {
-      const replicas = await Promise.all(result.shard.replicas.map(replicaLag));
-      if (!result.ok) {
-        const reason = redact(reasonOf(result.error));
-        return { ...describe(result.shard), state: 'down', latencyMs: null, rows: {}, reason, replicas };
-      }
-      const rows = Object.fromEntries(result.value.rows.map((r) => [r.relname, Number(r.n_live_tup)]));
-      return {
-        ...describe(result.shard),
-        state: 'up',
-        latencyMs: Math.round(result.value.latencyMs * 10) / 10,
-        rows,
-        replicas,
-      };
-    }),
-  );
+  return results.map((result): ShardStats => {
+    const replicas = result.shard.replicas.map((url) => replicaState(dbs, url, Date.now()));
+    if (!result.ok) {
+      const reason = redact(reasonOf(result.error));
+      return { ...describe(result.shard), state: 'down', latencyMs: null, rows: {}, reason, replicas };
+    }
+    const rows = Object.fromEntries(result.value.rows.map((r) => [r.relname, Number(r.n_live_tup)]));
+    return {
+      ...describe(result.shard),
+      state: 'up',
+      latencyMs: Math.round(result.value.latencyMs * 10) / 10,
+      rows,
+      replicas,
+    };
+  });
 }

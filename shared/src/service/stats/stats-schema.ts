@@ -21,6 +21,8 @@ export const cacheCountsSchema = z.object({
   negativeHits: count,
   misses: count,
   errors: count,
+  /** Redis held a version older than this process's memory: reloaded from the shard. */
+  stale: count,
   bypass: count,
 });
 export type CacheCounts = z.infer<typeof cacheCountsSchema>;
@@ -95,8 +97,11 @@ export const instanceStatsSchema = z.object({
   pid: z.number().int(),
   uptimeSeconds: z.number(),
   http: httpCountsSchema,
-  /** Null when this service has no entity cache in use yet (no lookup counted). */
-  cache: cacheCountsSchema.nullable(),
+  /**
+   * Entity-cache lookups by level: `memory` (the in-process L1, null when not configured) and
+   * `redis` (L2). Null when no lookup was counted yet.
+   */
+  cache: z.object({ memory: cacheCountsSchema.nullable(), redis: cacheCountsSchema }).nullable(),
   /** Statements this instance sent to each shard (by shard name), counted in-process. */
   shardQueries: z.record(z.string(), count),
   busCounts: z.array(busCountsSchema),
