@@ -9,5 +9,5 @@ export {
   type TopicStats,
   type BusStats,
 } from './stats-schema';
-export { httpCounts } from './registry-counts';
+export { httpCounts, cacheCounts } from './registry-counts';
 export { redact, hostOf } from './shard-stats';
