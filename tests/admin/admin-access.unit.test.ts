@@ -5,7 +5,11 @@ import { gatewayApp } from './admin-fixtures';
 
 const KEY = 'admin-key-for-tests-0123456789';
 const REMOTE = { 'x-forwarded-for': '203.0.113.7' };
-const PRODUCTION = { NODE_ENV: 'production', SESSION_KEYS: 'production-session-key-0123456789abcdef' };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  SESSION_KEYS: 'production-session-key-0123456789abcdef',
+  INTERNAL_KEYS: 'production-internal-key-0123456789abcdef',
+};
 
 describe('who may open /admin', () => {
   let closers: (() => Promise<unknown>)[] = [];

@@ -27,6 +27,8 @@ export function gatewayApp(env: Record<string, string>, uiDir = fakeUiDir()) {
     EVENTS_URLS: REFUSED,
     TICKETS_URLS: REFUSED,
     LOG_LEVEL: 'silent',
+    // As behind a proxy on this machine: the tests say where a client is with X-Forwarded-For.
+    TRUST_PROXY: 'loopback',
     ...env,
   });
   const { upstreams } = createServiceUpstreams(config);

@@ -18,7 +18,7 @@ export interface AdminAccessOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-/** The client's address: with `trust proxy` = loopback, a local proxy's X-Forwarded-For is believed. */
+/** The client's address as Express sees it: the TCP peer, or X-Forwarded-For from a proxy TRUST_PROXY names. */
 function isLocal(req: Request): boolean {
   return LOOPBACK.has(req.ip ?? '') || /^127\./.test(req.ip ?? '') || /^::ffff:127\./.test(req.ip ?? '');
 }

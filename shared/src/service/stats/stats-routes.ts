@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Router } from 'express';
 import { PURCHASE_TOPIC_OPTIONS } from '../../contracts/purchase-messages';
 import { parseInput } from '../../errors/validate';
-import { createRedisClient } from '../../redis/redis-client';
+import { type Redis, createRedisClient } from '../../redis/redis-client';
 import type { ServiceContext } from '../service-context';
 import { busStreamStats } from './bus-stream-stats';
 import { busCounts, cacheCounts, httpCounts } from './registry-counts';
@@ -10,28 +10,51 @@ import { countShardQueries, shardStats } from './shard-stats';
 import { InstanceStats, statsQuerySchema } from './stats-schema';
 
 /**
+ * A Redis connection of its own for the stream figures (so a slow XINFO never queues behind the
+ * bus's commands), opened on first use and closed after 5 s unused: the context's shutdown order
+ * is fixed at start-up, and nobody watching the page should cost an open connection.
+ */
+class IdleRedis {
+  private client: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly idleMs = 5000,
+  ) {}
+
+  get(): Redis {
+    clearTimeout(this.timer);
+    if (!this.client) {
+      const client = createRedisClient(this.url, 'cache');
+      client.on('error', () => undefined); // reported as the bus's state in the answer
+      this.client = client;
+    }
+    this.timer = setTimeout(() => this.close(), this.idleMs).unref();
+    return this.client;
+  }
+
+  private close(): void {
+    const client = this.client;
+    this.client = undefined;
+    client?.quit().catch(() => client.disconnect());
+  }
+}
+
+/**
  * `GET /internal/stats[?include=shards,bus]`: this instance's counters (HTTP requests, cache
  * lookups, statements per shard, bus messages), cumulative since start, for the gateway's
  * topology page to turn into rates. `include=shards` adds each shard's state, latency, row
- * counts and replica lag; `include=bus` adds the bus streams' backlog. Those two cost queries,
- * so the gateway asks one instance per service, at most once a second. Like /internal/ping, it
- * is not proxied by the gateway and carries no secrets (hosts and database names only).
+ * counts and replica lag; `include=bus` adds the bus streams' backlog. Those two cost a query
+ * per shard and a few Redis commands per topic; the gateway asks at most once a second, only
+ * while someone watches. Like /internal/ping, it is not proxied by the gateway and carries no
+ * secrets (hosts and database names only).
  */
 export function statsRoutes(ctx: ServiceContext): Router {
   const shardQueries = countShardQueries(ctx.dbs);
   const started = Date.now();
   const busUrl = ctx.topology.busUrl;
-  let busRedis: ReturnType<typeof createRedisClient> | undefined;
-  if (busUrl.startsWith('redis')) {
-    // Its own connection (opened on the first include=bus), so a slow XINFO never queues behind the bus's commands.
-    const client = createRedisClient(busUrl, 'cache');
-    client.on('error', () => undefined);
-    ctx.shutdownSteps.push({
-      name: 'stats redis',
-      close: () => client.quit().catch(() => client.disconnect()),
-    });
-    busRedis = client;
-  }
+  const busRedis = busUrl.startsWith('redis') ? new IdleRedis(busUrl) : undefined;
   const router = Router();
   router.get('/internal/stats', async (req, res) => {
     const { include } = parseInput(statsQuerySchema, req.query, 'query');
@@ -43,7 +66,7 @@ export function statsRoutes(ctx: ServiceContext): Router {
       !include.includes('bus')
         ? undefined
         : busRedis
-          ? busStreamStats(busRedis, `${ctx.config.KEY_PREFIX}bus:`, PURCHASE_TOPIC_OPTIONS)
+          ? busStreamStats(busRedis.get(), `${ctx.config.KEY_PREFIX}bus:`, PURCHASE_TOPIC_OPTIONS)
           : Promise.resolve({
               state: 'unknown' as const,
               reason: 'stream figures are read for Redis buses only',
