@@ -67,9 +67,19 @@ export function inboxHandler<P>(
 }
 
 /**
- * Deletes inbox rows older than `before`. Keep them longer than a message can be redelivered
- * (maxDeliveries × backoff, plus outbox retries): a week is generous. Returns rows deleted.
+ * Deletes at most `limit` inbox rows recorded more than `retentionMs` ago, oldest first, by the
+ * database's clock (so process clocks don't matter); the index on processed_at finds them.
+ * Bounded, so one call holds its locks for milliseconds however large the backlog. Returns rows
+ * deleted: fewer than `limit` means nothing older is left. See InboxPruner for the schedule.
  */
-export async function pruneInbox(db: Knex, before: Date): Promise<number> {
-  return db(INBOX_TABLE).where('processed_at', '<', before).delete();
+export async function pruneInbox(db: Knex, retentionMs: number, limit: number): Promise<number> {
+  const result = await db.raw<{ rowCount: number | null }>(
+    `delete from ${INBOX_TABLE} where (consumer, message_id) in (
+       select consumer, message_id from ${INBOX_TABLE}
+       where processed_at < now() - make_interval(secs => ?)
+       order by processed_at
+       limit ?)`,
+    [retentionMs / 1000, limit],
+  );
+  return result.rowCount ?? 0;
 }

@@ -4,3 +4,4 @@ export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export type { RelayShard } from './shard-relay';
 export { runInInbox, runBatchInInbox, inboxHandler, pruneInbox, type InboxResult } from './inbox';
 export { runInboxByShard, type InboxItem } from './sharded-inbox';
+export { InboxPruner, INBOX_RETENTION_MS, redeliveryWindowMs, type InboxPrunerOptions } from './inbox-pruner';

@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { Knex } from 'knex';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Bus } from '../bus/redis-bus';
 import { registerOnce } from '../bus/bus-metrics';
 import type { ShardDatabases } from '../db/shard-databases';
-import { ShardRelay, type RelayShard } from './shard-relay';
+import { ShardRelay, shardsOf, type RelayShard } from './shard-relay';
 
 export interface OutboxRelayOptions {
   bus: Pick<Bus, 'publishBatch'>;
@@ -89,13 +88,6 @@ export class OutboxRelay extends EventEmitter {
     await Promise.all(this.relays.map((relay) => relay.start()));
   }
 
-  /** Moves what is in the outbox now, once, on every shard; returns rows moved. For scripts and tests. */
-  async relayOnce(): Promise<number> {
-    let moved = 0;
-    for (const relay of this.relays) moved += await relay.drainOnce();
-    return moved;
-  }
-
   /** Rows waiting in each shard's outbox. */
   async backlog(): Promise<{ shard: string; rows: number }[]> {
     return Promise.all(
@@ -136,8 +128,4 @@ export class OutboxRelay extends EventEmitter {
         }),
     );
   }
-}
-
-function shardsOf(dbs: ShardDatabases): RelayShard[] {
-  return dbs.router.shards.map((shard) => ({ name: shard.name, db: dbs.knexFor(shard) as Knex }));
 }

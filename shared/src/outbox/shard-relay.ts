@@ -2,12 +2,18 @@ import type { Knex } from 'knex';
 import type { PoolClient } from 'pg';
 import { BusFullError } from '../bus/bus-errors';
 import type { BatchMessage, Bus } from '../bus/redis-bus';
+import type { ShardDatabases } from '../db/shard-databases';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-migrations';
 
-/** One database whose outbox is relayed. */
+/** One database whose outbox is relayed (or whose inbox is pruned). */
 export interface RelayShard {
   name: string;
   db: Knex;
+}
+
+/** Every shard of a service, as the relay and the inbox pruner take them. */
+export function shardsOf(dbs: ShardDatabases): RelayShard[] {
+  return dbs.router.shards.map((shard) => ({ name: shard.name, db: dbs.knexFor(shard) as Knex }));
 }
 
 export interface ShardRelaySettings {
@@ -71,16 +77,6 @@ export class ShardRelay {
   async backlog(): Promise<number> {
     const row = await this.shard.db(OUTBOX_TABLE).count<{ count: string }[]>({ count: '*' }).first();
     return Number(row?.count ?? 0);
-  }
-
-  /** Relays until the outbox is empty (or another relay holds the shard's relay lock). */
-  async drainOnce(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const { moved, waiting } = await this.relayBatch();
-      total += moved;
-      if (waiting || moved < this.settings.batchSize) return total;
-    }
   }
 
   private async run(): Promise<void> {

@@ -4,6 +4,8 @@ import { createBus, type RedisBus } from '../bus/redis-bus';
 import type { SubscribeOptions } from '../bus/subscribe-options';
 import type { TopicOptions } from '../bus/topic-options';
 import type { ShardDatabases } from '../db/shard-databases';
+import { SUBSCRIBE_DEFAULTS } from '../bus/subscribe-options';
+import { InboxPruner, INBOX_RETENTION_MS, redeliveryWindowMs } from '../outbox/inbox-pruner';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import type { ServiceConfig } from './service-config';
 
@@ -11,6 +13,8 @@ import type { ServiceConfig } from './service-config';
 export interface ServiceMessaging {
   bus: RedisBus;
   relay: OutboxRelay;
+  /** Deletes inbox rows older than the retention, every minute, on every shard. */
+  inboxPruner: InboxPruner;
   /** Subscribe options from this process's configuration; pass them to every at-least-once subscribe. */
   subscribeOptions: SubscribeOptions;
 }
@@ -26,8 +30,9 @@ export interface MessagingParts {
 }
 
 /**
- * The bus client and the outbox relay of one service, with their events logged. Nothing runs
- * yet: `startMessaging` starts the relay. Closing (and its order) is the context's business.
+ * The bus client, the outbox relay and the inbox pruner of one service, with their events
+ * logged. Nothing runs yet: `startMessaging` starts them. Closing (and its order) is the
+ * context's business.
  */
 export function createMessaging(parts: MessagingParts): ServiceMessaging {
   const { config, logger } = parts;
@@ -54,10 +59,22 @@ export function createMessaging(parts: MessagingParts): ServiceMessaging {
     visibilityTimeoutMs: config.BUS_VISIBILITY_TIMEOUT_MS,
     leaseMs: config.BUS_LEASE_MS,
   };
-  return { bus, relay, subscribeOptions };
+  // Never shorter than 10 redelivery windows, in case the bus is configured with long timeouts.
+  const window = redeliveryWindowMs({ ...SUBSCRIBE_DEFAULTS, ...subscribeOptions });
+  const inboxPruner = new InboxPruner({
+    shards: parts.dbs,
+    retentionMs: Math.max(INBOX_RETENTION_MS, 10 * window),
+    redeliveryWindowMs: window,
+  });
+  inboxPruner.on('error', (err: Error) =>
+    logger.warn({ err: err.message }, 'inbox pruning failed; next run retries'),
+  );
+  inboxPruner.on('pruned', (shard: string, rows: number) => logger.debug({ shard, rows }, 'inbox pruned'));
+  return { bus, relay, inboxPruner, subscribeOptions };
 }
 
-/** Starts relaying the outbox; resolves once every shard is LISTENing (or polling). */
+/** Starts relaying the outbox (resolves once every shard is LISTENing, or polling) and pruning the inbox. */
 export async function startMessaging(messaging: ServiceMessaging): Promise<void> {
   await messaging.relay.start();
+  messaging.inboxPruner.start();
 }

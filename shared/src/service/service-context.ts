@@ -51,9 +51,9 @@ function closeRedis(client: Redis): Promise<unknown> {
 
 /**
  * The one shutdown order of a service, after the HTTP server has drained: first what still
- * moves messages (the relay stops between batches; closing the bus lets consumers finish and ack
- * their in-flight messages), then the Redis connections, and Postgres last, because everything
- * before it may still be committing.
+ * moves messages (the relay stops between batches, the inbox pruner after its run; closing the
+ * bus lets consumers finish and ack their in-flight messages), then the Redis connections, and
+ * Postgres last, because everything before it may still be committing.
  */
 function shutdownOrder(
   parts: Pick<ServiceContext, 'cache' | 'dbs' | 'messaging' | 'invalidations'> & { busProbe?: Redis },
@@ -63,6 +63,7 @@ function shutdownOrder(
   if (messaging) {
     steps.push(
       { name: 'outbox relay', close: () => messaging.relay.close() },
+      { name: 'inbox pruner', close: () => messaging.inboxPruner.stop() },
       { name: 'bus', close: () => messaging.bus.close() },
     );
   }
