@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { build as buildHistogram } from 'hdr-histogram-js';
 import { Agent, request } from 'undici';
 import { newId } from '@boxoffice/shared';
-import { encodeSession, newSession } from '../gateway/src/sessions/session-cookie';
+import { encodeSession, newSession } from '../gateway/src';
 import { checkInvariantsWhenQuiet } from './lib/invariants';
 import { startOwnStack } from './load/own-stack';
 

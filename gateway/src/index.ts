@@ -1,5 +1,30 @@
+/**
+ * @boxoffice/gateway — its public entry, for tests and scripts (nothing imports deeper;
+ * `scripts/check-boundaries.ts` checks). server.ts runs the gateway.
+ */
 export { createGatewayApp, type GatewayDeps } from './app';
 export { loadGatewayConfig, gatewayEnvSchema, type GatewayConfig } from './config';
-export { Upstream } from './proxy';
+export {
+  Upstream,
+  DnsDiscovery,
+  createServiceUpstreams,
+  discoverInstances,
+  instanceUrl,
+  serviceForPath,
+  type ResolveHost,
+  type ServiceUpstreams,
+} from './proxy';
 export { documentedRoutes, openApiDocument, openApiRoutes } from './openapi';
-export { createServiceUpstreams, serviceForPath } from './proxy';
+export {
+  SESSION_COOKIE,
+  cookieValues,
+  decodeSession,
+  encodeSession,
+  newSession,
+  sessionFromCookieHeader,
+  type SessionPayload,
+  POSITIONS_TTL_SECONDS,
+  decodePositions,
+  encodePositions,
+  positionsFromCookieHeader,
+} from './sessions';

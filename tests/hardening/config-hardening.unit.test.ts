@@ -7,7 +7,7 @@ import {
   platformEnvSchema,
   serviceEnvSchema,
 } from '@boxoffice/shared';
-import { loadGatewayConfig } from '../../gateway/src/config';
+import { loadGatewayConfig } from '../../gateway/src';
 
 /** The development key the README documents. */
 const DOCUMENTED_KEY = 'dev-internal-key-change-me-0000';

@@ -2,9 +2,12 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createLogger, createMetricsRegistry, createRedisClient } from '@boxoffice/shared';
-import { createGatewayApp } from '../../gateway/src/app';
-import { loadGatewayConfig } from '../../gateway/src/config';
-import { ServiceUpstreams, createServiceUpstreams } from '../../gateway/src/proxy';
+import {
+  createGatewayApp,
+  loadGatewayConfig,
+  ServiceUpstreams,
+  createServiceUpstreams,
+} from '../../gateway/src';
 
 /** A stand-in events instance on one loopback address: it answers every request with its address. */
 function fakeInstance(address: string, port: number): Promise<Server> {

@@ -1,12 +1,12 @@
-import { loadGatewayConfig } from '../../gateway/src/config';
 import {
+  loadGatewayConfig,
   DnsDiscovery,
   ResolveHost,
   Upstream,
   createServiceUpstreams,
   discoverInstances,
   instanceUrl,
-} from '../../gateway/src/proxy';
+} from '../../gateway/src';
 
 /** A resolver over a table the test edits: what Docker's DNS would answer for each name. */
 function fakeDns(table: Record<string, string[]>): ResolveHost & { calls: string[] } {

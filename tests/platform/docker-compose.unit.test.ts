@@ -13,7 +13,7 @@ import {
   readTopologyFile,
   serviceEnvSchema,
 } from '@boxoffice/shared';
-import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src/config';
+import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
 import { composeService, composeServiceNames, dockerStages, stageEnv, stageWorkdir } from './compose-files';
 

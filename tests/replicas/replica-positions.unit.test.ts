@@ -12,7 +12,7 @@ import {
   decodePositions,
   encodePositions,
   positionsFromCookieHeader,
-} from '../../gateway/src/sessions';
+} from '../../gateway/src';
 
 const KEY = 'k'.repeat(32);
 const NOW = Date.UTC(2026, 0, 1);

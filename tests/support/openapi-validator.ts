@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { openApiDocument } from '../../gateway/src/openapi';
+import { openApiDocument } from '../../gateway/src';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { IDENTITY_HEADER, signIdentity } from '@boxoffice/shared';
-import { encodeSession, newSession } from '../../gateway/src/sessions/session-cookie';
+import { encodeSession, newSession } from '../../gateway/src';
 import { TEST_INTERNAL_KEY, TEST_SESSION_KEY } from './test-env';
 
 /** A gateway URL, or an in-process app (anything supertest accepts). */

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { IDENTITY_HEADER, signIdentity } from '@boxoffice/shared';
-import { encodeSession, newSession } from '../../gateway/src/sessions';
+import { encodeSession, newSession } from '../../gateway/src';
 import {
   TEST_INTERNAL_KEY,
   TestStack,

@@ -1,11 +1,11 @@
-import { loadGatewayConfig } from '../../gateway/src/config';
 import {
+  loadGatewayConfig,
   cookieValues,
   decodeSession,
   encodeSession,
   newSession,
   sessionFromCookieHeader,
-} from '../../gateway/src/sessions';
+} from '../../gateway/src';
 import { hashPassword, verifyPassword } from '../../services/users/src';
 
 const KEY = 'k'.repeat(32);
