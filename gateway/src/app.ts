@@ -101,6 +101,12 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       app.use('/admin', adminRoutes({ ...adminOptions(deps), uiDir: deps.adminUiDir }));
       // Bodies are read whole (bounded by the limit, 413 beyond it) so a request can be retried
       // on another instance; they are forwarded byte for byte, unparsed.
+      // An event image is the one body allowed past BODY_LIMIT_BYTES: up to IMAGE_MAX_BYTES, on
+      // PUT /api/events/:id/image only. It is buffered like every body (retry on another instance).
+      app.put(
+        '/api/events/:id/image',
+        express.raw({ type: () => true, limit: deps.config.env.IMAGE_MAX_BYTES }),
+      );
       app.use('/api', express.raw({ type: () => true, limit: deps.config.env.BODY_LIMIT_BYTES }));
       // POST and DELETE /api/sessions are the gateway's own: it mints and clears the cookie.
       app.use(sessions.routes());

@@ -1,6 +1,7 @@
 import { Migration, inboxMigration, outboxMigration, shardIdentityMigration } from '@boxoffice/shared';
 import { eventsTableMigration } from './0001-events';
 import { seatReservationsMigration } from './0002-seat-reservations';
+import { eventImagesMigration } from './0003-event-images';
 
 /** The events service's migrations, in order, applied to every events shard. Append; never reorder. */
 export const eventsMigrations: readonly Migration[] = [
@@ -9,4 +10,5 @@ export const eventsMigrations: readonly Migration[] = [
   outboxMigration,
   inboxMigration,
   seatReservationsMigration,
+  eventImagesMigration,
 ];

@@ -28,7 +28,8 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 60_000;
+// 120 s: seven processes compiling TypeScript at once on a loaded two-core machine can take over a minute.
+const READY_TIMEOUT_MS = 120_000;
 
 /**
  * The whole system as real processes on free ports, under a fresh TestEnv: `instances` of each

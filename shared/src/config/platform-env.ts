@@ -57,6 +57,25 @@ const platformEnvFields = z.object({
     .int()
     .min(1024)
     .default(64 * 1024),
+  /** Largest event image upload, in bytes (5 MiB). The gateway allows this much on that one route. */
+  IMAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024),
+  /**
+   * Largest image, in pixels (25 megapixels), checked from the header before anything is decoded:
+   * a 30000×30000 PNG of a few kilobytes would otherwise want 2.7 GB of memory (a decompression bomb).
+   */
+  IMAGE_MAX_PIXELS: z.coerce.number().int().min(1).default(25_000_000),
+  /** Resizes (and upload decodes) running at once per process: sharp uses libuv's 4 threads; 2 leaves room for pg. */
+  IMAGE_RESIZE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** Bytes of resized variants each events process keeps in memory (64 MiB), least recently used out first. */
+  IMAGE_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1024 * 1024),
   /**
    * Bus consumers: how long a delivered, unacknowledged message waits before another consumer
    * reclaims it, and how long a dead consumer's partitions stay claimed (see docs/bus.md for the

@@ -17,6 +17,8 @@ export const ERROR_CATALOGUE = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
+  image_invalid: 422,
+  image_too_large: 422,
   rate_limited: 429,
   internal_error: 500,
   bad_gateway: 502,

@@ -15,6 +15,8 @@ export function eventJson(event: EventRecord): EventView {
     seatsAvailable: Math.max(0, event.capacity - event.seatsSold),
     status: event.status,
     version: event.version,
+    // Versioned, so a new image never shares a URL (or a cache entry) with an old one.
+    imageUrl: event.imageVersion === null ? null : `/api/events/${event.id}/image?v=${event.imageVersion}`,
     createdAt: event.createdAt,
     updatedAt: event.updatedAt,
   };

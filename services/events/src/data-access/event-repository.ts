@@ -11,7 +11,7 @@ import type {
 
 const TABLE = 'events';
 
-interface EventRow {
+export interface EventRow {
   id: string;
   organizer_id: string;
   title: string;
@@ -22,11 +22,13 @@ interface EventRow {
   seats_sold: number;
   status: EventStatus;
   version: number;
+  image_version: number;
+  has_image: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
-function toRecord(row: EventRow): EventRecord {
+export function toRecord(row: EventRow): EventRecord {
   return {
     id: row.id,
     organizerId: row.organizer_id,
@@ -38,6 +40,7 @@ function toRecord(row: EventRow): EventRecord {
     seatsSold: row.seats_sold,
     status: row.status,
     version: row.version,
+    imageVersion: row.has_image ? row.image_version : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -23,6 +23,8 @@ export interface EventRecord {
   seatsSold: number;
   status: EventStatus;
   version: number;
+  /** The version of the event's image, or null when it has none (see event-image-repository.ts). */
+  imageVersion: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -71,4 +73,22 @@ export interface ListingQuery {
   from?: Date;
   /** startsAt < to. */
   to?: Date;
+}
+
+/** An uploaded original, as stored: the bytes and what inspecting them found. */
+export interface EventImageRecord {
+  eventId: string;
+  version: number;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: Buffer;
+}
+
+/** What an upload stores; the version is the event's next image version. */
+export interface NewEventImage {
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: Buffer;
 }

@@ -1,5 +1,6 @@
 import { EntityCache, ServiceContext, createServiceEntityCache } from '@boxoffice/shared';
-import { EventRecord, EventRepository, SeatLedgerRepository } from '../data-access';
+import { EventImageRepository, EventRecord, EventRepository, SeatLedgerRepository } from '../data-access';
+import { ThumbnailMaker } from './thumbnail-maker';
 
 /** What the use-cases need, built once per process from the service context. */
 export interface EventsDeps {
@@ -13,6 +14,10 @@ export interface EventsDeps {
   cache: EntityCache<EventRecord>;
   /** How long the listing waits for each shard before answering without it. */
   shardTimeoutMs: number;
+  /** Event images: the stored originals and the largest image accepted. */
+  images: { repository: EventImageRepository; maxPixels: number; maxBytes: number };
+  /** On-demand thumbnails, kept in this process's memory. */
+  thumbnails: ThumbnailMaker;
 }
 
 /**
@@ -31,5 +36,16 @@ export function buildEventsDeps(ctx: ServiceContext): EventsDeps {
       versionOf: (event) => event.version,
     }),
     shardTimeoutMs: ctx.config.SHARD_TIMEOUT_MS,
+    images: {
+      repository: new EventImageRepository(ctx.dbs),
+      maxPixels: ctx.config.IMAGE_MAX_PIXELS,
+      maxBytes: ctx.config.IMAGE_MAX_BYTES,
+    },
+    thumbnails: new ThumbnailMaker({
+      concurrency: ctx.config.IMAGE_RESIZE_CONCURRENCY,
+      cacheBytes: ctx.config.IMAGE_CACHE_BYTES,
+      maxPixels: ctx.config.IMAGE_MAX_PIXELS,
+      metrics: ctx.metrics,
+    }),
   };
 }

@@ -9,5 +9,20 @@ export { isSupportedInstant } from './supported-instant';
 export { reserveSeats, RESERVE_SEATS_CONSUMER } from './reserve-seats';
 export { releaseSeat, RELEASE_SEAT_CONSUMER } from './release-seat';
 export { decideOrders } from './decide-orders';
+export {
+  uploadEventImage,
+  deleteEventImage,
+  findThumbnail,
+  makeThumbnail,
+  type ThumbnailVariant,
+} from './event-images';
+export {
+  THUMBNAIL_WIDTHS,
+  THUMBNAIL_FORMATS,
+  UPLOAD_TYPE_NAMES,
+  formatFor,
+  type ThumbnailFormat,
+  type ThumbnailWidth,
+} from './image-codec';
 // The records the api layer shows; it never imports data-access itself.
 export { EVENT_STATUSES, type EventRecord, type EventStatus } from '../data-access';
