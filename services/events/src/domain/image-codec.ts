@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { AppError } from '@boxoffice/shared';
+import { AppError, THUMBNAIL_WIDTHS } from '@boxoffice/shared';
 import type { NewEventImage } from '../data-access';
 
 /** The upload types, each with the bytes its files start with and sharp's name for it. */
@@ -27,8 +27,8 @@ export const UPLOAD_TYPE_NAMES = Object.keys(UPLOAD_TYPES) as UploadType[];
 export const THUMBNAIL_FORMATS = ['avif', 'webp', 'jpeg'] as const;
 export type ThumbnailFormat = (typeof THUMBNAIL_FORMATS)[number];
 
-/** The widths a page may ask for: a fixed list, so nobody can make the service resize to every width. */
-export const THUMBNAIL_WIDTHS = [160, 320, 640, 1280] as const;
+/** The widths a page may ask for (the contract's fixed list). */
+export { THUMBNAIL_WIDTHS };
 export type ThumbnailWidth = (typeof THUMBNAIL_WIDTHS)[number];
 
 /**

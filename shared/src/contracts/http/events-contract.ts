@@ -89,6 +89,10 @@ export const eventView = z.strictObject({
     .int()
     .min(1)
     .meta({ description: 'Bumped by every change; the ETag is `"<version>"`.' }),
+  imageUrl: z.string().nullable().meta({
+    description:
+      'The event image, versioned (`/api/events/{id}/image?v=N`; add `&w=160|320|640|1280`), or null. A new upload is a new URL.',
+  }),
   createdAt: instantJson,
   updatedAt: instantJson,
 });
@@ -106,6 +110,34 @@ export const eventPageView = z.strictObject({
     .optional(),
   unavailableShards: z.array(z.string()).meta({ description: 'e.g. ["3_5"]' }).optional(),
 });
+
+/** The widths a page may ask for: a fixed list, so nobody can make the service resize to every width. */
+export const THUMBNAIL_WIDTHS = [160, 320, 640, 1280] as const;
+const widthNames = THUMBNAIL_WIDTHS.map(String) as [string, ...string[]];
+
+/**
+ * GET /api/events/:id/image. `w` from a fixed list (default 640); `v` is the image version the
+ * event's imageUrl names: a URL with a version is immutable, one without is "the current image".
+ */
+export const thumbnailQuery = z.strictObject({
+  w: z
+    .enum(widthNames, { error: `must be one of ${widthNames.join(', ')}` })
+    .default('640')
+    .transform(Number)
+    .meta({ description: 'Width in pixels (default 640); never enlarged past the original' }),
+  v: z
+    .string()
+    .regex(/^[1-9][0-9]{0,8}$/, 'must be a positive image version')
+    .transform(Number)
+    .meta({
+      description: 'The image version imageUrl names: such a URL is immutable; another version is a 404',
+    })
+    .optional(),
+});
+
+const binary = z.string().meta({ format: 'binary' });
+const binaryContent = (types: string[]) =>
+  Object.fromEntries(types.map((type) => [type, { schema: binary }]));
 
 function eventResponse(description: string) {
   return {
@@ -195,6 +227,70 @@ export const eventsApi: ApiRoute[] = [
       409: errorResponse,
       412: errorResponse,
       413: errorResponse,
+      503: errorResponse,
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/events/{id}/image',
+    operationId: 'uploadEventImage',
+    summary: 'Set the event image (its organizer only); the body is the image',
+    tags: ['events'],
+    security: signedIn,
+    request: {
+      params: eventIdParams,
+      body: {
+        required: true,
+        description: 'At most IMAGE_MAX_BYTES (5 MiB) and IMAGE_MAX_PIXELS (25 megapixels).',
+        content: binaryContent(['image/jpeg', 'image/png', 'image/webp']),
+      },
+    },
+    responses: {
+      200: eventResponse('The event, with its new imageUrl'),
+      400: { ...errorResponse, description: 'An empty body' },
+      401: errorResponse,
+      403: { ...errorResponse, description: 'Not the organizer' },
+      404: errorResponse,
+      409: { ...errorResponse, description: 'The event is cancelled' },
+      413: errorResponse,
+      415: { ...errorResponse, description: 'Not image/jpeg, image/png or image/webp' },
+      422: { ...errorResponse, description: 'image_invalid (not that format, truncated) or image_too_large' },
+      503: errorResponse,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/events/{id}/image',
+    operationId: 'getEventImage',
+    summary:
+      'The event image at one width, made on demand; the format follows Accept (AVIF, WebP, else JPEG)',
+    tags: ['events'],
+    security: anyone,
+    request: { params: eventIdParams, query: thumbnailQuery },
+    responses: {
+      200: {
+        description: 'The image (Vary: Accept; a strong ETag; immutable when the URL names a version)',
+        content: binaryContent(['image/avif', 'image/webp', 'image/jpeg']),
+      },
+      304: { description: 'If-None-Match named the current ETag' },
+      400: errorResponse,
+      404: errorResponse,
+      503: errorResponse,
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/events/{id}/image',
+    operationId: 'deleteEventImage',
+    summary: 'Remove the event image (its organizer only)',
+    tags: ['events'],
+    security: signedIn,
+    request: { params: eventIdParams },
+    responses: {
+      204: { description: 'Removed' },
+      401: errorResponse,
+      403: { ...errorResponse, description: 'Not the organizer' },
+      404: { ...errorResponse, description: 'No such event, or it has no image' },
       503: errorResponse,
     },
   },

@@ -39,6 +39,8 @@ export {
   eventPageView,
   eventsApi,
   listEventsQuery,
+  thumbnailQuery,
+  THUMBNAIL_WIDTHS,
   updateEventBody,
   type EventView,
 } from './events-contract';
