@@ -9,6 +9,7 @@
  * Running it twice is fine: existing demo users are signed in instead of created.
  */
 import { parseArgs } from 'node:util';
+import sharp from 'sharp';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
 
@@ -127,12 +128,23 @@ export async function seedDemo(
       ? []
       : await runPool(options.events, options.concurrency, async (i) => {
           try {
-            await call(`${base}/api/events`, {
+            const organizer = users[i % users.length]!;
+            const created = await call(`${base}/api/events`, {
               method: 'POST',
-              headers: { cookie: users[i % users.length]!.cookie },
+              headers: { cookie: organizer.cookie },
               body: JSON.stringify(demoEvent(i + 1)),
               expect: [201],
             });
+            // Every fourth demo event gets a poster, made here (nothing is downloaded).
+            if (i % 4 === 0) {
+              const { id } = (await created.json()) as { id: string };
+              await call(`${base}/api/events/${id}/image`, {
+                method: 'PUT',
+                headers: { cookie: organizer.cookie, 'content-type': 'image/png' },
+                body: new Uint8Array(await demoPoster(i)),
+                expect: [200],
+              });
+            }
             events++;
           } finally {
             onProgress();
@@ -142,6 +154,20 @@ export async function seedDemo(
   if (users.length === 0 && options.events > 0)
     failures.push('no user could sign in, so no events were created');
   return { users: users.length, events, failures };
+}
+
+/** A 1200×800 poster: a colour from the event's number, with a lighter band across it. */
+async function demoPoster(n: number): Promise<Buffer> {
+  const hue = (n * 47) % 360;
+  const band = await sharp({
+    create: { width: 1200, height: 200, channels: 3, background: `hsl(${hue}, 60%, 75%)` },
+  })
+    .png()
+    .toBuffer();
+  return sharp({ create: { width: 1200, height: 800, channels: 3, background: `hsl(${hue}, 55%, 35%)` } })
+    .composite([{ input: band, left: 0, top: 300 }])
+    .png()
+    .toBuffer();
 }
 
 function readOptions(): SeedOptions {
