@@ -17,7 +17,7 @@ import {
   Envelope,
   OutboxRelay,
   OutgoingMessage,
-  RedisBus,
+  ServiceBus,
   createBus,
   createRedisClient,
   deleteKeysWithPrefix,
@@ -50,7 +50,7 @@ const KEYS = Array.from({ length: 64 }, (_, i) => `key-${i}`);
 type Payload = { t: number };
 
 /** A bus that reports its background trouble on stderr (a benchmark should not hide it). */
-function benchBus(producer: string, topics: BusOptions['topics']): RedisBus {
+function benchBus(producer: string, topics: BusOptions['topics']): ServiceBus {
   const bus = createBus({ url: REDIS_URL, keyPrefix: KEY_PREFIX, producer, topics });
   bus.on('error', (err: Error) => console.error(`bus error: ${err.message}`));
   bus.on('handlerError', (err: Error) => console.error(`handler error: ${err.message}`));
@@ -115,7 +115,7 @@ function batchOf(first: number, size: number): (OutgoingMessage<Payload> & { key
 }
 
 /** As fast as possible: batches of 100, up to 8 in flight (pipelined on one connection). */
-async function flood(bus: RedisBus, topic: string, count: number): Promise<void> {
+async function flood(bus: ServiceBus, topic: string, count: number): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < count) {

@@ -5,12 +5,20 @@ import {
   listDatabases,
   withDatabase,
 } from '@boxoffice/shared';
+import { removeRabbitNames } from './remove-rabbit-names';
 
 /**
  * Drops every database on `pgUrl`'s server and deletes every Redis key whose name starts with
- * `prefix`: how a test env or a load test's private stack leaves nothing behind.
+ * `prefix` (and, when the bus is on RabbitMQ, every queue and exchange): how a test env or a
+ * load test's private stack leaves nothing behind.
  */
-export async function removePrefixedData(pgUrl: string, redisUrl: string, prefix: string): Promise<void> {
+export async function removePrefixedData(
+  pgUrl: string,
+  redisUrl: string,
+  prefix: string,
+  busUrl?: string,
+): Promise<void> {
+  if (busUrl && /^amqps?:/.test(busUrl)) await removeRabbitNames(busUrl, prefix);
   const databases = await listDatabases(pgUrl, prefix);
   await Promise.all(databases.map((name) => dropDatabase(withDatabase(pgUrl, name))));
   const redis = createRedisClient(redisUrl, 'bus');

@@ -47,7 +47,7 @@ export async function startOwnStack(env: Record<string, string> = {}): Promise<O
   delete stackEnv.PORT_BASE;
   const config = loadConfig(platformEnvSchema, stackEnv);
   const topology = buildTopology(config);
-  const cleanup = () => removePrefixedData(config.PG_URL, config.REDIS_URL, prefix);
+  const cleanup = () => removePrefixedData(config.PG_URL, config.REDIS_URL, prefix, config.BUS_URL);
   await migrateAllShards(topology, SERVICE_NAMES);
   const ports = {
     gateway: await freePort(),

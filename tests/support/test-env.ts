@@ -51,6 +51,8 @@ export async function createTestEnv(
     // (max_connections 100): keep every shard pool small.
     DB_POOL_MAX: '3',
     PATH: process.env.PATH ?? '',
+    // The bus: REDIS_URL unless BUS_URL says otherwise (the 'rabbitmq' jest project sets it).
+    ...(process.env.BUS_URL ? { BUS_URL: process.env.BUS_URL } : {}),
     ...options.env,
   };
   const topology = buildTopology(loadConfig(platformEnvSchema, env));
@@ -60,7 +62,7 @@ export async function createTestEnv(
     env,
     topology,
     cleanup() {
-      return removePrefixedData(TEST_PG_URL, TEST_REDIS_URL, prefix);
+      return removePrefixedData(TEST_PG_URL, TEST_REDIS_URL, prefix, topology.busUrl);
     },
   };
 }

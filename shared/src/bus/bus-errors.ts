@@ -39,8 +39,20 @@ export class BusClosedError extends Error {
 export class TopicMismatchError extends Error {
   constructor(topic: string, stored: number, configured: number) {
     super(
-      `topic ${topic} has ${stored} partitions in Redis but this process is configured with ${configured}`,
+      `topic ${topic} has ${stored} partitions on the bus server but this process is configured with ${configured}`,
     );
     this.name = 'TopicMismatchError';
+  }
+}
+
+/**
+ * RabbitMQ: no queue took an at-least-once message (no group of the topic has subscribed yet,
+ * and none is listed in the topic's `groups`). Nothing was stored; publish again later (the
+ * outbox relay does) — dropping it silently would lose a message that matters.
+ */
+export class BusUnroutableError extends Error {
+  constructor(readonly topic: string) {
+    super(`no consumer group has a queue on topic ${topic} yet; nothing was stored`);
+    this.name = 'BusUnroutableError';
   }
 }

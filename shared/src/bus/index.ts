@@ -1,6 +1,15 @@
-export { createBus, RedisBus, type Bus, type BusOptions, type BatchMessage } from './redis-bus';
+export { createBus, busBackendOf } from './create-bus';
+export { type Bus, type ServiceBus, type BusOptions, type BatchMessage } from './bus-contract';
+export { RedisBus, createRedisBus, type RedisBusOptions } from './redis-bus';
+export { RabbitBus } from './rabbit-bus';
 export { type Envelope, type OutgoingMessage, parseEnvelope, MalformedEnvelopeError } from './envelope';
-export { BusFullError, isBusFullError, BusClosedError, TopicMismatchError } from './bus-errors';
+export {
+  BusFullError,
+  isBusFullError,
+  BusClosedError,
+  BusUnroutableError,
+  TopicMismatchError,
+} from './bus-errors';
 export { partitionOf } from './partition';
 export { TOPIC_DEFAULTS, type TopicOptions, type Delivery } from './topic-options';
 export {

@@ -1,11 +1,10 @@
-import { EventEmitter } from 'node:events';
 import type { RedisOptions } from 'ioredis';
-import type { Registry } from 'prom-client';
 import { type Redis, createRedisClient } from '../redis/redis-client';
 import { BroadcastHub } from './broadcast-hub';
+import { BusBase } from './bus-base';
+import type { BatchMessage, BusOptions } from './bus-contract';
 import { BusClosedError, BusFullError, TopicMismatchError } from './bus-errors';
-import { BusMetrics } from './bus-metrics';
-import { type Envelope, type OutgoingMessage, createEnvelope } from './envelope';
+import type { Envelope } from './envelope';
 import { type ScriptedRedis, publishToPartitions, withBusScripts } from './lua-scripts';
 import { partitionOf } from './partition';
 import { StreamSubscription } from './stream-subscription';
@@ -16,44 +15,14 @@ import {
   type Subscription,
   resolveSubscribeOptions,
 } from './subscribe-options';
-import { TopicKeys, type TopicOptions, resolveTopic } from './topic-options';
+import { type ResolvedTopic, TopicKeys } from './topic-options';
 
-export interface BusOptions {
-  /** The bus Redis (topology `busUrl`). */
-  url: string;
-  /** Prefix of every key and channel, e.g. `${KEY_PREFIX}bus:`; tests use a random one. */
-  keyPrefix: string;
-  /** This process's name, written into every envelope (`producer`) and consumer name. */
-  producer: string;
-  /** Per-topic settings; a topic not listed gets TOPIC_DEFAULTS. */
-  topics?: Record<string, TopicOptions>;
-  /** Where the bus_* metrics are registered. Default: a private registry. */
-  metrics?: Registry;
+export interface RedisBusOptions extends BusOptions {
   /** Extra ioredis options for every connection the bus opens. */
   redisOptions?: RedisOptions;
 }
 
-/** A message to publish in a batch. */
-export type BatchMessage<P = unknown> = OutgoingMessage<P> & { key: string };
-
-/** The bus as services use it; RedisBus is the implementation. */
-export interface Bus {
-  publish<P>(topic: string, key: string, message: OutgoingMessage<P>): Promise<Envelope<P>>;
-  publishBatch<P>(topic: string, messages: BatchMessage<P>[]): Promise<Envelope<P>[]>;
-  subscribe<P>(
-    topic: string,
-    group: string,
-    handler: MessageHandler<P>,
-    options?: SubscribeOptions,
-  ): Promise<Subscription>;
-  subscribeBatch<P>(
-    topic: string,
-    group: string,
-    handler: BatchMessageHandler<P>,
-    options?: SubscribeOptions,
-  ): Promise<Subscription>;
-  close(): Promise<void>;
-}
+export type { Bus, BusOptions, BatchMessage } from './bus-contract';
 
 /**
  * The message bus over Redis Streams (at-least-once topics) and Redis PUBLISH/SUBSCRIBE
@@ -63,38 +32,19 @@ export interface Bus {
  * - `'handlerError'` (err, message, context): a handler threw; the message will be retried.
  * - `'deadLettered'` (reason, context): a message moved to its topic's dead-letter stream.
  */
-export class RedisBus extends EventEmitter implements Bus {
-  readonly metrics: BusMetrics;
+export class RedisBus extends BusBase<RedisBusOptions, TopicKeys> {
+  readonly backend = 'redis' as const;
   private readonly redis: ScriptedRedis;
-  private readonly topics = new Map<string, TopicKeys>();
   private readonly checked = new Map<string, Promise<void>>();
-  private readonly subscriptions = new Set<Subscription>();
   private hub: BroadcastHub | undefined;
-  private closed = false;
 
-  constructor(private readonly options: BusOptions) {
-    super();
-    this.metrics = new BusMetrics(options.metrics);
+  constructor(options: RedisBusOptions) {
+    super(options);
     this.redis = withBusScripts(this.connect('bus'));
   }
 
-  /** Resolved settings and key names of a topic. */
-  topic(name: string): TopicKeys {
-    let keys = this.topics.get(name);
-    if (!keys) {
-      keys = new TopicKeys(this.options.keyPrefix, resolveTopic(name, this.options.topics?.[name]));
-      this.topics.set(name, keys);
-    }
-    return keys;
-  }
-
-  /**
-   * Publishes one message; resolves once Redis holds it. Throws BusFullError when the topic is
-   * at capacity (at-least-once topics only).
-   */
-  async publish<P>(topic: string, key: string, message: OutgoingMessage<P>): Promise<Envelope<P>> {
-    const [envelope] = await this.publishBatch(topic, [{ ...message, key }]);
-    return envelope;
+  protected namesOf(prefix: string, topic: ResolvedTopic): TopicKeys {
+    return new TopicKeys(prefix, topic);
   }
 
   /**
@@ -102,11 +52,8 @@ export class RedisBus extends EventEmitter implements Bus {
    * the benchmark use it; messages keep their order per key.
    */
   async publishBatch<P>(topic: string, messages: BatchMessage<P>[]): Promise<Envelope<P>[]> {
-    if (this.closed) throw new BusClosedError();
     const keys = this.topic(topic);
-    const envelopes = messages.map(({ key, ...message }) =>
-      createEnvelope(topic, key, message, this.options.producer),
-    );
+    const envelopes = this.envelopesOf(topic, messages);
     if (envelopes.length === 0) return envelopes;
     if (keys.topic.delivery === 'at-most-once') {
       const pipeline = this.redis.pipeline();
@@ -135,40 +82,7 @@ export class RedisBus extends EventEmitter implements Bus {
     return envelopes;
   }
 
-  /**
-   * Subscribes a consumer of `group` to a topic. At-least-once topics: the group shares the
-   * topic's messages (each goes to one consumer of the group), with the options' redelivery
-   * rules. At-most-once topics: every subscription gets every message; `group` only labels metrics.
-   */
-  async subscribe<P>(
-    topic: string,
-    group: string,
-    handler: MessageHandler<P>,
-    options: SubscribeOptions = {},
-  ): Promise<Subscription> {
-    return this.subscribeWith(topic, group, handler as MessageHandler, undefined, options);
-  }
-
-  /**
-   * Like `subscribe`, for an at-least-once topic, but hands runs of up to `batchSize` messages
-   * of one partition to `handler` at once, so it can apply them in one transaction (a hot key's
-   * backlog then costs one commit per batch instead of one per message). Order per key holds.
-   */
-  async subscribeBatch<P>(
-    topic: string,
-    group: string,
-    handler: BatchMessageHandler<P>,
-    options: SubscribeOptions = {},
-  ): Promise<Subscription> {
-    if (this.topic(topic).topic.delivery !== 'at-least-once') {
-      throw new Error(`subscribeBatch needs an at-least-once topic; ${topic} is at-most-once`);
-    }
-    const one: MessageHandler = (message, context) =>
-      handler([message as Envelope<P>], { group: context.group, partition: context.partition });
-    return this.subscribeWith(topic, group, one, handler as BatchMessageHandler, options);
-  }
-
-  private async subscribeWith(
+  protected async subscribeWith(
     topic: string,
     group: string,
     handler: MessageHandler,
@@ -178,35 +92,30 @@ export class RedisBus extends EventEmitter implements Bus {
     if (this.closed) throw new BusClosedError();
     const keys = this.topic(topic);
     const consumerPrefix = options.consumerName ?? this.options.producer;
-    let subscription: Subscription;
     if (keys.topic.delivery === 'at-most-once') {
       const listener = { topic, group, handler };
-      const inner = await this.broadcastHub().listen(keys.channel(), listener, consumerPrefix);
-      subscription = { ...inner, close: () => this.forget(subscription, inner.close()) };
-    } else {
-      await this.assertTopicShape(keys);
-      const stream = new StreamSubscription({
-        redis: this.redis,
-        blocking: this.connect('bus-blocking'),
-        keys,
-        group,
-        consumerPrefix,
-        handler,
-        batchHandler,
-        options: resolveSubscribeOptions(options),
-        metrics: this.metrics,
-        events: this.relay(),
-      });
-      await stream.start();
-      subscription = {
-        topic,
-        group,
-        consumer: stream.consumer,
-        close: () => this.forget(subscription, stream.close()),
-      };
+      return this.track(await this.broadcastHub().listen(keys.channel(), listener, consumerPrefix));
     }
-    this.subscriptions.add(subscription);
-    return subscription;
+    await this.assertTopicShape(keys);
+    const stream = new StreamSubscription({
+      redis: this.redis,
+      blocking: this.connect('bus-blocking'),
+      keys,
+      group,
+      consumerPrefix,
+      handler,
+      batchHandler,
+      options: resolveSubscribeOptions(options),
+      metrics: this.metrics,
+      events: this.relay(),
+    });
+    await stream.start();
+    return this.track(stream);
+  }
+
+  /** Resolves when the bus Redis answers PING. */
+  async ping(): Promise<void> {
+    await this.redis.ping();
   }
 
   /** Closes every subscription gracefully (see Subscription.close), then the connections. Idempotent. */
@@ -218,11 +127,6 @@ export class RedisBus extends EventEmitter implements Bus {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private async forget(subscription: Subscription, closing: Promise<void>): Promise<void> {
-    this.subscriptions.delete(subscription);
-    await closing;
-  }
-
   private connect(role: 'bus' | 'bus-blocking'): Redis {
     const client = createRedisClient(this.options.url, role, this.options.redisOptions);
     client.on('error', (err: unknown) => this.emitError(err));
@@ -232,18 +136,6 @@ export class RedisBus extends EventEmitter implements Bus {
   private broadcastHub(): BroadcastHub {
     this.hub ??= new BroadcastHub(this.connect('bus-blocking'), this.metrics, this.relay());
     return this.hub;
-  }
-
-  private relay() {
-    return {
-      error: (err: unknown) => this.emitError(err),
-      handlerError: (...args: unknown[]) => this.emit('handlerError', ...args),
-      deadLettered: (...args: unknown[]) => this.emit('deadLettered', ...args),
-    };
-  }
-
-  private emitError(err: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
   /**
@@ -267,7 +159,7 @@ export class RedisBus extends EventEmitter implements Bus {
   }
 }
 
-/** Creates the bus. Connections open lazily, on the first publish or subscribe. */
-export function createBus(options: BusOptions): RedisBus {
+/** Creates a Redis bus. Connections open lazily, on the first publish or subscribe. */
+export function createRedisBus(options: RedisBusOptions): RedisBus {
   return new RedisBus(options);
 }

@@ -31,6 +31,13 @@ export interface TopicOptions {
    * it is for humans to inspect, and must be finite too.
    */
   deadLetterMaxLength?: number;
+  /**
+   * Consumer groups known in advance. RabbitMQ only: their queues are declared on the first
+   * publish, so messages published before a group's first consumer starts are kept (a publish
+   * no queue takes is refused with BusUnroutableError, and the outbox relay retries it). Redis
+   * keeps them anyway: a stream without groups keeps everything. Default: none.
+   */
+  groups?: string[];
 }
 
 export type ResolvedTopic = Required<TopicOptions> & { name: string };
@@ -40,6 +47,7 @@ export const TOPIC_DEFAULTS: Readonly<Required<TopicOptions>> = Object.freeze({
   partitions: 8,
   capacity: 100_000,
   deadLetterMaxLength: 10_000,
+  groups: [],
 });
 
 const TOPIC_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/i;

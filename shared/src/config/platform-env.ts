@@ -28,6 +28,11 @@ const platformEnvFields = z.object({
   PG_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432'),
   /** Redis of the default topology: caches and the bus share it, under different key prefixes. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /**
+   * The bus server, when it is not REDIS_URL: `redis://…` (Redis Streams) or `amqp://…`
+   * (RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672). The topology file's busUrl wins over it.
+   */
+  BUS_URL: z.url({ protocol: /^(rediss?|amqps?)$/ }).optional(),
   /** Shard layout when the topology file gives none: the talk's uneven one, or four even quarters. */
   SHARD_PRESET: z.enum(['talk', 'even']).default('talk'),
   /** Optional JSON topology file: shard servers, replicas, cache and bus Redis, instance URLs. */

@@ -34,7 +34,7 @@ const serviceFileSchema = z.strictObject({
 /** The topology file: everything optional; what it leaves out comes from the environment. */
 export const topologyFileSchema = z.strictObject({
   preset: z.enum(['talk', 'even']).optional(),
-  busUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  busUrl: z.url({ protocol: /^(rediss?|amqps?)$/ }).optional(),
   services: z.partialRecord(z.enum(SERVICE_NAMES), serviceFileSchema).default({}),
 });
 export type TopologyFile = z.infer<typeof topologyFileSchema>;
@@ -121,7 +121,7 @@ export function buildTopology(env: PlatformEnv, file: TopologyFile = { services:
       instances: spec?.instances ?? [`http://127.0.0.1:${DEFAULT_PORTS[service]}`],
     };
   }
-  return { busUrl: file.busUrl ?? env.REDIS_URL, services };
+  return { busUrl: file.busUrl ?? env.BUS_URL ?? env.REDIS_URL, services };
 }
 
 /** Reads TOPOLOGY_FILE when set, then builds the topology. */

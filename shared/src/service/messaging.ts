@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createBus, type RedisBus } from '../bus/redis-bus';
+import type { ServiceBus } from '../bus/bus-contract';
+import { createBus } from '../bus/create-bus';
 import type { SubscribeOptions } from '../bus/subscribe-options';
 import type { TopicOptions } from '../bus/topic-options';
 import type { ShardDatabases } from '../db/shard-databases';
@@ -11,7 +12,7 @@ import type { ServiceConfig } from './service-config';
 
 /** The bus side of a service that publishes or consumes domain events (events, tickets). */
 export interface ServiceMessaging {
-  bus: RedisBus;
+  bus: ServiceBus;
   relay: OutboxRelay;
   /** Deletes inbox rows older than the retention, every minute, on every shard. */
   inboxPruner: InboxPruner;
@@ -43,7 +44,7 @@ export function createMessaging(parts: MessagingParts): ServiceMessaging {
     topics: parts.topics,
     metrics: parts.metrics,
   });
-  bus.on('error', (err: Error) => logger.warn({ err: err.message }, 'bus redis error'));
+  bus.on('error', (err: Error) => logger.warn({ err: err.message }, 'bus error'));
   bus.on('handlerError', (err: Error, message: { id: string; type: string; requestId?: string }) =>
     logger.warn(
       { err, messageId: message.id, type: message.type, requestId: message.requestId },

@@ -121,14 +121,11 @@ export function createServiceContext(
   }
   Object.assign(readiness, replicaReadiness(dbs));
   let messaging: ServiceMessaging | undefined;
-  let busProbe: Redis | undefined;
   if (options.topics) {
     const topics = { ...options.topics, ...CACHE_INVALIDATION_TOPIC_OPTIONS };
     messaging = createMessaging({ service, config, busUrl: topology.busUrl, topics, dbs, logger, metrics });
-    const probe = createRedisClient(topology.busUrl, 'cache');
-    probe.on('error', () => undefined); // /readyz reports it; the bus client logs the trouble
-    readiness['redis bus'] = () => pingRedis(probe);
-    busProbe = probe;
+    // "redis bus" or "rabbitmq bus": the bus client's own connection answers (the bus logs trouble).
+    readiness[`${messaging.bus.backend} bus`] = messaging.bus.ping.bind(messaging.bus);
   }
   const invalidations = cacheInvalidations(service, config, topology.busUrl, messaging, metrics);
   invalidations.on('error', (err: Error) =>
@@ -150,6 +147,6 @@ export function createServiceContext(
     ...(messaging ? { messaging } : {}),
     invalidations,
     readiness: Object.freeze(readiness),
-    shutdownSteps: shutdownOrder({ cache, dbs, messaging, invalidations, busProbe }),
+    shutdownSteps: shutdownOrder({ cache, dbs, messaging, invalidations }),
   });
 }

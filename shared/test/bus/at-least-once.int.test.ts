@@ -2,37 +2,39 @@ import { Registry } from 'prom-client';
 import {
   BusFullError,
   Envelope,
-  RedisBus,
+  ServiceBus,
   SubscribeOptions,
   TopicMismatchError,
   createBus,
-  createRedisClient,
-  partitionOf,
 } from '@boxoffice/shared';
-import { REDIS_URL, eventually, testKeyPrefix } from './bus-test-support';
+import { BACKENDS, type BackendProbe, eventually, probeBackend, testKeyPrefix } from './bus-test-support';
 
 /** Short timings so a redelivery takes a second, not half a minute. */
 const FAST: SubscribeOptions = { visibilityTimeoutMs: 1000, leaseMs: 900, blockMs: 200, retryDelayMs: 50 };
 
-describe('at-least-once topics', () => {
-  const { keyPrefix, cleanUp } = testKeyPrefix();
-  const redis = createRedisClient(REDIS_URL, 'bus');
-  const buses: RedisBus[] = [];
+describe.each(BACKENDS)('at-least-once topics on $name', (backend) => {
+  const { keyPrefix, cleanUp } = testKeyPrefix(backend);
+  const buses: ServiceBus[] = [];
+  let probe: BackendProbe;
 
   function newBus(
     registry?: Registry,
-    topics: Record<string, { partitions?: number; capacity?: number }> = {},
+    topics: Record<string, { partitions?: number; capacity?: number; groups?: string[] }> = {},
   ) {
-    const bus = createBus({ url: REDIS_URL, keyPrefix, producer: 'test', topics, metrics: registry });
-    bus.on('error', () => undefined); // Redis trouble is retried; these tests assert outcomes instead
+    const bus = createBus({ url: backend.url, keyPrefix, producer: 'test', topics, metrics: registry });
+    bus.on('error', () => undefined); // server trouble is retried; these tests assert outcomes instead
     buses.push(bus);
     return bus;
   }
 
+  beforeAll(async () => {
+    probe = await probeBackend(backend, newBus());
+  });
+
   afterAll(async () => {
     await Promise.all(buses.map((bus) => bus.close()));
+    await probe.close();
     await cleanUp();
-    await redis.quit();
   });
 
   test('when a message is published, then a subscriber gets the envelope once, and the acked entry is trimmed', async () => {
@@ -49,8 +51,9 @@ describe('at-least-once topics', () => {
     await eventually('the message to be handled', () => seen.length === 1);
     expect(seen[0]).toEqual(sent);
     expect(sent).toMatchObject({ topic: 'greetings', key: 'k1', producer: 'test', requestId: 'r-1' });
-    const stream = bus.topic('greetings').stream(partitionOf('k1', 8));
-    await eventually('the acked entry to be trimmed', async () => (await redis.xlen(stream)) === 0);
+    await eventually('the entry to be acked (and trimmed, on Redis)', async () => {
+      return (await probe.unacked('greetings', 'readers', 'k1')) === 0;
+    });
   });
 
   test('when a handler always throws, then the message ends in the dead-letter stream after maxDeliveries', async () => {
@@ -69,21 +72,19 @@ describe('at-least-once topics', () => {
 
     const sent = await bus.publish('poison', 'k1', { type: 'bad', payload: {} });
 
-    const deadLetters = bus.topic('poison').deadLetter();
-    await eventually('a dead letter', async () => (await redis.xlen(deadLetters)) === 1);
+    await eventually('a dead letter', async () => (await probe.deadLetters('poison')).length === 1);
     expect(attempts).toEqual([1, 2, 3]);
-    const [[, fields]] = await redis.xrange(deadLetters, '-', '+');
-    const dead = Object.fromEntries(fields.flatMap((_, i) => (i % 2 ? [] : [[fields[i], fields[i + 1]]])));
-    expect(JSON.parse(dead.m).id).toBe(sent.id);
-    expect(dead).toMatchObject({ group: 'readers', deliveries: '3', error: 'cannot handle this' });
+    const [dead] = await probe.deadLetters('poison');
+    expect(dead).toEqual({ id: sent.id, group: 'readers', deliveries: '3', error: 'cannot handle this' });
     const counted = await registry.getSingleMetric('bus_messages_dead_lettered_total')!.get();
     expect(counted.values[0]).toMatchObject({ value: 1, labels: { topic: 'poison', group: 'readers' } });
-    const stream = bus.topic('poison').stream(partitionOf('k1', 8));
-    expect(await redis.xlen(stream)).toBe(0); // acked when dead-lettered, then trimmed
+    expect(await probe.unacked('poison', 'readers', 'k1')).toBe(0); // acked when dead-lettered
   });
 
   test('when a topic is full, then publish throws BusFullError, and accepts again once the messages are consumed', async () => {
-    const bus = newBus(undefined, { tiny: { capacity: 5, partitions: 2 } });
+    // One partition: RabbitMQ bounds each partition queue (capacity / partitions), Redis the topic.
+    // `groups`: RabbitMQ keeps messages for a group only once its queues exist.
+    const bus = newBus(undefined, { tiny: { capacity: 5, partitions: 1, groups: ['readers'] } });
     for (let i = 0; i < 5; i++) await bus.publish('tiny', `k${i}`, { type: 't', payload: i });
 
     await expect(bus.publish('tiny', 'k9', { type: 't', payload: 9 })).rejects.toBeInstanceOf(BusFullError);
@@ -162,13 +163,14 @@ describe('at-least-once topics', () => {
     await subscription.close();
 
     expect(finished).toBe(true);
-    const stream = bus.topic('slow').stream(partitionOf('k1', 8));
-    const pending = (await redis.xpending(stream, 'readers')) as [number];
-    expect(pending[0]).toBe(0);
+    expect(await probe.unacked('slow', 'readers', 'k1')).toBe(0);
   });
 
   test('when two processes disagree on the partition count of a topic, then the second is refused', async () => {
-    await newBus(undefined, { shaped: { partitions: 4 } }).publish('shaped', 'k', { type: 't', payload: 1 });
+    await newBus(undefined, { shaped: { partitions: 4, groups: ['readers'] } }).publish('shaped', 'k', {
+      type: 't',
+      payload: 1,
+    });
 
     const other = newBus(undefined, { shaped: { partitions: 8 } });
 

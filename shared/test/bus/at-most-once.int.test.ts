@@ -1,12 +1,12 @@
-import { Envelope, RedisBus, createBus, createRedisClient } from '@boxoffice/shared';
-import { REDIS_URL, eventually, testKeyPrefix } from './bus-test-support';
+import { Envelope, ServiceBus, createBus } from '@boxoffice/shared';
+import { BACKENDS, eventually, storedUnder, testKeyPrefix } from './bus-test-support';
 
-describe('at-most-once topics', () => {
-  const { keyPrefix, cleanUp } = testKeyPrefix();
+describe.each(BACKENDS)('at-most-once topics on $name', (backend) => {
+  const { keyPrefix, cleanUp } = testKeyPrefix(backend);
   const topics = { 'cache.invalidated': { delivery: 'at-most-once' as const } };
-  const buses: RedisBus[] = [];
+  const buses: ServiceBus[] = [];
   const newBus = () => {
-    const bus = createBus({ url: REDIS_URL, keyPrefix, producer: 'test', topics });
+    const bus = createBus({ url: backend.url, keyPrefix, producer: 'test', topics });
     buses.push(bus);
     return bus;
   };
@@ -39,9 +39,7 @@ describe('at-most-once topics', () => {
       () => got.first.length === 20 && got.second.length === 20,
     );
     expect(got).toEqual({ first: all, second: all });
-    const redis = createRedisClient(REDIS_URL, 'bus');
-    expect(await redis.keys(`${keyPrefix}*`)).toEqual([]);
-    await redis.quit();
+    expect(await storedUnder(backend, keyPrefix)).toEqual([]);
   });
 
   test('when nobody listens, then a broadcast is simply lost, and a later subscriber does not get it', async () => {

@@ -1,9 +1,15 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import amqp from 'amqplib';
 import knex, { Knex } from 'knex';
 import {
   Migration,
+  RabbitBus,
+  RedisBus,
+  ServiceBus,
+  partitionOf,
   createRedisClient,
   deleteKeysWithPrefix,
   dropDatabase,
@@ -11,6 +17,7 @@ import {
   migrateLatest,
   withDatabase,
 } from '@boxoffice/shared';
+import { removeRabbitNames } from '../../../scripts/lib/remove-rabbit-names';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -20,8 +27,11 @@ export function randomName(): string {
   return `t_${randomBytes(5).toString('hex')}`;
 }
 
-/** A bus key prefix of a test's own, and a function deleting every key under it. */
-export function testKeyPrefix(): { keyPrefix: string; cleanUp: () => Promise<void> } {
+/**
+ * A bus key prefix of a test's own, and a function deleting every key under it (Redis) and every
+ * queue and exchange (RabbitMQ, when `backend` is given and is RabbitMQ).
+ */
+export function testKeyPrefix(backend?: Backend): { keyPrefix: string; cleanUp: () => Promise<void> } {
   const keyPrefix = `${randomName()}:bus:`;
   return {
     keyPrefix,
@@ -29,6 +39,7 @@ export function testKeyPrefix(): { keyPrefix: string; cleanUp: () => Promise<voi
       const redis = createRedisClient(REDIS_URL, 'bus');
       await deleteKeysWithPrefix(redis, keyPrefix);
       await redis.quit();
+      if (backend?.name === 'rabbitmq') await removeRabbitNames(RABBITMQ_URL, keyPrefix);
     },
   };
 }
@@ -103,4 +114,80 @@ export class Fixture {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+export const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The backends the contract suite runs on; BUS_BACKENDS=redis (or rabbitmq) narrows it. */
+export const BACKENDS: { name: 'redis' | 'rabbitmq'; url: string }[] = [
+  { name: 'redis' as const, url: REDIS_URL },
+  { name: 'rabbitmq' as const, url: RABBITMQ_URL },
+].filter((b) => (process.env.BUS_BACKENDS ?? 'redis,rabbitmq').split(',').includes(b.name));
+export type Backend = (typeof BACKENDS)[number];
+
+/** Redis keys, or RabbitMQ queues, under a prefix (a broadcast's exchange is not storage). */
+export async function storedUnder(backend: Backend, prefix: string): Promise<string[]> {
+  if (backend.name === 'rabbitmq') {
+    const { stdout } = await promisify(execFile)('rabbitmqctl', ['-q', 'list_queues', 'name']);
+    return stdout.split('\n').filter((name) => name.trim().startsWith(prefix));
+  }
+  const redis = createRedisClient(REDIS_URL, 'bus');
+  try {
+    return await redis.keys(`${prefix}*`);
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** What the contract suite reads from the backend itself, to check what the bus left there. */
+export interface BackendProbe {
+  /** Messages of `group` on the key's partition that are stored and not acknowledged (ready ones, on RabbitMQ). */
+  unacked(topic: string, group: string, key: string): Promise<number>;
+  /** The topic's dead letters, oldest first. */
+  deadLetters(topic: string): Promise<{ id: string; group: string; deliveries: string; error: string }[]>;
+  close(): Promise<void>;
+}
+
+export async function probeBackend(backend: Backend, bus: ServiceBus): Promise<BackendProbe> {
+  if (backend.name === 'redis') {
+    const redis = createRedisClient(REDIS_URL, 'bus');
+    const keys = (bus as RedisBus).topic.bind(bus as RedisBus);
+    return {
+      async unacked(topic, group, key) {
+        const stream = keys(topic).stream(partitionOf(key, keys(topic).topic.partitions));
+        const [pending] = (await redis.xpending(stream, group)) as [number];
+        return Math.max(pending, await redis.xlen(stream));
+      },
+      async deadLetters(topic) {
+        const entries = await redis.xrange(keys(topic).deadLetter(), '-', '+');
+        return entries.map(([, fields]) => {
+          const f = Object.fromEntries(fields.flatMap((_, i) => (i % 2 ? [] : [[fields[i], fields[i + 1]]])));
+          return { id: JSON.parse(f.m).id, group: f.group, deliveries: f.deliveries, error: f.error };
+        });
+      },
+      close: async () => void (await redis.quit()),
+    };
+  }
+  const names = (bus as RabbitBus).topic.bind(bus as RabbitBus);
+  const connection = await amqp.connect(RABBITMQ_URL);
+  const channel = await connection.createChannel();
+  return {
+    async unacked(topic, group, key) {
+      const queue = names(topic).queue(group, partitionOf(key, names(topic).topic.partitions));
+      return (await channel.checkQueue(queue)).messageCount;
+    },
+    async deadLetters(topic) {
+      const letters = [];
+      const queue = names(topic).deadLetter();
+      for (let m = await channel.get(queue); m; m = await channel.get(queue)) letters.push(m);
+      // Put them back for a later look (nack, requeue): reading must not consume them.
+      if (letters.length > 0) channel.nack(letters[letters.length - 1], true, true);
+      return letters.map((m) => {
+        const h = m.properties.headers ?? {};
+        const id = (JSON.parse(m.content.toString()) as { id: string }).id;
+        return { id, group: String(h.group), deliveries: String(h.deliveries), error: String(h.error) };
+      });
+    },
+    close: async () => void (await connection.close()),
+  };
 }

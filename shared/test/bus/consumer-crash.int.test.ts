@@ -2,25 +2,25 @@ import path from 'node:path';
 import {
   DeliveryContext,
   Envelope,
-  RedisBus,
+  ServiceBus,
   createBus,
   inboxMigration,
   partitionOf,
   runInInbox,
 } from '@boxoffice/shared';
 import {
+  BACKENDS,
   Fixture,
-  REDIS_URL,
   createTestDatabase,
   effectsMigration,
   eventually,
   testKeyPrefix,
 } from './bus-test-support';
 
-describe('a consumer killed in the middle of a handler', () => {
-  const { keyPrefix, cleanUp } = testKeyPrefix();
+describe.each(BACKENDS)('a consumer killed in the middle of a handler, on $name', (backend) => {
+  const { keyPrefix, cleanUp } = testKeyPrefix(backend);
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let survivor: RedisBus;
+  let survivor: ServiceBus;
   let doomed: Fixture;
 
   beforeAll(async () => {
@@ -37,13 +37,13 @@ describe('a consumer killed in the middle of a handler', () => {
   test('when it is SIGKILLed, then its messages are redelivered to another consumer and have exactly one effect', async () => {
     // Arrange: the doomed consumer owns both partitions; two keys, one per partition.
     doomed = new Fixture(path.join(__dirname, 'fixtures/hanging-consumer.ts'), [
-      REDIS_URL,
+      backend.url,
       keyPrefix,
       database.url,
     ]);
     await doomed.waitForLine('ready');
     const publisher = createBus({
-      url: REDIS_URL,
+      url: backend.url,
       keyPrefix,
       producer: 'test',
       topics: { jobs: { partitions: 2 } },
@@ -60,7 +60,7 @@ describe('a consumer killed in the middle of a handler', () => {
     // Act
     await doomed.kill();
     survivor = createBus({
-      url: REDIS_URL,
+      url: backend.url,
       keyPrefix,
       producer: 'survivor',
       topics: { jobs: { partitions: 2 } },

@@ -8,7 +8,7 @@ import {
   Envelope,
   RedisBus,
   SubscribeOptions,
-  createBus,
+  createRedisBus,
   createRedisClient,
   inboxMigration,
   runBatchInInbox,
@@ -114,7 +114,7 @@ async function stallPastLeaseAndResume(mode: Mode) {
   const database = await createTestDatabase([inboxMigration, effectsMigration]);
   const resumeFile = path.join(tmpdir(), `boxoffice-resume-${randomBytes(6).toString('hex')}`);
   const redis = createRedisClient(REDIS_URL, 'bus');
-  const bus = createBus({ url: REDIS_URL, keyPrefix, producer: 'test', topics: TOPIC });
+  const bus = createRedisBus({ url: REDIS_URL, keyPrefix, producer: 'test', topics: TOPIC });
   const takerEvents: string[] = []; // an unhandled rejection fails the test by itself (Jest)
   bus.on('error', (err: Error) => takerEvents.push(`error ${err.message}`));
   bus.on('handlerError', (err: Error) => takerEvents.push(`handler-error ${err.message}`));

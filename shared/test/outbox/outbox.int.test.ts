@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import {
   Envelope,
   OutboxRelay,
-  RedisBus,
+  ServiceBus,
   createBus,
   inboxHandler,
   inboxMigration,
@@ -28,13 +28,13 @@ describe('the outbox and the inbox', () => {
   const closers: (() => Promise<unknown>)[] = [];
   let topicSeq = 0;
 
-  function newBus(): RedisBus {
+  function newBus(): ServiceBus {
     const bus = createBus({ url: REDIS_URL, keyPrefix, producer: 'test' });
     closers.push(() => bus.close());
     return bus;
   }
   function newRelay(
-    bus: RedisBus,
+    bus: ServiceBus,
     options: { pollIntervalMs?: number; metrics?: Registry } = {},
   ): OutboxRelay {
     const relay = new OutboxRelay({
