@@ -4,7 +4,7 @@ import {
   CACHE_INVALIDATION_TOPIC_OPTIONS,
   CacheInvalidations,
   EntityCache,
-  RedisBus,
+  ServiceBus,
   createBus,
   createRedisClient,
 } from '@boxoffice/shared';
@@ -25,7 +25,7 @@ describe('two processes: one writes, the other reads through its memory', () => 
   let shard: ThingsShard;
   let cacheRedis: PrivateRedis;
   let busRedis: PrivateRedis;
-  let bus: RedisBus;
+  let bus: ServiceBus;
   let writer: EntityCache<Thing>;
   let invalidations: CacheInvalidations;
   const readers: FixtureProcess[] = [];
