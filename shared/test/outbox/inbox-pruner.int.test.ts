@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import {
   INBOX_RETENTION_MS,
   InboxPruner,
-  RedisBus,
+  ServiceBus,
   SUBSCRIBE_DEFAULTS,
   createBus,
   inboxMigration,
@@ -128,7 +128,7 @@ describe('the inbox pruner', () => {
   });
 
   describe('with a message the bus delivers again after its effect committed', () => {
-    let bus: RedisBus;
+    let bus: ServiceBus;
     let topicSeq = 0;
 
     beforeEach(() => {
