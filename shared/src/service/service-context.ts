@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TopicOptions } from '../bus/topic-options';
@@ -100,8 +101,10 @@ export function createServiceContext(
 ): ServiceContext {
   const topology = options.topology ?? loadTopology(config);
   const router = new ShardRouter(service, topology.services[service].shards);
+  // Host and port: compose replicas share a port, so the port alone cannot tell their logs apart.
   const logger =
-    options.logger ?? createLogger({ service, level: config.LOG_LEVEL, instance: String(config.PORT) });
+    options.logger ??
+    createLogger({ service, level: config.LOG_LEVEL, instance: `${hostname()}:${config.PORT}` });
   const metrics = createMetricsRegistry(service);
   const dbs = new ShardDatabases(router, {
     scatterTimeoutMs: config.SHARD_TIMEOUT_MS,
