@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for every Boxoffice process; docker-compose.yml picks the process with `command`:
 #   node gateway/src/server.js · node services/<users|events|tickets>/src/server.js · node scripts/migrate.js
 #
@@ -6,7 +5,10 @@
 #                                                  └→ tools (sources + dev dependencies: the loadgen profile)
 # manifests → prod-deps (npm ci --omit=dev) ─┐
 #                       build's JavaScript ──┴→ runtime (the default target: no TypeScript, no dev deps, non-root)
-# Why compiled JavaScript and not tsx at run time: docs/decisions/0003-one-image-compiled-javascript.md.
+# Why compiled JavaScript and not tsx at run time: docs/decisions/0003-compose-image-and-instance-discovery.md.
+# No `# syntax=` line: it makes BuildKit fetch a frontend image from a registry before building,
+# which offline and mirror-only builds cannot do; nothing here needs a newer syntax than the
+# builder's own (tests/platform/compose-image.unit.test.ts keeps it that way).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 

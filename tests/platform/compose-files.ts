@@ -16,6 +16,10 @@ export type DependsOn = Record<string, { condition: string }>;
 export interface ComposeService {
   image?: string;
   build?: { context: string; target?: string };
+  pull_policy?: string;
+  init?: boolean;
+  tmpfs?: string[];
+  volumes?: string[];
   command?: string[];
   entrypoint?: string[];
   environment?: Record<string, string>;
@@ -29,11 +33,37 @@ export interface ComposeService {
   restart?: string;
 }
 
-export const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), {
+/** The repository's text files the tests read, by path. */
+export const readRepoFile = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+
+/**
+ * `${NAME:-default}` replaced by its default, as Compose does when NAME is unset (the file uses
+ * it for the gateway's host port, GATEWAY_PORT).
+ */
+export function interpolateDefaults(text: string): string {
+  return text.replace(/\$\{(\w+):-([^}]*)\}/g, (_, _name: string, fallback: string) => fallback);
+}
+
+export const compose = parse(interpolateDefaults(readRepoFile('docker-compose.yml')), {
   merge: true,
 }) as { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
 
 export const composeServiceNames = Object.keys(compose.services);
+
+/**
+ * The JavaScript file a container's command runs with node: `['node', 'x.js']`, or in a shell
+ * script of the repository (`['sh', 'deploy/x.sh']`, migrate's), run where the image has it.
+ */
+export function nodeEntryOf(command: readonly string[] | undefined): string | undefined {
+  if (command?.[0] === 'node') return command.find((part) => part.endsWith('.js'));
+  if (command?.[0] === 'sh' && command.length === 2) {
+    return /^\s*until node (\S+\.js);|^\s*node (\S+\.js)\b/m
+      .exec(readRepoFile(command[1]!))
+      ?.slice(1)
+      .find(Boolean);
+  }
+  return undefined;
+}
 
 /** The service, or a test failure naming the missing one. */
 export function composeService(name: string): ComposeService {
@@ -51,7 +81,7 @@ export interface DockerStage {
 
 /** The Dockerfile's stages, in order. */
 export function dockerStages(): DockerStage[] {
-  const text = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  const text = readRepoFile('Dockerfile').replace(/\\\n/g, ' ');
   const stages: DockerStage[] = [];
   for (const line of text.split('\n').map((l) => l.trim())) {
     if (line === '' || line.startsWith('#')) continue;

@@ -3,7 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
-import { composeService, composeServiceNames, dockerStages, stageEnv } from './compose-files';
+import {
+  composeService,
+  composeServiceNames,
+  dockerStages,
+  nodeEntryOf,
+  readRepoFile,
+  stageEnv,
+} from './compose-files';
 
 const stages = dockerStages();
 const stage = (name: string) => {
@@ -22,9 +29,9 @@ const buildConfig = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy/tsconfig.bui
 /** Compiled entry files the runtime image has, e.g. gateway/src/server.js. */
 const compiledEntries = buildConfig.files.map((file) => file.replace(/^\.\.\//, '').replace(/\.ts$/, '.js'));
 
-/** Containers that run the system's own processes: built from the runtime target. */
+/** Containers that run the system's own processes: the runtime image. */
 const runtimeContainers = composeServiceNames.filter(
-  (name) => composeService(name).build?.target === 'runtime',
+  (name) => composeService(name).image === 'boxoffice:local',
 );
 
 describe('the one image (Dockerfile)', () => {
@@ -64,18 +71,55 @@ describe('the one image (Dockerfile)', () => {
     ).toEqual([]);
   });
 
-  test('when a container runs the system, then it runs a compiled entry of the runtime image as a plain node process', () => {
+  test('when a container runs the system, then it runs a compiled entry of the runtime image with node', () => {
     expect(runtimeContainers.sort()).toEqual(['events', 'gateway', 'migrate', 'tickets', 'users']);
     for (const name of runtimeContainers) {
-      const command = composeService(name).command!;
-      expect({ name, command: command.slice(0, 1), entry: compiledEntries.includes(command[1]!) }).toEqual({
+      const entry = nodeEntryOf(composeService(name).command);
+      expect({ name, entry, compiled: compiledEntries.includes(entry ?? '') }).toEqual({
         name,
-        command: ['node'],
-        entry: true,
+        entry: expect.any(String),
+        compiled: true,
       });
       expect(composeService(name).image).toBe('boxoffice:local');
     }
   });
+
+  test('when the topology is built, then one service builds the runtime image once and every other app service uses it without pulling', () => {
+    const builders = composeServiceNames.filter((name) => composeService(name).build !== undefined);
+    expect(builders.sort()).toEqual(['loadgen', 'migrate']);
+    expect(composeService('migrate').build).toEqual({ context: '.', target: 'runtime' });
+    for (const name of runtimeContainers.filter((n) => n !== 'migrate')) {
+      // There is no boxoffice:local on a registry: a pull could only fail, or fetch a stranger's.
+      expect({ name, build: composeService(name).build, pull: composeService(name).pull_policy }).toEqual({
+        name,
+        build: undefined,
+        pull: 'never',
+      });
+      // Compose creates services in dependency order, so migrate's image exists before they start.
+      expect(Object.keys(composeService(name).depends_on ?? {})).toContain(
+        name === 'gateway' ? 'users' : 'migrate',
+      );
+    }
+  });
+
+  test('when BuildKit reads the Dockerfile, then no syntax directive sends it to a registry for a frontend first', () => {
+    expect(readRepoFile('Dockerfile')).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
+  test('when the image runs, then it declares no VOLUME (compose would leave an anonymous volume behind)', () => {
+    expect(stages.flatMap((s) => s.instructions).filter((l) => /^VOLUME\s/i.test(l))).toEqual([]);
+  });
+
+  test.each(['Dockerfile', 'docker-compose.yml', '.dockerignore'])(
+    'when %s names a file of the repository in a comment, then that file exists',
+    (file) => {
+      const named = readRepoFile(file).match(
+        /\b(?:docs|tests|deploy|scripts)\/[\w./-]*\w\.(?:md|ts|json|yml|sh)\b/g,
+      );
+      const missing = (named ?? []).filter((path) => !existsSync(join(REPO_ROOT, path)));
+      expect(missing).toEqual([]);
+    },
+  );
 
   test('when the load scripts run, then they use the tools image (sources and dev dependencies) against the gateway', () => {
     const loadgen = composeService('loadgen');

@@ -15,7 +15,17 @@ import {
 } from '@boxoffice/shared';
 import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
-import { composeService, composeServiceNames, dockerStages, stageEnv, stageWorkdir } from './compose-files';
+import {
+  compose,
+  composeService,
+  composeServiceNames,
+  dockerStages,
+  interpolateDefaults,
+  nodeEntryOf,
+  readRepoFile,
+  stageEnv,
+  stageWorkdir,
+} from './compose-files';
 
 const topologyPath = join(REPO_ROOT, 'deploy/topology.compose.json');
 const topology = readTopologyFile(topologyPath);
@@ -24,7 +34,7 @@ const runtime = dockerStages().at(-1)!;
 /** Which Boxoffice process a container runs, from its command (compiled entries of the runtime image). */
 type Process = { kind: 'gateway' } | { kind: 'service'; service: ServiceName } | { kind: 'migrate' };
 function processOf(command: readonly string[] | undefined): Process | undefined {
-  const entry = command?.find((part) => part.endsWith('.js')) ?? '';
+  const entry = nodeEntryOf(command) ?? '';
   if (entry === 'gateway/src/server.js') return { kind: 'gateway' };
   if (entry === 'scripts/migrate.js') return { kind: 'migrate' };
   const service = /^services\/(\w+)\/src\/server\.js$/.exec(entry)?.[1];
@@ -173,9 +183,12 @@ describe('docker-compose.yml agrees with the code', () => {
       test('when it listens, then it is on every interface (other containers reach it) and its healthcheck asks its /readyz', () => {
         const env = containerEnv(name);
         expect(env.HOST).toBe('0.0.0.0');
-        expect(composeService(name).healthcheck?.test.join(' ')).toContain(
-          `http://127.0.0.1:${env.PORT}/readyz`,
-        );
+        // $$ is compose's escape: the probe reads the container's own PORT.
+        const probe = composeService(name).healthcheck!.test;
+        expect(probe.slice(0, 5)).toEqual(['CMD', 'timeout', '4', 'bash', '-c']);
+        expect(probe[5]).toContain('/dev/tcp/127.0.0.1/$$PORT');
+        expect(probe[5]).toContain('GET /readyz HTTP/1.0');
+        expect(env.PORT).toMatch(/^\d+$/);
       });
     }
   });
@@ -230,11 +243,55 @@ describe('docker-compose.yml agrees with the code', () => {
     expect(waiting).toEqual([]);
   });
 
-  test('when the stack is up, then the gateway on 8080 is the only port published to the host', () => {
+  test('when the stack is up, then the gateway on 8080 is the only port published, and on 127.0.0.1 only (the file carries demo session keys)', () => {
     const published = composeServiceNames.filter((name) => composeService(name).ports !== undefined);
     expect(published).toEqual(['gateway']);
-    expect(composeService('gateway').ports).toEqual(['8080:8080']);
+    // host-ip:host-port:container-port; without the host ip Docker publishes on every interface.
+    expect(composeService('gateway').ports).toEqual(['127.0.0.1:8080:8080']);
     expect(containerEnv('gateway').PORT).toBe('8080');
+  });
+
+  test('when GATEWAY_PORT is set, then it moves the published port and nothing else', () => {
+    const raw = readRepoFile('docker-compose.yml');
+    expect(raw.match(/\$\{\w+(:-[^}]*)?\}/g)).toEqual(['${GATEWAY_PORT:-8080}']);
+    expect(interpolateDefaults('127.0.0.1:${GATEWAY_PORT:-8080}:8080')).toBe('127.0.0.1:8080:8080');
+  });
+
+  // The VOLUMEs the images declare (postgres:15 and redis:7, official and stand-in alike; our
+  // Dockerfile declares none). Docker makes an anonymous volume for each one nothing is mounted
+  // on, and `docker compose down` leaves it behind.
+  const imageVolumes: Record<string, string[]> = {
+    'postgres:15': ['/var/lib/postgresql/data'],
+    'redis:7': ['/data'],
+  };
+
+  test.each(composeServiceNames)(
+    'when %s starts, then every VOLUME of its image has a named volume or a tmpfs on it (no anonymous volume)',
+    (name) => {
+      const service = composeService(name);
+      const mounted = [
+        ...(service.volumes ?? []).map((v) => {
+          const [source, target] = v.split(':');
+          // A bind mount (./deploy/…) is the repository's file, not a volume.
+          if (/^[./]/.test(source!)) return target;
+          expect({ volume: v, named: compose.volumes?.[source!] !== undefined }).toEqual({
+            volume: v,
+            named: true,
+          });
+          return target;
+        }),
+        ...(service.tmpfs ?? []),
+      ];
+      const declared = imageVolumes[service.image ?? ''] ?? [];
+      expect(declared.filter((path) => !mounted.includes(path))).toEqual([]);
+    },
+  );
+
+  test('when a cache Redis stops, then nothing of it is kept (tmpfs), while the bus keeps its append-only file in a named volume', () => {
+    for (const service of SERVICE_NAMES) {
+      expect(composeService(`redis-${service}-cache`).tmpfs).toEqual(['/data']);
+    }
+    expect(composeService('redis-bus').volumes).toEqual(['redis-bus:/data']);
   });
 
   describe('start-up order', () => {
@@ -243,7 +300,7 @@ describe('docker-compose.yml agrees with the code', () => {
         Object.entries(composeService(name).depends_on ?? {}).map(([k, v]) => [k, v.condition]),
       );
 
-    test('when migrate runs, then every primary Postgres server is healthy, and it runs once', () => {
+    test('when migrate runs, then every primary Postgres server is healthy, and a migration that keeps failing is not restarted', () => {
       const servers = composeServiceNames.filter(
         (name) => listensOn(name)?.kind === 'postgres' && !replicaHosts().has(name),
       );
@@ -252,13 +309,33 @@ describe('docker-compose.yml agrees with the code', () => {
       expect(composeService('migrate').restart).toBe('no');
     });
 
-    test('when a service starts, then migrate has finished and the Redis servers it uses are healthy', () => {
+    test('when migrate has migrated, then it stays up and turns healthy, so a later up, --scale or run does not start it again', () => {
+      const migrate = composeService('migrate');
+      // Compose starts an exited one-shot container again on every `up`/`run`; a running one it leaves.
+      expect(migrate.command).toEqual(['sh', 'deploy/migrate-then-idle.sh']);
+      const script = readRepoFile('deploy/migrate-then-idle.sh');
+      const order = [
+        'rm -f /tmp/migrated',
+        'until node scripts/migrate.js',
+        'touch /tmp/migrated',
+        'exec sleep infinity',
+      ];
+      expect(order.map((line) => script.indexOf(line))).toEqual(
+        [...order.map((line) => script.indexOf(line))].sort((a, b) => a - b),
+      );
+      expect(order.filter((line) => !script.includes(line))).toEqual([]);
+      expect(migrate.healthcheck?.test).toEqual(['CMD', 'test', '-f', '/tmp/migrated']);
+      // PID 1 docker-init forwards SIGTERM to sleep, so `down` does not wait out the stop timeout.
+      expect(migrate.init).toBe(true);
+    });
+
+    test('when a service starts, then migrate has finished (is healthy) and the Redis servers it uses are healthy', () => {
       for (const service of SERVICE_NAMES) {
         const redisHosts = connectionsOf(service, { kind: 'service', service })
           .filter((c) => c.kind === 'redis')
           .map((c) => new URL(c.url).hostname);
         expect(dependsOn(service)).toEqual({
-          migrate: 'service_completed_successfully',
+          migrate: 'service_healthy',
           ...Object.fromEntries(redisHosts.map((host) => [host, 'service_healthy'])),
         });
       }
