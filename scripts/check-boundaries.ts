@@ -49,6 +49,9 @@ function isPublicEntry(absolutePath: string, pkg: string): boolean {
   const rel = repoPath(absolutePath)
     .replace(/\.ts$/, '')
     .replace(/\/index$/, '');
+  // The topology page's build script is the gateway's second entry: npm start and the browser
+  // test build the page through it (it needs Vite, which the gateway's runtime must not load).
+  if (pkg === 'gateway' && rel === 'gateway/admin-ui/build-admin-ui') return true;
   return rel === `${PACKAGES[pkg]}/src` || rel === PACKAGES[pkg];
 }
 

@@ -28,3 +28,12 @@ export {
   encodePositions,
   positionsFromCookieHeader,
 } from './sessions';
+export {
+  ADMIN_COOKIE,
+  ADMIN_KEY_HEADER,
+  adminCookieValue,
+  p99Between,
+  ratePerSecond,
+  topologySchema,
+  type TopologyView,
+} from './admin';

@@ -3,9 +3,9 @@ import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGatewayApp } from '../../gateway/src/app';
-import { loadGatewayConfig } from '../../gateway/src/config';
-import { createServiceUpstreams } from '../../gateway/src/proxy';
+import { createGatewayApp } from '../../gateway/src';
+import { loadGatewayConfig } from '../../gateway/src';
+import { createServiceUpstreams } from '../../gateway/src';
 import { createLogger, createMetricsRegistry, createRedisClient } from '@boxoffice/shared';
 
 /** A port nothing listens on: connecting is refused at once, like a killed instance. */

@@ -1,4 +1,4 @@
-import { p99Between, ratePerSecond } from '../../gateway/src/admin';
+import { p99Between, ratePerSecond } from '../../gateway/src';
 
 const histogram = (count: number, buckets: [number | null, number][]) => ({ count, buckets });
 

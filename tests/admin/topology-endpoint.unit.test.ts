@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { topologySchema } from '../../gateway/src/admin';
+import { topologySchema } from '../../gateway/src';
 import { expectDocumented } from '../support';
 import { REFUSED, fakeInstance, gatewayApp } from './admin-fixtures';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
-import { topologySchema } from '../../gateway/src/admin';
+import { topologySchema } from '../../gateway/src';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
 import { TEST_PG_URL, TestStack, signUp, startTestStack, uniqueEmail } from '../support';
 
