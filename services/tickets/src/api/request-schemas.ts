@@ -15,7 +15,16 @@ export {
   preferredWaitSeconds,
 } from '@boxoffice/shared';
 
-const cursorShape = z.strictObject({ c: z.iso.datetime(), i: z.string().refine(isUuid) });
+/**
+ * Postgres timestamps cannot hold year 0000 and a ticket is never older than 1970: a cursor
+ * instant outside 1970–9999 (UTC) is not one this API issued (was a 500: issue 13, finding 2).
+ */
+const MAX_INSTANT_MS = Date.UTC(10_000, 0, 1) - 1;
+const cursorInstant = z.iso.datetime().refine((text) => {
+  const ms = Date.parse(text);
+  return ms >= 0 && ms <= MAX_INSTANT_MS;
+});
+const cursorShape = z.strictObject({ c: cursorInstant, i: z.string().refine(isUuid) });
 
 export function encodeTicketCursor(position: TicketPosition): string {
   return Buffer.from(JSON.stringify({ c: position.createdAt, i: position.id })).toString('base64url');

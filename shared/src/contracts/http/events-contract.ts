@@ -65,7 +65,9 @@ export const listEventsQuery = z
     from: instant.meta({ description: 'Only events starting at or after' }).optional(),
     to: instant.meta({ description: 'Only events starting before' }).optional(),
   })
-  .refine((q) => !q.from || !q.to || q.from.getTime() < q.to.getTime(), {
+  // zod runs this even when from or to failed (they are then still the raw text), so it checks
+  // for Dates: `from=x&to=y` was a 500 (issue 13, finding 1).
+  .refine((q) => !(q.from instanceof Date && q.to instanceof Date) || q.from.getTime() < q.to.getTime(), {
     message: 'must be after from',
     path: ['to'],
   });
