@@ -115,6 +115,18 @@ describe('read-your-writes through the gateway, on a real streaming replica', ()
     const browser = await signedUpBrowser();
     await browser.request('PATCH', '/api/me', { displayName: 'Tamper' });
     const good = browser.cookie('sidpos')!;
+    // An ignored position is an unpinned read, which a replica still behind the sign-up answers
+    // 401 (no such user yet): wait until an unpinned reader sees the write, so every answer below
+    // must be 200 and only a mishandled cookie (a 5xx, a lost session) can fail it.
+    const unpinned = new CookieBrowser(rs.stack.gatewayUrl, { positions: false });
+    unpinned.setCookie('sid', browser.cookie('sid')!);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await unpinned.get('/api/me');
+      if (res.status === 200 && (res.body as { displayName?: string }).displayName === 'Tamper') break;
+      if (Date.now() > deadline) throw new Error(`the replica never caught up: ${res.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const [body, mac] = good.split('.') as [string, string];
     const forged = Buffer.from(
       JSON.stringify({ t: Math.floor(Date.now() / 1000), p: 'users:0_2=FFFFFFFF/FFFFFFFF' }),

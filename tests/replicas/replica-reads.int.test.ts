@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import {
   ShardDatabases,
@@ -57,6 +58,21 @@ beforeAll(async () => {
   replicaDb = withDatabase(cluster.replicas[0]!.url, 'notes_db');
   const setup = databases();
   await setup.runOn(setup.router.shards[0]!, (db) => db.raw('create table notes (id int primary key)'));
+  // The replica applies WAL APPLY_DELAY_MS late: wait until it has the table, or the first test
+  // would read a replica on which "notes" does not exist yet.
+  await eventually('the replica has replayed create table', async () => {
+    // Until the database itself is replayed, connecting fails: that is "not yet" too.
+    const client = new Client({ connectionString: replicaDb });
+    try {
+      await client.connect();
+      const { rows } = await client.query("select to_regclass('notes') is not null as ready");
+      return (rows[0] as { ready: boolean }).ready;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
   await setup.destroy();
 }, 240_000);
 

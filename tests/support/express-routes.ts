@@ -23,7 +23,9 @@ function walk(stack: RouterLayer[], prefix: string, out: ListedRoute[]): void {
       if (typeof layer.route.path !== 'string') {
         throw new Error(`cannot list a route whose path is ${String(layer.route.path)}: use a string path`);
       }
-      const path = toTemplate(prefix + layer.route.path);
+      // Routing is not strict: `get('/')` in a router mounted at /admin answers /admin too.
+      const joined = prefix + layer.route.path;
+      const path = toTemplate(joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined);
       for (const [method, on] of Object.entries(layer.route.methods)) {
         if (on && method !== '_all') out.push({ method, path });
       }

@@ -1,8 +1,27 @@
+import { z } from 'zod';
 import { type ApiRoute, anyone, errorResponse, jsonResponse } from '@boxoffice/shared';
 import { topologySchema } from './topology-schema';
 
 /** The topology page's JSON in the OpenAPI document, from the zod schema it is built on. */
 export const adminApi: ApiRoute[] = [
+  {
+    method: 'get',
+    path: '/admin',
+    operationId: 'topologyPage',
+    summary: 'The live topology page (HTML; its script polls /admin/api/topology)',
+    description:
+      'The same access rules as /admin/api/topology; `?key=…` answers 303 to /admin with a cookie.',
+    tags: ['admin'],
+    security: anyone,
+    responses: {
+      200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } },
+      303: { description: 'The key in the query was right: a cookie is set and the page is /admin' },
+      401: errorResponse,
+      403: errorResponse,
+      404: errorResponse,
+      503: { ...errorResponse, description: 'The page is not built (npm run build:admin)' },
+    },
+  },
   {
     method: 'get',
     path: '/admin/api/topology',
