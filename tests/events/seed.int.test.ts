@@ -31,6 +31,19 @@ function fakeGateway(eventsUrl: string): express.Express {
     }
     res.cookie('sid', id, { httpOnly: true }).json({ id });
   });
+  // Event images are bodies of their own type: forwarded as they came, not as JSON.
+  app.put('/api/events/:id/image', express.raw({ type: () => true, limit: '10mb' }), async (req, res) => {
+    const sid = /(?:^|;\s*)sid=([^;]+)/.exec(req.get('cookie') ?? '')?.[1];
+    const upstream = await fetch(`${eventsUrl}${req.originalUrl}`, {
+      method: 'PUT',
+      headers: { 'content-type': req.get('content-type') ?? '', ...(sid ? identityOf(sid) : {}) },
+      body: new Uint8Array(req.body as Buffer),
+    });
+    res
+      .status(upstream.status)
+      .type('json')
+      .send(await upstream.text());
+  });
   app.use('/api/events', async (req, res) => {
     const sid = /(?:^|;\s*)sid=([^;]+)/.exec(req.get('cookie') ?? '')?.[1];
     const upstream = await fetch(`${eventsUrl}${req.originalUrl}`, {
