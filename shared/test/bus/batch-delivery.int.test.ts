@@ -48,7 +48,10 @@ describe.each(BACKENDS)('subscribeBatch (at-least-once, many messages per call) 
 
     await eventually('every message', () => seen.length >= 250);
     expect(seen).toEqual(Array.from({ length: 250 }, (_, n) => n));
-    expect(Math.max(...sizes)).toBe(100);
+    // A Redis stream hands over a full batch from a backlog; RabbitMQ pushes messages up to the
+    // prefetch, so a batch holds what had arrived when it was taken (85 of 100 was seen in CI).
+    if (backend.name === 'redis') expect(Math.max(...sizes)).toBe(100);
+    else expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
     expect(sizes.length).toBeLessThan(10);
   });
 
