@@ -169,3 +169,25 @@ export async function stopProcess(proc: RunningProcess, graceMs = 10_000): Promi
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * Starts a planned stack in order: every service process, each ready, then the gateway. Each
+ * process is pushed onto `running` as soon as it is spawned, so a caller that catches a failed
+ * start can stop whatever did start.
+ */
+export async function startPlannedStack(
+  specs: readonly ProcessSpec[],
+  logDir: string,
+  running: RunningProcess[],
+  readyTimeoutMs: number,
+): Promise<void> {
+  const services = specs.filter((s) => s.role !== 'gateway').map((s) => spawnProcess(s, logDir));
+  running.push(...services);
+  await Promise.all(services.map((p) => waitUntilReady(p, readyTimeoutMs)));
+  const gateway = spawnProcess(
+    specs.find((s) => s.role === 'gateway')!,
+    logDir,
+  );
+  running.push(gateway);
+  await waitUntilReady(gateway, readyTimeoutMs);
+}

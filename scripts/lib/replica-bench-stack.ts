@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_NAMES, buildTopology, loadConfig, platformEnvSchema } from '@boxoffice/shared';
 import { migrateAllShards } from './migrate-shards';
-import {
-  RunningProcess,
-  freePort,
-  planStack,
-  spawnProcess,
-  stopProcess,
-  waitUntilReady,
-} from './process-stack';
+import { RunningProcess, freePort, planStack, startPlannedStack, stopProcess } from './process-stack';
 import { ReplicaCluster, startReplicaCluster } from './replica-cluster';
 import { removePrefixedData } from './remove-prefixed-data';
 import { writeReplicaTopology } from './replica-topology';
@@ -68,15 +61,7 @@ export async function startReplicaBenchStack(
     };
     const specs = planStack({ instances: 1, ports, env: stackEnv });
     const logDir = join(dir, 'logs');
-    const services = specs.filter((s) => s.role !== 'gateway').map((s) => spawnProcess(s, logDir));
-    running.push(...services);
-    await Promise.all(services.map((p) => waitUntilReady(p, 240_000)));
-    const gateway = spawnProcess(
-      specs.find((s) => s.role === 'gateway')!,
-      logDir,
-    );
-    running.push(gateway);
-    await waitUntilReady(gateway, 240_000);
+    await startPlannedStack(specs, logDir, running, 240_000);
   } catch (err) {
     await stop();
     throw err;

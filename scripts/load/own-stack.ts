@@ -5,14 +5,7 @@ import { join } from 'node:path';
 import { SERVICE_NAMES, Topology, buildTopology, loadConfig, platformEnvSchema } from '@boxoffice/shared';
 import { migrateAllShards } from '../lib/migrate-shards';
 import { removePrefixedData } from '../lib/remove-prefixed-data';
-import {
-  RunningProcess,
-  freePort,
-  planStack,
-  spawnProcess,
-  stopProcess,
-  waitUntilReady,
-} from '../lib/process-stack';
+import { RunningProcess, freePort, planStack, startPlannedStack, stopProcess } from '../lib/process-stack';
 
 /** A private stack a run starts for itself: every service and the gateway on free ports. */
 export interface OwnStack {
@@ -60,15 +53,7 @@ export async function startOwnStack(env: Record<string, string> = {}): Promise<O
   const running: RunningProcess[] = [];
   const stopAll = () => Promise.all([...running].reverse().map((p) => stopProcess(p, 5000)));
   try {
-    const services = specs.filter((s) => s.role !== 'gateway').map((s) => spawnProcess(s, logDir));
-    running.push(...services);
-    await Promise.all(services.map((p) => waitUntilReady(p, 60_000)));
-    const gateway = spawnProcess(
-      specs.find((s) => s.role === 'gateway')!,
-      logDir,
-    );
-    running.push(gateway);
-    await waitUntilReady(gateway, 60_000);
+    await startPlannedStack(specs, logDir, running, 60_000);
   } catch (err) {
     await stopAll();
     await cleanup();
