@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVICE_NAMES, Topology, buildTopology, loadConfig, platformEnvSchema } from '@boxoffice/shared';
+import {
+  SERVICE_NAMES,
+  Topology,
+  TopologyFile,
+  buildTopology,
+  loadConfig,
+  platformEnvSchema,
+} from '@boxoffice/shared';
 import { migrateAllShards } from '../lib/migrate-shards';
 import { removePrefixedData } from '../lib/remove-prefixed-data';
 import { RunningProcess, freePort, planStack, startPlannedStack, stopProcess } from '../lib/process-stack';
@@ -13,6 +20,8 @@ export interface OwnStack {
   /** Service instance URLs, by service. */
   serviceUrls: Record<string, string>;
   topology: Topology;
+  /** Process ids by role ("gateway", "events", …), e.g. to read their CPU time. */
+  pids: Record<string, number>;
   logDir: string;
   /** Stops every process, then drops the stack's databases and Redis keys. */
   stop(): Promise<void>;
@@ -21,9 +30,14 @@ export interface OwnStack {
 /**
  * Starts one instance of each service and a gateway, under a fresh `load_<random>_` database and
  * key prefix, so a baseline run never touches the data of `npm start` or of anyone's tests.
- * `env` is added to every process (e.g. CACHE_ENABLED=false).
+ * `env` is added to every process (e.g. CACHE_ENABLED=false). `topology`, given the stack's
+ * prefix, writes a topology file every process reads (e.g. 8 events shards); without it, the
+ * default single-server topology, whatever the caller's shell says.
  */
-export async function startOwnStack(env: Record<string, string> = {}): Promise<OwnStack> {
+export async function startOwnStack(
+  env: Record<string, string> = {},
+  options: { topology?: (prefix: string) => TopologyFile } = {},
+): Promise<OwnStack> {
   const prefix = `load_${randomBytes(3).toString('hex')}_`;
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
@@ -36,10 +50,16 @@ export async function startOwnStack(env: Record<string, string> = {}): Promise<O
     KEY_PREFIX: prefix,
     ...env,
   };
-  delete stackEnv.TOPOLOGY_FILE; // the default single-server topology, whatever the caller's shell says
+  delete stackEnv.TOPOLOGY_FILE;
   delete stackEnv.PORT_BASE;
+  const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${prefix}`));
+  const file = options.topology?.(prefix);
+  if (file) {
+    stackEnv.TOPOLOGY_FILE = join(logDir, 'topology.json');
+    writeFileSync(stackEnv.TOPOLOGY_FILE, JSON.stringify(file, null, 2));
+  }
   const config = loadConfig(platformEnvSchema, stackEnv);
-  const topology = buildTopology(config);
+  const topology = buildTopology(config, file);
   const cleanup = () => removePrefixedData(config.PG_URL, config.REDIS_URL, prefix, config.BUS_URL);
   await migrateAllShards(topology, SERVICE_NAMES);
   const ports = {
@@ -49,7 +69,6 @@ export async function startOwnStack(env: Record<string, string> = {}): Promise<O
     tickets: await freePort(),
   };
   const specs = planStack({ instances: 1, ports, env: stackEnv });
-  const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${prefix}`));
   const running: RunningProcess[] = [];
   const stopAll = () => Promise.all([...running].reverse().map((p) => stopProcess(p, 5000)));
   try {
@@ -63,6 +82,7 @@ export async function startOwnStack(env: Record<string, string> = {}): Promise<O
     gatewayUrl: running.find((p) => p.role === 'gateway')!.url,
     serviceUrls: Object.fromEntries(running.filter((p) => p.role !== 'gateway').map((p) => [p.role, p.url])),
     topology,
+    pids: Object.fromEntries(running.map((p) => [p.role, p.child.pid!])),
     logDir,
     async stop() {
       await stopAll();

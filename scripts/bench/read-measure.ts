@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+/** What one autocannon run at one target measured. */
+export interface Measurement {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Answers other than 2xx, plus connection errors and timeouts: any of these spoils the figure. */
+  failures: number;
+  requests: number;
+  /** CPU milliseconds each watched process spent per request (user + system, from /proc). */
+  cpuMsPerRequest: Record<string, number>;
+}
+
+/** A process whose CPU time is read around each run ("gateway" → its pid). */
+export type WatchedProcesses = Record<string, number>;
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime of a process, in ms; NaN where /proc is not there (not Linux) or it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Runs autocannon at `url` for `seconds` with `connections`, reading the watched processes' CPU. */
+export async function measure(
+  url: string,
+  options: { connections: number; seconds: number; watch: WatchedProcesses },
+): Promise<Measurement> {
+  const before = Object.fromEntries(Object.entries(options.watch).map(([n, pid]) => [n, cpuMs(pid)]));
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    timeout: 10,
+  });
+  const requests = result.requests.total;
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.entries(options.watch).map(([n, pid]) => [
+      n,
+      requests > 0 ? (cpuMs(pid) - before[n]!) / requests : NaN,
+    ]),
+  );
+  return {
+    requestsPerSecond: requests / options.seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+    requests,
+    cpuMsPerRequest,
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
