@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole stack on this machine (DESIGN §8). Checks Postgres and Redis, creates
  * and migrates every shard, starts each service (INSTANCES of each) and the gateway as child
- * processes, waits until every /readyz answers 200, prints what runs where, and on Ctrl-C or
- * SIGTERM stops every child and exits 0.
+ * processes, waits until every /readyz answers 200, prints what runs where, restarts a child that
+ * dies (with backoff, scripts/lib/supervisor.ts), and on Ctrl-C, SIGINT or SIGTERM stops every
+ * child and exits 0.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,15 +23,8 @@ import { migrateAllShards } from './lib/migrate-shards';
 import { checkDependencies } from './lib/preflight';
 import { ReplicaCluster, startReplicaCluster } from './lib/replica-cluster';
 import { writeReplicaTopology } from './lib/replica-topology';
-import {
-  REPO_ROOT,
-  RunningProcess,
-  planStack,
-  portIsFree,
-  spawnProcess,
-  stopProcess,
-  waitUntilReady,
-} from './lib/process-stack';
+import { REPO_ROOT, RunningProcess, planStack, portIsFree } from './lib/process-stack';
+import { Supervisor } from './lib/supervisor';
 
 const stackEnvSchema = platformEnvSchema.extend({
   /** Instances of each service (the gateway balances over them). */
@@ -116,6 +110,20 @@ function printTable(procs: RunningProcess[], shardsByService: Record<string, str
   for (const row of rows) console.log(line(row));
 }
 
+/** What a stop has to take down; grows as `main` starts things. */
+let stopStack: () => Promise<void> = async () => {};
+let stopRequested = false;
+
+/** Stops whatever runs (the gateway before the services, so nothing new reaches them) and exits. */
+async function stopAll(code: number): Promise<void> {
+  if (stopRequested) return;
+  stopRequested = true;
+  console.log('\nstopping…');
+  await stopStack();
+  console.log('stopped; nothing left running');
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
   let config: z.infer<typeof stackEnvSchema>;
   let topology: ReturnType<typeof loadTopology>;
@@ -135,6 +143,11 @@ async function main(): Promise<void> {
   const paths = statePaths(config.BOXOFFICE_STATE_DIR);
   takeLock(paths);
   process.on('exit', () => releaseLock(paths));
+  // Both signals stop everything at any point, even mid-start (issue 13, finding 7): npm hands
+  // SIGTERM and SIGINT to this process (the "start" script execs node), and a terminal's Ctrl-C
+  // reaches the whole process group.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
 
   const childEnv = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
@@ -165,6 +178,9 @@ async function main(): Promise<void> {
   const failStopping = async (message: string): Promise<never> => {
     await cluster?.stop();
     fail(message);
+  };
+  stopStack = async () => {
+    await cluster?.stop();
   };
   if (problems.length > 0) await failStopping(problems.join('\n\n'));
   const base = config.PORT_BASE;
@@ -197,43 +213,29 @@ async function main(): Promise<void> {
     console.error(`could not build the topology page; /admin will answer 503:\n${(err as Error).message}`);
   }
 
-  const procs: RunningProcess[] = [];
-  let stopping = false;
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping…');
-    // The gateway first, so nothing new reaches the services while they drain.
-    await Promise.all([...procs].reverse().map((p) => stopProcess(p)));
+  const supervisor = new Supervisor({
+    logDir: paths.logs,
+    log: (line) => console.error(`\n${line}`),
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
+  });
+  stopStack = async () => {
+    await supervisor.stopAll();
     await cluster?.stop();
-    console.log('stopped; nothing left running');
-    process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  if (stopRequested) return; // a signal arrived while migrating: stopAll is on it
 
   console.log(`starting ${specs.length} processes (logs in ${paths.logs})…`);
-  const services = specs.filter((s) => s.role !== 'gateway');
   const gateway = specs.find((s) => s.role === 'gateway')!;
   try {
-    for (const spec of services) procs.push(spawnProcess(spec, paths.logs));
-    await Promise.all(procs.map((p) => waitUntilReady(p, config.READY_TIMEOUT_MS)));
-    const gw = spawnProcess(gateway, paths.logs);
-    procs.push(gw);
-    await waitUntilReady(gw, config.READY_TIMEOUT_MS);
+    await Promise.all(specs.filter((s) => s !== gateway).map((s) => supervisor.start(s)));
+    await supervisor.start(gateway);
   } catch (err) {
+    if (stopRequested) return; // a signal arrived mid-start: stopAll is already on it
     console.error(`\nnpm start: ${(err as Error).message}`);
     await stopAll(1);
     return;
   }
-  for (const p of procs) {
-    p.child.once('exit', (code, signal) => {
-      if (!stopping)
-        console.error(
-          `\n${p.name} (pid ${p.child.pid}) exited (${code ?? signal}); the others keep running. Its log: ${p.logFile}`,
-        );
-    });
-  }
+  const procs = supervisor.processes.map((p) => p.current);
   printTable(procs, shardsByService);
   if (cluster) {
     const replicas = cluster.replicas.map((r) => r.url).join(', ');
