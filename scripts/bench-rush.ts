@@ -1,20 +1,35 @@
 /**
- * `npm run bench:rush`: a rush on one hot event, measured. Starts a private stack (one instance
- * of each service, its own databases and keys, removed afterwards), creates one event, and lets
- * N concurrent buyers order one seat at a time (Prefer: wait=10) until the event sells out.
- * Prints confirmed orders/s, time-to-outcome percentiles and the invariant check.
+ * `npm run bench:rush`: a rush on one hot event, measured. Starts a private stack (its own
+ * databases and keys, removed afterwards), creates one event, and lets N concurrent buyers order
+ * one seat at a time (Prefer: wait=10) until the event sells out. Prints confirmed orders/s,
+ * time-to-outcome percentiles, CPU seconds per order per process and the invariant check, and
+ * writes JSON + HTML reports into results/.
  *
  *   npm run bench:rush -- [--buyers 200] [--seats 5000] [--seconds 60]
+ *                         [--baseline monolith] [--instances 1[,2]] [--out results]
+ *
+ * `--baseline monolith` then rushes the same event size with the same buyers and client code at
+ * a one-process Express + pg app (scripts/bench/monolith-app.ts) on a database of its own, and
+ * prints the ratio. `--instances 1,2` runs one Boxoffice round per instance count.
  *
  * Buyers get sessions minted with the stack's own session key (signing 200 users up would
  * measure scrypt, not the saga). Traffic goes to 127.0.0.1 only; the run stops by itself.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build as buildHistogram } from 'hdr-histogram-js';
 import { Agent, request } from 'undici';
 import { newId } from '@boxoffice/shared';
 import { encodeSession, newSession } from '../gateway/src';
+import { startMonolith } from './bench/monolith-stack';
+import { clusterCpuDelta, cpuDelta, cpuSeconds, postgresCpuByPid } from './bench/process-cpu';
+import { busLag } from './bench/rush-bus-lag';
+import { RushOutcome, createRushEvent, rush } from './bench/rush-client';
+import { rushResult } from './bench/rush-result';
 import { checkInvariantsWhenQuiet } from './lib/invariants';
+import { writeResultFiles } from './load/result-files';
 import { startOwnStack } from './load/own-stack';
 
 const BENCH_SESSION_KEY = 'bench-session-key-0123456789abcdef-0123456789';
@@ -24,132 +39,220 @@ const { values } = parseArgs({
     buyers: { type: 'string', default: '200' },
     seats: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '60' },
+    baseline: { type: 'string' },
+    instances: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'results' },
   },
 });
 const buyers = Number(values.buyers);
 const seats = Number(values.seats);
 const seconds = Number(values.seconds);
+const instanceCounts = values.instances.split(',').map(Number);
+if (values.baseline !== undefined && values.baseline !== 'monolith') {
+  console.error(`bench:rush: --baseline takes "monolith", not "${values.baseline}"`);
+  process.exit(2);
+}
+if (![buyers, seats, seconds, ...instanceCounts].every((n) => Number.isInteger(n) && n > 0)) {
+  console.error('bench:rush: --buyers, --seats, --seconds and --instances take positive integers');
+  process.exit(2);
+}
+const pgUrl = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 function cookieFor(userId: string): string {
   return `sid=${encodeSession(newSession(userId, 3600), [BENCH_SESSION_KEY])}`;
 }
 
-/**
- * Mean publish-to-handle lag per topic, from a service's own /metrics: which hop of the saga
- * the time is spent waiting in (the outbox is included: occurredAt is when the row was written).
- */
-async function busLag(serviceUrl: string, agent: Agent): Promise<string[]> {
-  const res = await request(`${serviceUrl}/metrics`, { dispatcher: agent });
-  const text = await res.body.text();
-  const sums = new Map<string, number>();
-  const counts = new Map<string, number>();
-  for (const match of text.matchAll(/^bus_publish_to_handle_seconds_(sum|count)\{([^}]*)\} ([\d.e+-]+)$/gm)) {
-    const topic = /topic="([^"]+)"/.exec(match[2]!)?.[1] ?? '?';
-    (match[1] === 'sum' ? sums : counts).set(topic, Number(match[3]));
-  }
-  /** Sums a counter's samples per topic. */
-  const perTopic = (metric: string): Map<string, number> => {
-    const found = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(`${metric}{`)) continue;
-      const topic = /topic="([^"]+)"/.exec(line)?.[1] ?? '?';
-      found.set(topic, (found.get(topic) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
-    }
-    return found;
+/** What a round reports for the summary: its figures and whether it passed. */
+interface RoundSummary {
+  label: string;
+  outcome: RushOutcome;
+  oversold: number;
+  violations: number;
+  cpuPerOrderMs: Record<string, number>;
+}
+
+/** CPU snapshot of the given processes, the bench itself and the Postgres cluster (the bench has it to itself). */
+async function cpuSnapshot(processes: { name: string; pid: number }[]) {
+  const named = Object.fromEntries(processes.map((p) => [p.name, cpuSeconds(p.pid)]));
+  const usage = process.cpuUsage();
+  named.bench = (usage.user + usage.system) / 1e6;
+  return { named, postgres: await postgresCpuByPid(pgUrl) };
+}
+
+/** CPU seconds per process between two snapshots, the cluster as "postgres". */
+function snapshotDelta(
+  before: Awaited<ReturnType<typeof cpuSnapshot>>,
+  after: Awaited<ReturnType<typeof cpuSnapshot>>,
+): Record<string, number> {
+  return {
+    ...cpuDelta(before.named, after.named),
+    postgres: clusterCpuDelta(before.postgres, after.postgres),
   };
-  const failures = perTopic('bus_handler_failures_total');
-  const redelivered = perTopic('bus_messages_redelivered_total');
-  return [...counts].map(
-    ([topic, n]) =>
-      `${topic}: ${n} messages, mean lag ${((1000 * (sums.get(topic) ?? 0)) / Math.max(1, n)).toFixed(0)} ms, ` +
-      `${failures.get(topic) ?? 0} handler failures, ${redelivered.get(topic) ?? 0} redeliveries`,
+}
+
+function printRound(label: string, o: RushOutcome, cpuPerOrderMs: Record<string, number>): void {
+  const l = o.recorder.latency();
+  console.log(`\n[${label}]`);
+  console.log(
+    `confirmed orders   ${o.counts.confirmed} in ${o.elapsedSeconds.toFixed(2)} s = ${o.confirmedPerSecond.toFixed(0)} confirmed/s`,
+  );
+  console.log(
+    `other answers      ${o.counts.rejected} rejected (409), ${o.counts.pending} pending (202), ${o.counts.errors} errors`,
+  );
+  console.log(`time to outcome    p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms`);
+  console.log(
+    `CPU ms per order   ${Object.entries(cpuPerOrderMs)
+      .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+      .join(', ')}`,
   );
 }
 
-async function main(): Promise<void> {
-  console.log(`starting a private stack…`);
-  const stack = await startOwnStack({ SESSION_KEYS: BENCH_SESSION_KEY });
-  const agent = new Agent({ connections: buyers + 8 });
+function perOrder(delta: Record<string, number>, confirmed: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(delta).map(([name, s]) => [name, (1000 * s) / Math.max(1, confirmed)]),
+  );
+}
+
+/** One measured rush at `baseUrl`: the outcome, CPU ms per confirmed order, when and under what load. */
+async function measuredRush(
+  label: string,
+  baseUrl: string,
+  eventId: string,
+  processes: { name: string; pid: number }[],
+  agent: Agent,
+) {
+  const loadAverageBefore = loadavg();
+  const startedAt = new Date();
+  const cpuBefore = await cpuSnapshot(processes);
+  const outcome = await rush({ baseUrl, eventId, buyers, seconds, cookieFor, agent });
+  const cpuPerOrderMs = perOrder(
+    snapshotDelta(cpuBefore, await cpuSnapshot(processes)),
+    outcome.counts.confirmed,
+  );
+  printRound(label, outcome, cpuPerOrderMs);
+  return { outcome, cpuPerOrderMs, startedAt, loadAverageBefore };
+}
+
+/** Writes a round's JSON + HTML report and prints where. */
+function writeRound(
+  label: string,
+  target: string,
+  measured: Awaited<ReturnType<typeof measuredRush>>,
+  violations: string[],
+  notes: string[],
+): void {
+  const rounded = JSON.stringify(measured.cpuPerOrderMs, (_k, v: unknown) =>
+    typeof v === 'number' ? Math.round(v * 100) / 100 : v,
+  );
+  const files = writeResultFiles(
+    rushResult({
+      label,
+      target,
+      startedAt: measured.startedAt,
+      buyers,
+      seconds,
+      loadAverageBefore: measured.loadAverageBefore,
+      outcome: measured.outcome,
+      violations,
+      notes: [...notes, `CPU ms per confirmed order: ${rounded}`],
+    }),
+    values.out,
+  );
+  console.log(`report             ${files.html}`);
+}
+
+async function boxofficeRound(instances: number, agent: Agent): Promise<RoundSummary> {
+  const label = instances === 1 ? 'boxoffice' : `boxoffice-${instances}x`;
+  console.log(`starting a private stack (${instances} instance(s) of each service)…`);
+  const stack = await startOwnStack({ SESSION_KEYS: BENCH_SESSION_KEY }, { instances });
   try {
-    const organizer = cookieFor(newId());
-    const created = await request(`${stack.gatewayUrl}/api/events`, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/json', cookie: organizer },
-      body: JSON.stringify({
-        title: 'The rush',
-        venue: 'Arena',
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        capacity: seats,
-      }),
-    });
-    const eventId = ((await created.body.json()) as { id: string }).id;
-
-    const latency = buildHistogram({
-      lowestDiscernibleValue: 1,
-      highestTrackableValue: 120_000,
-      numberOfSignificantValueDigits: 3,
-    });
-    const counts = { confirmed: 0, rejected: 0, pending: 0, errors: 0 };
-    let lastConfirmedAt = 0;
-    const deadline = Date.now() + seconds * 1000;
-    let soldOut = false;
+    const eventId = await createRushEvent(stack.gatewayUrl, cookieFor(newId()), seats, agent);
     console.log(`${buyers} buyers rushing ${seats} seats of event ${eventId} (at most ${seconds} s)…`);
-    const started = Date.now();
-
-    await Promise.all(
-      Array.from({ length: buyers }, async () => {
-        const cookie = cookieFor(newId());
-        while (!soldOut && Date.now() < deadline) {
-          const t0 = performance.now();
-          const res = await request(`${stack.gatewayUrl}/api/orders`, {
-            method: 'POST',
-            dispatcher: agent,
-            headers: { 'content-type': 'application/json', cookie, prefer: 'wait=10' },
-            body: JSON.stringify({ eventId, quantity: 1 }),
-          });
-          const body = (await res.body.json()) as { status?: string; reason?: string };
-          latency.recordValue(Math.max(1, Math.round(performance.now() - t0)));
-          if (res.statusCode === 201) {
-            counts.confirmed++;
-            lastConfirmedAt = Date.now();
-          } else if (res.statusCode === 409) {
-            counts.rejected++;
-            if (body.reason === 'sold_out') soldOut = true;
-          } else if (res.statusCode === 202) counts.pending++;
-          else counts.errors++;
-        }
-      }),
-    );
-    const elapsed = ((lastConfirmedAt || Date.now()) - started) / 1000;
-    console.log(
-      `\nconfirmed orders   ${counts.confirmed} in ${elapsed.toFixed(2)} s = ${(counts.confirmed / elapsed).toFixed(0)} confirmed/s`,
-    );
-    console.log(
-      `other answers      ${counts.rejected} rejected (409), ${counts.pending} pending (202), ${counts.errors} errors`,
-    );
-    console.log(
-      `time to outcome    p50 ${latency.getValueAtPercentile(50)} ms, p90 ${latency.getValueAtPercentile(90)} ms, p99 ${latency.getValueAtPercentile(99)} ms, max ${latency.maxValue} ms`,
-    );
-    for (const [service, url] of Object.entries(stack.serviceUrls)) {
-      for (const line of await busLag(url, agent)) console.log(`bus lag            ${service}: ${line}`);
-    }
+    const measured = await measuredRush(label, stack.gatewayUrl, eventId, stack.processes, agent);
+    const lag: string[] = [];
+    for (const p of stack.processes.filter((p) => p.role !== 'gateway'))
+      for (const line of await busLag(p.url, agent)) lag.push(`bus lag ${p.name}: ${line}`);
+    for (const line of lag) console.log(`  ${line}`);
     const report = await checkInvariantsWhenQuiet(stack.topology, 30_000);
     const event = await request(`${stack.gatewayUrl}/api/events/${eventId}`, { dispatcher: agent });
     const { seatsSold } = (await event.body.json()) as { seatsSold: number };
-    console.log(`seats sold         ${seatsSold} of ${seats}${seatsSold > seats ? '  OVERSOLD' : ''}`);
+    const oversold = Math.max(0, seatsSold - seats);
+    console.log(`seats sold         ${seatsSold} of ${seats}${oversold ? '  OVERSOLD' : ''}`);
     console.log(
       report.violations.length === 0
-        ? 'invariants         hold'
+        ? 'invariants         hold (every order settled, no seat lost or oversold)'
         : `invariants         ${report.violations.length} VIOLATIONS`,
     );
-    for (const v of report.violations.slice(0, 10))
-      console.log(`  ${v.invariant}: ${v.detail} ${JSON.stringify(v.ids)}`);
-    process.exitCode = report.violations.length === 0 && seatsSold <= seats ? 0 : 1;
+    const violations = report.violations.map((v) => `${v.invariant}: ${v.detail} ${JSON.stringify(v.ids)}`);
+    for (const v of violations.slice(0, 10)) console.log(`  ${v}`);
+    writeRound(label, stack.gatewayUrl, measured, violations, [
+      `${instances} instance(s) of each service; ${seatsSold} of ${seats} seats sold, oversold ${oversold}`,
+      ...lag,
+    ]);
+    return { label, ...measured, oversold, violations: report.violations.length };
   } finally {
-    await agent.close();
     await stack.stop();
   }
+}
+
+async function monolithRound(agent: Agent): Promise<RoundSummary> {
+  const prefix = `load_${randomBytes(3).toString('hex')}_`;
+  const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${prefix}`));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  console.log(`\nstarting the monolith baseline (one Express + pg process, its own database)…`);
+  const monolith = await startMonolith(pgUrl, prefix, logDir, { ...env, SESSION_KEYS: BENCH_SESSION_KEY });
+  try {
+    const eventId = await createRushEvent(monolith.url, cookieFor(newId()), seats, agent);
+    const procs = [{ name: 'monolith', pid: monolith.process.child.pid ?? 0 }];
+    const measured = await measuredRush('monolith', monolith.url, eventId, procs, agent);
+    const facts = await monolith.facts(eventId);
+    const oversold = Math.max(0, facts.seatsSold - seats);
+    const violations = [
+      ...(facts.seatsSold > facts.capacity ? [`oversold: ${facts.seatsSold} of ${facts.capacity}`] : []),
+      ...(facts.byStatus.confirmed !== facts.seatsSold
+        ? [`confirmed orders ${facts.byStatus.confirmed ?? 0} ≠ seats sold ${facts.seatsSold}`]
+        : []),
+    ];
+    console.log(`seats sold         ${facts.seatsSold} of ${seats}${oversold ? '  OVERSOLD' : ''}`);
+    console.log(`orders             ${JSON.stringify(facts.byStatus)} (settled when written: one statement)`);
+    writeRound('monolith', monolith.url, measured, violations, [
+      `${facts.seatsSold} of ${seats} seats sold, oversold ${oversold}; orders ${JSON.stringify(facts.byStatus)}`,
+    ]);
+    return { label: 'monolith', ...measured, oversold, violations: violations.length };
+  } finally {
+    await monolith.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const agent = new Agent({ connections: buyers + 8 });
+  const rounds: RoundSummary[] = [];
+  try {
+    for (const n of instanceCounts) rounds.push(await boxofficeRound(n, agent));
+    if (values.baseline === 'monolith') rounds.push(await monolithRound(agent));
+  } finally {
+    await agent.close();
+  }
+  const monolith = rounds.find((r) => r.label === 'monolith');
+  console.log(
+    `\nsummary (load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')})`,
+  );
+  for (const r of rounds) {
+    const l = r.outcome.recorder.latency();
+    const ratio =
+      monolith && r !== monolith
+        ? `  ${(r.outcome.confirmedPerSecond / monolith.outcome.confirmedPerSecond).toFixed(2)}× monolith`
+        : '';
+    console.log(
+      `  ${r.label.padEnd(14)} ${r.outcome.confirmedPerSecond.toFixed(0).padStart(5)} confirmed/s  p50 ${l.p50} ms  p99 ${l.p99} ms  oversold ${r.oversold}  invariant violations ${r.violations}${ratio}`,
+    );
+  }
+  const failed = rounds.some((r) => r.oversold > 0 || r.violations > 0);
+  process.exitCode = failed ? 1 : 0;
 }
 
 main().catch((err: Error) => {

@@ -12,7 +12,13 @@ import {
 } from '@boxoffice/shared';
 import { migrateAllShards } from '../lib/migrate-shards';
 import { removePrefixedData } from '../lib/remove-prefixed-data';
-import { RunningProcess, freePort, planStack, startPlannedStack, stopProcess } from '../lib/process-stack';
+import { RunningProcess, freePort, stackSpecs, startPlannedStack, stopProcess } from '../lib/process-stack';
+
+/** `instances` free ports for each service and one for the gateway. */
+async function freePortsPerService(instances: number) {
+  const some = async () => Promise.all(Array.from({ length: instances }, () => freePort()));
+  return { users: await some(), events: await some(), tickets: await some(), gateway: await freePort() };
+}
 
 /** A private stack a run starts for itself: every service and the gateway on free ports. */
 export interface OwnStack {
@@ -23,20 +29,22 @@ export interface OwnStack {
   /** Process ids by role ("gateway", "events", …), e.g. to read their CPU time. */
   pids: Record<string, number>;
   logDir: string;
+  /** Every process of the stack ("tickets-1", "gateway") with its role, URL and pid (for CPU time). */
+  processes: { name: string; role: string; url: string; pid: number }[];
   /** Stops every process, then drops the stack's databases and Redis keys. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts one instance of each service and a gateway, under a fresh `load_<random>_` database and
- * key prefix, so a baseline run never touches the data of `npm start` or of anyone's tests.
- * `env` is added to every process (e.g. CACHE_ENABLED=false). `topology`, given the stack's
- * prefix, writes a topology file every process reads (e.g. 8 events shards); without it, the
- * default single-server topology, whatever the caller's shell says.
+ * Starts `options.instances` (default 1) of each service and a gateway, under a fresh
+ * `load_<random>_` database and key prefix, so a baseline run never touches the data of `npm
+ * start` or of anyone's tests. `env` is added to every process (e.g. CACHE_ENABLED=false).
+ * `topology`, given the stack's prefix, writes a topology file every process reads (e.g. 8
+ * events shards); without it, the default single-server topology, whatever the caller's shell says.
  */
 export async function startOwnStack(
   env: Record<string, string> = {},
-  options: { topology?: (prefix: string) => TopologyFile } = {},
+  options: { topology?: (prefix: string) => TopologyFile; instances?: number } = {},
 ): Promise<OwnStack> {
   const prefix = `load_${randomBytes(3).toString('hex')}_`;
   const inherited = Object.fromEntries(
@@ -62,13 +70,7 @@ export async function startOwnStack(
   const topology = buildTopology(config, file);
   const cleanup = () => removePrefixedData(config.PG_URL, config.REDIS_URL, prefix, config.BUS_URL);
   await migrateAllShards(topology, SERVICE_NAMES);
-  const ports = {
-    gateway: await freePort(),
-    users: await freePort(),
-    events: await freePort(),
-    tickets: await freePort(),
-  };
-  const specs = planStack({ instances: 1, ports, env: stackEnv });
+  const specs = stackSpecs(await freePortsPerService(options.instances ?? 1), stackEnv);
   const running: RunningProcess[] = [];
   const stopAll = () => Promise.all([...running].reverse().map((p) => stopProcess(p, 5000)));
   try {
@@ -84,6 +86,7 @@ export async function startOwnStack(
     topology,
     pids: Object.fromEntries(running.map((p) => [p.role, p.child.pid!])),
     logDir,
+    processes: running.map((p) => ({ name: p.name, role: p.role, url: p.url, pid: p.child.pid ?? 0 })),
     async stop() {
       await stopAll();
       await cleanup();
