@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ComposeCli, detectCompose } from './compose/compose-cli';
+import { readReplicaStep } from './compose/replica-step';
 import { runSmokeSteps } from './compose/smoke-runner';
 import type { SmokeStep } from './compose/smoke-step';
 import { buildStep, imageStep, scaleStep, upStep, volumesStep } from './compose/stack-steps';
@@ -27,6 +28,7 @@ const STEPS: readonly SmokeStep[] = [
   volumesStep,
   purchaseStep,
   replicasStep,
+  readReplicaStep,
   scaleStep,
   loadgenStep,
 ];
