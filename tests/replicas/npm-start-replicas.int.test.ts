@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CookieBrowser } from '../../scripts/lib/replica-client';
@@ -22,6 +22,7 @@ beforeAll(async () => {
   env = await createTestEnv({ migrate: false });
   base = await freePortBase();
   stateDir = mkdtempSync(join(tmpdir(), 'bo-start-replicas-'));
+  chmodSync(stateDir, 0o755); // the replica cluster's servers run as postgres, inside it
 });
 
 afterAll(async () => {
