@@ -6,7 +6,7 @@ import { freePort, stackSpecs } from '../../scripts/lib/process-stack';
 import { Supervisor } from '../../scripts/lib/supervisor';
 import { newId } from '@boxoffice/shared';
 import { TestEnv, createTestEnv, sessionCookieFor } from '../support';
-import { freePortBase, pidOf, portsClosedWithin, runNpmStart, stackPorts } from './npm-start-kit';
+import { freePortBase, pidOf, portsClosedWithin, runNpmStart, stackPorts } from '../support/npm-start-kit';
 
 /** Issue 13, findings 6 and 7: `npm start` keeps its processes running and stops on a signal. */
 describe('npm start as a supervisor', () => {

@@ -3,7 +3,7 @@ import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestEnv, createTestEnv } from '../support';
-import { freePortBase, runStart, waitForOutput } from '../support/start-run';
+import { freePortBase, runNpmStart } from '../support/npm-start-kit';
 
 function isAlive(pid: number): boolean {
   try {
@@ -34,9 +34,9 @@ describe('npm start', () => {
   });
 
   test('when started, then it migrates, serves /readyz 200 through the gateway, refuses a second start, and Ctrl-C leaves nothing running', async () => {
-    const run = runStart(startEnv);
+    const run = runNpmStart(startEnv, base);
     try {
-      await waitForOutput(run, /Boxoffice is up/);
+      await run.waitFor(/Boxoffice is up/);
       expect(run.output()).toMatch(/12 shards: 12 databases created/);
       expect(run.output()).toMatch(
         /users-1\s+\d+\s+http:\/\/127\.0\.0\.1:\d+\s+0_2 \(00-2f\), 3_5 \(30-5f\), 6_8 \(60-8f\), 9_f \(90-ff\)/,
@@ -54,7 +54,7 @@ describe('npm start', () => {
         error: { code: 'not_found', message: 'No route for GET /api/nope' },
       });
 
-      const second = runStart(startEnv);
+      const second = runNpmStart(startEnv, base);
       expect(await second.exited).toBe(1);
       expect(second.output()).toMatch(/Boxoffice is already running from this checkout \(pid \d+\)/);
 
@@ -63,7 +63,11 @@ describe('npm start', () => {
       expect(run.output()).toContain('stopped; nothing left running');
       expect(pids.filter(isAlive)).toEqual([]);
     } finally {
-      run.child.kill('SIGKILL');
+      // A failed run must not leave the stack behind for the next test: npm passes SIGTERM on.
+      if (run.child.exitCode === null) {
+        run.child.kill('SIGTERM');
+        await run.exited;
+      }
     }
   });
 
@@ -71,7 +75,7 @@ describe('npm start', () => {
     const blocker: Server = createServer();
     await new Promise<void>((r) => blocker.listen(base + 200, '127.0.0.1', r));
     try {
-      const run = runStart(startEnv);
+      const run = runNpmStart(startEnv, base);
       expect(await run.exited).toBe(1);
       expect(run.output()).toContain(`port ${base + 200} (for events-1) is taken by another process`);
     } finally {
@@ -94,13 +98,13 @@ describe('npm start', () => {
         },
       }),
     );
-    const run = runStart({ ...startEnv, TOPOLOGY_FILE: file });
+    const run = runNpmStart({ ...startEnv, TOPOLOGY_FILE: file }, base);
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('shard map for users has a gap: buckets 30-5f belong to no shard');
   });
 
   test('when Postgres is unreachable, then it fails fast saying how to get it', async () => {
-    const run = runStart({ ...startEnv, PG_URL: 'postgres://postgres@127.0.0.1:1' });
+    const run = runNpmStart({ ...startEnv, PG_URL: 'postgres://postgres@127.0.0.1:1' }, base);
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('PostgreSQL at postgres://postgres@127.0.0.1:1/postgres is not reachable');
     expect(run.output()).toContain('Start PostgreSQL');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CookieBrowser } from '../../scripts/lib/replica-client';
 import { portIsFree } from '../../scripts/lib/process-stack';
 import { TestEnv, createTestEnv, uniqueEmail } from '../support';
-import { StartRun, freePortBase, runStart, waitForOutput } from '../support/start-run';
+import { NpmStart, freePortBase, runNpmStart } from '../support/npm-start-kit';
 import { counterSum } from './replica-stack';
 
 /**
@@ -16,7 +16,7 @@ import { counterSum } from './replica-stack';
 let env: TestEnv;
 let stateDir: string;
 let base: number;
-let run: StartRun | undefined;
+let run: NpmStart | undefined;
 
 beforeAll(async () => {
   env = await createTestEnv({ migrate: false });
@@ -43,17 +43,19 @@ function clusterPorts(output: string): number[] {
 
 describe('REPLICAS=1 npm start', () => {
   test('when started with a replica, then reads go to it, a writer reads their own write, and Ctrl-C stops its servers', async () => {
-    run = runStart({
-      ...env.env,
-      REPLICAS: '1',
-      PORT_BASE: String(base),
-      BOXOFFICE_STATE_DIR: stateDir,
-      // A replay delay longer than a write-then-read: only pinning to the primary shows the write.
-      REPLICA_APPLY_DELAY_MS: '800',
-      CACHE_ENABLED: 'false',
-      READY_TIMEOUT_MS: '100000',
-    });
-    await waitForOutput(run, /Boxoffice is up/, 110_000);
+    run = runNpmStart(
+      {
+        ...env.env,
+        REPLICAS: '1',
+        BOXOFFICE_STATE_DIR: stateDir,
+        // A replay delay longer than a write-then-read: only pinning to the primary shows the write.
+        REPLICA_APPLY_DELAY_MS: '800',
+        CACHE_ENABLED: 'false',
+        READY_TIMEOUT_MS: '100000',
+      },
+      base,
+    );
+    await run.waitFor(/Boxoffice is up/, 110_000);
     const ports = clusterPorts(run.output());
     expect(ports).toHaveLength(2); // the primary and one replica
 

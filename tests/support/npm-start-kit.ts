@@ -1,3 +1,7 @@
+/**
+ * `npm start` run the way a user runs it, for the tests of the whole command: its output, its
+ * ports, its signals, its supervision.
+ */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,15 +17,18 @@ export interface NpmStart {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
-/** Runs `npm start` exactly as a user does, on its own ports and state dir, under `env`. */
+/**
+ * Runs `npm start` exactly as a user does, on its own ports and state dir (a fresh one unless
+ * `env` names BOXOFFICE_STATE_DIR), under `env`.
+ */
 export function runNpmStart(env: Record<string, string>, portBase: number): NpmStart {
   const child = spawn('npm', ['start'], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
+      BOXOFFICE_STATE_DIR: mkdtempSync(join(tmpdir(), 'bo-start-')),
       ...env,
       PORT_BASE: String(portBase),
-      BOXOFFICE_STATE_DIR: mkdtempSync(join(tmpdir(), 'bo-start-')),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
