@@ -55,7 +55,7 @@ describe('REPLICAS=1 npm start', () => {
       },
       base,
     );
-    await run.waitFor(/Boxoffice is up/, 110_000);
+    await run.waitFor(/Boxoffice is up/, 200_000);
     const ports = clusterPorts(run.output());
     expect(ports).toHaveLength(2); // the primary and one replica
 
@@ -93,5 +93,5 @@ describe('REPLICAS=1 npm start', () => {
     for (const port of [base, base + 100, base + 200, base + 300, ...ports]) {
       expect(await portIsFree(port)).toBe(true);
     }
-  });
+  }, 240_000); // initdb and pg_basebackup, then the whole stack, on a loaded machine
 });
