@@ -56,3 +56,16 @@ export class BusUnroutableError extends Error {
     this.name = 'BusUnroutableError';
   }
 }
+
+/**
+ * RabbitMQ: the channel closed before the broker confirmed the publish (the connection dropped,
+ * or the broker closed the channel, e.g. 404 on an exchange deleted behind the bus's back). The
+ * messages may or may not be stored: publish again (the outbox relay does; the inbox absorbs a
+ * duplicate). Not BusFullError: nothing says the topic is full.
+ */
+export class BusUnconfirmedError extends Error {
+  constructor(readonly topic: string) {
+    super(`the broker did not confirm a publish to topic ${topic} (the channel closed); publish again`);
+    this.name = 'BusUnconfirmedError';
+  }
+}

@@ -8,6 +8,7 @@ export {
   isBusFullError,
   BusClosedError,
   BusUnroutableError,
+  BusUnconfirmedError,
   TopicMismatchError,
 } from './bus-errors';
 export { partitionOf } from './partition';

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { BatchMessage, BusOptions } from './bus-contract';
 import { BusBase } from './bus-base';
-import { BusClosedError, BusFullError, BusUnroutableError, TopicMismatchError } from './bus-errors';
+import {
+  BusClosedError,
+  BusFullError,
+  BusUnconfirmedError,
+  BusUnroutableError,
+  TopicMismatchError,
+} from './bus-errors';
 import type { Envelope } from './envelope';
 import { partitionOf } from './partition';
 import { RabbitBroadcast } from './rabbit-broadcast';
@@ -69,6 +75,11 @@ export class RabbitBus extends BusBase<BusOptions, RabbitTopic> {
       throw new BusFullError(topic, await this.backlog(rabbit), rabbit.topic.capacity);
     }
     if (outcomes.includes('unroutable')) throw new BusUnroutableError(topic);
+    if (outcomes.includes('unconfirmed')) {
+      // The channel closed first (e.g. a topic's exchange gone: 404). Declare again next time.
+      this.declared.delete(topic);
+      throw new BusUnconfirmedError(topic);
+    }
     return envelopes;
   }
 

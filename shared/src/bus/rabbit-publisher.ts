@@ -9,8 +9,14 @@ export interface Outgoing {
   headers?: Record<string, string | number>;
 }
 
-/** A publish the broker refused (a full queue with reject-publish nacks it) or could not route. */
-export type PublishOutcome = 'stored' | 'refused' | 'unroutable';
+/**
+ * A publish the broker stored, refused (a full queue with reject-publish nacks it), could not
+ * route, or whose confirm never came because the channel closed first (stored or not: unknown).
+ */
+export type PublishOutcome = 'stored' | 'refused' | 'unroutable' | 'unconfirmed';
+
+/** amqplib's error for a nack; a channel that closes with publishes unconfirmed fails them with another. */
+const NACKED = 'message nacked';
 
 /**
  * Publishing with publisher confirms: a message counts as published once the broker has
@@ -21,6 +27,8 @@ export type PublishOutcome = 'stored' | 'refused' | 'unroutable';
 export class RabbitPublisher {
   private channel: Promise<ConfirmChannel> | undefined;
   private readonly returned = new Set<string>();
+  /** One wait for the socket to drain, shared by every publish that found it full. */
+  private drained: Promise<void> | undefined;
 
   constructor(
     private readonly connection: () => Promise<ChannelModel>,
@@ -47,7 +55,8 @@ export class RabbitPublisher {
       return new Promise<PublishOutcome>((resolve) => {
         channel.publish(m.exchange, m.routingKey, body, publishOptions, (err) => {
           const unroutable = this.returned.delete(m.messageId);
-          resolve(err ? 'refused' : unroutable ? 'unroutable' : 'stored');
+          if (err) resolve(err.message === NACKED ? 'refused' : 'unconfirmed');
+          else resolve(unroutable ? 'unroutable' : 'stored');
         });
       });
     });
@@ -60,9 +69,23 @@ export class RabbitPublisher {
     await channel?.close().catch(() => undefined);
   }
 
-  /** Waits for the socket buffer to drain when amqplib says it is full (flow control). */
+  /**
+   * Waits for the socket buffer to drain when amqplib says it is full (flow control), or for the
+   * channel to close (nothing would drain then). Every waiting publish shares one listener pair.
+   */
   private async write(channel: ConfirmChannel, send: () => boolean): Promise<void> {
-    if (!send()) await new Promise((resolve) => channel.once('drain', resolve));
+    if (send()) return;
+    this.drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        channel.off('drain', done);
+        channel.off('close', done);
+        this.drained = undefined;
+        resolve();
+      };
+      channel.on('drain', done);
+      channel.on('close', done);
+    });
+    await this.drained;
   }
 
   private open(): Promise<ConfirmChannel> {
