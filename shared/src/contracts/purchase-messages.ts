@@ -13,7 +13,7 @@ export const PURCHASE_TOPICS = {
   seats: 'seats',
   /** tickets → events: `ticket.cancelled`. Keyed by event id. */
   tickets: 'tickets',
-  /** tickets → tickets (every instance): `order.settled` wake-ups for waiting POSTs; loss costs one poll. */
+  /** tickets → tickets (every instance): `orders.settled` (one per settled batch) / `order.settled` wake-ups for waiting POSTs; loss costs one poll. */
   orderOutcomes: 'order-outcomes',
 } as const;
 
@@ -74,10 +74,15 @@ export const orderSettledSchema = z.object({
 });
 export type OrderSettled = z.infer<typeof orderSettledSchema>;
 
+/** The wake-ups of one settled batch in one broadcast (what the settling consumer sends). */
+export const ordersSettledSchema = z.object({ orders: z.array(orderSettledSchema) });
+export type OrdersSettled = z.infer<typeof ordersSettledSchema>;
+
 export const MESSAGE_TYPES = {
   orderRequested: 'order.requested',
   seatsReserved: 'seats.reserved',
   seatsRejected: 'seats.rejected',
   ticketCancelled: 'ticket.cancelled',
   orderSettled: 'order.settled',
+  ordersSettled: 'orders.settled',
 } as const;

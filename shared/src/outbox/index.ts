@@ -1,5 +1,5 @@
-export { outboxMigration, inboxMigration, OUTBOX_CHANNEL } from './outbox-migrations';
-export { writeOutbox, outboxInsertFrom, type OutboxMessage } from './outbox-writer';
+export { outboxMigration, inboxMigration, OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-migrations';
+export { writeOutbox, outboxInsertFrom, outboxRow, type OutboxMessage } from './outbox-writer';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export type { RelayShard } from './shard-relay';
 export { runInInbox, runBatchInInbox, inboxHandler, pruneInbox, type InboxResult } from './inbox';

@@ -23,8 +23,8 @@ export async function writeOutbox(trx: Knex.Transaction, ...messages: OutboxMess
   return rows.map((row) => row.message_id);
 }
 
-/** The outbox row for a message, with a new message id. */
-function outboxRow(message: OutboxMessage) {
+/** The outbox row for a message, with a new message id (for batch writers that build their own statement). */
+export function outboxRow(message: OutboxMessage) {
   return {
     message_id: randomUUID(),
     topic: message.topic,

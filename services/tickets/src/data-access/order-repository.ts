@@ -1,12 +1,14 @@
+import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
 import {
   InboxItem,
   OutboxMessage,
   ShardDatabases,
+  ShardSpec,
   newColocatedId,
-  outboxInsertFrom,
   runInboxByShard,
 } from '@boxoffice/shared';
+import { PendingWrite, insertPendingBatch } from './pending-order-batch';
 import type { NewOrder, OrderRecord, OrderSettlement, SettledOrder } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
 
@@ -28,55 +30,96 @@ async function findOrderWithTickets(
   return row ? toOrder(row as OrderRow, (row as unknown as { ticket_ids: string[] }).ticket_ids) : undefined;
 }
 
+/** How long concurrent POSTs are gathered into one write, and how many at most (ORDER_BATCH_*). */
+export interface OrderRepositoryOptions {
+  /** Default 2 ms: a lone order waits 2 ms more; a rush writes one statement per shard per window. */
+  batchWindowMs?: number;
+  /** Default 200 orders per statement. */
+  maxBatch?: number;
+}
+
+type CreatedPending = { order: OrderRecord; created: boolean };
+
+/** Postgres chose this statement as a deadlock's victim (40P01): nothing of it was written. */
+const isDeadlock = (err: unknown) => (err as { code?: string })?.code === '40P01';
+
 /**
  * Orders on the buyers' shards. An order id routes to its buyer's shard by itself (it carries
  * the buyer's bucket), so no method needs the buyer to find the shard, only to check ownership.
  */
 export class OrderRepository {
-  constructor(private readonly dbs: ShardDatabases) {}
+  /** Gathers concurrent createPending calls (DataLoader, no caching) and writes them per shard. */
+  private readonly pending: DataLoader<PendingWrite, CreatedPending>;
+
+  constructor(
+    private readonly dbs: ShardDatabases,
+    options: OrderRepositoryOptions = {},
+  ) {
+    const windowMs = options.batchWindowMs ?? 2;
+    this.pending = new DataLoader((writes) => this.writePending(writes), {
+      cache: false,
+      maxBatchSize: options.maxBatch ?? 200,
+      batchScheduleFn: (run) => setTimeout(run, windowMs),
+    });
+  }
 
   /**
-   * Inserts a pending order and its `order.requested` outbox row in one transaction. With an
-   * idempotency key already used by this buyer, inserts nothing and returns the existing order
-   * (`created: false`); concurrent requests with one key serialise on the unique index.
+   * Inserts a pending order and its `order.requested` outbox row so that both commit together,
+   * and resolves only after the commit. Concurrent calls are written together: one statement per
+   * buyers' shard for all of them (insertPendingBatch). With an idempotency key already used by
+   * this buyer, inserts nothing and returns the existing order (`created: false`); concurrent
+   * requests with one key serialise on the unique index.
    */
-  async createPending(
-    order: NewOrder,
-    requested: OutboxMessage,
-  ): Promise<{ order: OrderRecord; created: boolean }> {
-    return this.dbs.runForKey(order.id, async (db) => {
-      // One statement, one round trip: the order and its outbox row commit together (a statement
-      // is atomic), and the outbox row exists only if the order was inserted. Four round trips
-      // (begin, insert, insert, commit) cost the rush benchmark ~15 % of its throughput.
-      const outbox = outboxInsertFrom('inserted', requested);
-      const { rows } = await db.raw<{ rows: OrderRow[] }>(
-        `with inserted as (
-           insert into orders (id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint)
-           values (?, ?, ?, ?, ?, ?)
-           on conflict (buyer_id, idempotency_key) do nothing
-           returning *
-         ), queued as (${outbox.sql})
-         select * from inserted`,
-        [
-          order.id,
-          order.buyerId,
-          order.eventId,
-          order.quantity,
-          order.idempotencyKey ?? null,
-          order.requestFingerprint,
-          ...outbox.bindings,
-        ],
-      );
-      if (rows[0]) return { order: toOrder(rows[0], []), created: true };
-      // The key was taken by a concurrent or earlier request: its order is committed (the insert
-      // waited for it), and this new statement's snapshot sees it.
-      const existing = await findOrderWithTickets(
-        db,
-        { idempotency_key: order.idempotencyKey! },
-        order.buyerId,
-      );
-      return { order: existing!, created: false };
+  async createPending(order: NewOrder, requested: OutboxMessage): Promise<CreatedPending> {
+    return this.pending.load({ order, requested });
+  }
+
+  /** DataLoader's batch function: per shard one statement; an Error in the slot of each write that failed. */
+  private async writePending(writes: readonly PendingWrite[]): Promise<(CreatedPending | Error)[]> {
+    const byShard = new Map<ShardSpec, number[]>();
+    writes.forEach((write, i) => {
+      const shard = this.dbs.router.shardForKey(write.order.id);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
     });
+    const results: (CreatedPending | Error)[] = new Array(writes.length);
+    const settle = async (shard: ShardSpec, slots: number[]): Promise<void> => {
+      try {
+        const rows = await this.dbs.runOn(shard, (db) =>
+          insertPendingBatch(
+            db,
+            slots.map((i) => writes[i]!),
+          ),
+        );
+        const inserted = new Map(rows.map((row) => [row.id, row]));
+        await Promise.all(
+          slots.map(async (i) => {
+            const { order } = writes[i]!;
+            const row = inserted.get(order.id);
+            results[i] = row
+              ? { order: toOrder(row, []), created: true }
+              : await this.existing(order).catch((err: Error) => err);
+          }),
+        );
+      } catch (err) {
+        // A deadlock with another batch over the same keys rolled this one back whole: write
+        // each order alone (a one-row batch cannot deadlock on keys). Other errors are the batch's.
+        if (slots.length > 1 && isDeadlock(err)) await Promise.all(slots.map((i) => settle(shard, [i])));
+        else for (const i of slots) results[i] = err instanceof Error ? err : new Error(String(err));
+      }
+    };
+    await Promise.all([...byShard].map(([shard, slots]) => settle(shard, slots)));
+    return results;
+  }
+
+  /**
+   * The order that holds this order's Idempotency-Key: committed (the batch's insert waited for
+   * it, or wrote it in the same statement), so a new statement's snapshot sees it.
+   */
+  private async existing(order: NewOrder): Promise<CreatedPending> {
+    const found = await this.dbs.runForKey(order.id, (db) =>
+      findOrderWithTickets(db, { idempotency_key: order.idempotencyKey! }, order.buyerId),
+    );
+    return { order: found!, created: false };
   }
 
   /** The buyer's order with its ticket ids, or undefined (unknown, or someone else's). */

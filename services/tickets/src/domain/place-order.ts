@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, MESSAGE_TYPES, PURCHASE_TOPICS, newColocatedId } from '@boxoffice/shared';
 import type { OrderRecord } from '../data-access';
+import type { WaitResult } from './outcome-waiter';
 import type { TicketsDeps } from './tickets-deps';
 
 export interface PlaceOrderCommand {
@@ -26,58 +27,76 @@ function fingerprint(eventId: string, quantity: number): string {
 
 /**
  * Step 1 of the purchase saga (DESIGN §5): write a pending order and its `order.requested`
- * outbox row in one transaction on the buyer's shard, then wait up to `waitMs` for the outcome.
- * The wait is woken by the `order.settled` broadcast, which carries the final state when the
- * announcing consumer settled the order just now; otherwise (a duplicate delivery, a timeout)
- * the order is read again from the database.
+ * outbox row so they commit together (concurrent POSTs are written together, one statement per
+ * shard: OrderRepository.createPending), then wait up to `waitMs` for the outcome. The waiter is
+ * registered before the write: the outcome cannot be announced before the order commits, so a
+ * new order needs no read before waiting. The wait is woken by the settling consumer, locally or
+ * by its `orders.settled` broadcast, which carries the final state when the order was settled
+ * just now; otherwise (a duplicate delivery, a timeout) the order is read again.
  */
 export async function placeOrder(deps: TicketsDeps, command: PlaceOrderCommand): Promise<PlacedOrder> {
   const requestFingerprint = fingerprint(command.eventId, command.quantity);
   const orderId = newColocatedId(command.buyerId);
-  const { order, created } = await deps.orders.createPending(
-    {
-      id: orderId,
-      buyerId: command.buyerId,
-      eventId: command.eventId,
-      quantity: command.quantity,
-      idempotencyKey: command.idempotencyKey,
-      requestFingerprint,
-    },
-    {
-      topic: PURCHASE_TOPICS.orders,
-      key: command.eventId,
-      type: MESSAGE_TYPES.orderRequested,
-      payload: { orderId, buyerId: command.buyerId, eventId: command.eventId, quantity: command.quantity },
-      requestId: command.requestId,
-    },
-  );
-  if (!created && order.requestFingerprint !== requestFingerprint) {
-    throw new AppError(
-      'idempotency_key_reused',
-      'This Idempotency-Key was used with a different request body',
+  const waiting = command.waitMs > 0 ? deps.waiter.wait(orderId, command.waitMs) : undefined;
+  try {
+    const { order, created } = await deps.orders.createPending(
       {
-        details: { orderId: order.id },
+        id: orderId,
+        buyerId: command.buyerId,
+        eventId: command.eventId,
+        quantity: command.quantity,
+        idempotencyKey: command.idempotencyKey,
+        requestFingerprint,
+      },
+      {
+        topic: PURCHASE_TOPICS.orders,
+        key: command.eventId,
+        type: MESSAGE_TYPES.orderRequested,
+        payload: { orderId, buyerId: command.buyerId, eventId: command.eventId, quantity: command.quantity },
+        requestId: command.requestId,
       },
     );
+    if (!created && order.requestFingerprint !== requestFingerprint) {
+      throw new AppError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was used with a different request body',
+        {
+          details: { orderId: order.id },
+        },
+      );
+    }
+    if (order.status !== 'pending' || !waiting) return { order, created };
+    // An earlier order of this Idempotency-Key has another id: wait for that one.
+    if (!created) return { order: await waitForExisting(deps, order, command.waitMs), created };
+    return { order: await outcomeOf(deps, order, waiting.settled), created };
+  } finally {
+    waiting?.cancel();
   }
-  if (order.status !== 'pending' || command.waitMs <= 0) return { order, created };
-  return { order: await waitForOutcome(deps, order, command.waitMs), created };
 }
 
-async function waitForOutcome(deps: TicketsDeps, order: OrderRecord, waitMs: number): Promise<OrderRecord> {
+/** The order's state once the wait ends: the announced outcome, or (no outcome known) a read. */
+async function outcomeOf(
+  deps: TicketsDeps,
+  order: OrderRecord,
+  settled: Promise<WaitResult>,
+): Promise<OrderRecord> {
+  const result = await settled;
+  // A settled order never changes state, so the announced outcome is as good as a read.
+  if (result.woken && result.outcome) {
+    const { status, reason, ticketIds } = result.outcome;
+    return { ...order, status, ticketIds, ...(reason ? { reason } : {}) };
+  }
+  return (await deps.orders.find(order.id, order.buyerId)) ?? order;
+}
+
+async function waitForExisting(deps: TicketsDeps, order: OrderRecord, waitMs: number): Promise<OrderRecord> {
   // Register first, then look: an outcome announced in between is then either seen by the
   // read or wakes the waiter; never neither.
   const waiting = deps.waiter.wait(order.id, waitMs);
   try {
     const now = await deps.orders.find(order.id, order.buyerId);
     if (now && now.status !== 'pending') return now;
-    const result = await waiting.settled;
-    // A settled order never changes state, so the announced outcome is as good as a read.
-    if (result.woken && result.outcome) {
-      const { status, reason, ticketIds } = result.outcome;
-      return { ...order, status, ticketIds, ...(reason ? { reason } : {}) };
-    }
-    return (await deps.orders.find(order.id, order.buyerId)) ?? order;
+    return await outcomeOf(deps, order, waiting.settled);
   } finally {
     waiting.cancel();
   }

@@ -35,8 +35,10 @@ function settlementOf(message: Envelope): OrderSettlement | undefined {
 /**
  * Step 3 of the purchase saga: confirm each order with one ticket per seat, or reject it, once
  * (through the inbox, one transaction per shard for the whole batch). Then, after the commit,
- * announce them with at-most-once `order.settled` so POSTs waiting on any instance wake up; a
- * lost announcement only means that POST answers 202 and the client polls.
+ * wake the POSTs waiting for them: on this instance at once, on the others by one at-most-once
+ * `orders.settled` broadcast for the whole batch; a lost broadcast only means that POST answers
+ * 202 and the client polls. Orders settled earlier (a redelivery) are announced without an
+ * outcome, so their waiters read them.
  */
 export async function settleOrders(deps: TicketsDeps, messages: Envelope[]): Promise<SettledOrder[]> {
   const items = messages.flatMap((message) => {
@@ -46,17 +48,17 @@ export async function settleOrders(deps: TicketsDeps, messages: Envelope[]): Pro
   if (items.length === 0) return [];
   const changed = await deps.orders.settleOnce(SETTLE_ORDER_CONSUMER, items);
   const final = new Map(changed.map((order) => [order.orderId, order]));
-  await Promise.all(
-    items.map(
-      ({ message, payload: { orderId } }) =>
-        deps.bus
-          .publish(PURCHASE_TOPICS.orderOutcomes, orderId, {
-            type: MESSAGE_TYPES.orderSettled,
-            payload: { orderId, outcome: outcomeOf(final.get(orderId)) },
-            requestId: message.requestId,
-          })
-          .catch(() => undefined), // a lost wake-up only delays an answer; the order is settled
-    ),
-  );
+  const orders = items.map(({ payload: { orderId } }) => ({
+    orderId,
+    outcome: outcomeOf(final.get(orderId)),
+  }));
+  for (const { orderId, outcome } of orders) deps.waiter.notify(orderId, outcome);
+  await deps.bus
+    .publish(PURCHASE_TOPICS.orderOutcomes, orders[0]!.orderId, {
+      type: MESSAGE_TYPES.ordersSettled,
+      payload: { orders },
+      requestId: items[0]!.message.requestId,
+    })
+    .catch(() => undefined); // a lost wake-up only delays an answer; the orders are settled
   return changed;
 }

@@ -4,6 +4,7 @@ import {
   ServiceMessaging,
   Subscription,
   orderSettledSchema,
+  ordersSettledSchema,
 } from '@boxoffice/shared';
 import { TicketsDeps, settleOrders } from '../domain';
 
@@ -12,8 +13,8 @@ export const TICKETS_GROUP = 'tickets';
 
 /**
  * Subscribes the tickets service to the saga: `seats.reserved` / `seats.rejected` settle orders
- * (at-least-once, via the inbox), and `order.settled` broadcasts wake POSTs waiting on this
- * instance (at-most-once: every instance hears every announcement).
+ * (at-least-once, via the inbox), and `orders.settled` broadcasts wake POSTs waiting on this
+ * instance (at-most-once: every instance hears every announcement, its own included).
  */
 export async function subscribePurchaseConsumers(
   messaging: ServiceMessaging,
@@ -29,9 +30,15 @@ export async function subscribePurchaseConsumers(
       messaging.subscribeOptions,
     ),
     messaging.bus.subscribe(PURCHASE_TOPICS.orderOutcomes, 'tickets-waiters', (message) => {
-      if (message.type !== MESSAGE_TYPES.orderSettled) return;
-      const parsed = orderSettledSchema.safeParse(message.payload);
-      if (parsed.success) deps.waiter.notify(parsed.data.orderId, parsed.data.outcome);
+      // One broadcast per settled batch; single `order.settled` from instances not yet upgraded.
+      const parsed =
+        message.type === MESSAGE_TYPES.ordersSettled
+          ? ordersSettledSchema.safeParse(message.payload)
+          : message.type === MESSAGE_TYPES.orderSettled
+            ? orderSettledSchema.transform((one) => ({ orders: [one] })).safeParse(message.payload)
+            : undefined;
+      for (const { orderId, outcome } of parsed?.success ? parsed.data.orders : [])
+        deps.waiter.notify(orderId, outcome);
     }),
   ]);
 }

@@ -1,0 +1,58 @@
+import type { Knex } from 'knex';
+import { OUTBOX_TABLE, OutboxMessage, outboxRow } from '@boxoffice/shared';
+import type { NewOrder } from './records';
+import type { OrderRow } from './ticket-rows';
+
+/** One POST's write: the pending order and the `order.requested` row that must commit with it. */
+export interface PendingWrite {
+  order: NewOrder;
+  requested: OutboxMessage;
+}
+
+/**
+ * Writes a batch of pending orders of one shard and their outbox rows in ONE statement (one
+ * round trip, one commit, one NOTIFY to the relay, however many orders): a data-modifying CTE
+ * over the batch as a JSON recordset. An order whose (buyer, Idempotency-Key) is taken — by an
+ * earlier order, a concurrent one, or an earlier row of this same batch — is not inserted and
+ * gets no outbox row; it is absent from the returned rows. Orders are inserted in (buyer, key)
+ * order so two batches contending for the same keys lock them in the same order (no deadlock);
+ * outbox rows are written in batch order, which is the order the events service decides them in.
+ */
+export async function insertPendingBatch(db: Knex, writes: readonly PendingWrite[]): Promise<OrderRow[]> {
+  const input = writes.map(({ order, requested }, ord) => {
+    const outbox = outboxRow(requested);
+    return {
+      ord,
+      id: order.id,
+      buyer_id: order.buyerId,
+      event_id: order.eventId,
+      quantity: order.quantity,
+      idempotency_key: order.idempotencyKey ?? null,
+      request_fingerprint: order.requestFingerprint,
+      ...outbox,
+      payload: requested.payload ?? null, // as JSON, not the stringified form outboxRow makes
+    };
+  });
+  const { rows } = await db.raw<{ rows: OrderRow[] }>(
+    `with input as (
+       select * from jsonb_to_recordset(?::jsonb) as i(
+         ord int, id uuid, buyer_id uuid, event_id uuid, quantity int, idempotency_key text,
+         request_fingerprint text, message_id uuid, topic text, key text, type text, payload jsonb,
+         request_id text)
+     ), inserted as (
+       insert into orders (id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint)
+       select id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint
+       from input order by buyer_id, idempotency_key, ord
+       on conflict (buyer_id, idempotency_key) do nothing
+       returning *
+     ), queued as (
+       insert into ${OUTBOX_TABLE} (message_id, topic, key, type, payload, request_id)
+       select i.message_id, i.topic, i.key, i.type, i.payload, i.request_id
+       from input i join inserted o on o.id = i.id
+       order by i.ord
+     )
+     select * from inserted`,
+    [JSON.stringify(input)],
+  );
+  return rows;
+}
