@@ -13,7 +13,10 @@
  * stack per shard count instead, and also writes the latency chart as an .svg.
  *
  *   npm run bench:read -- [--rounds 3] [--seconds 5] [--connections 50] [--events 200]
- *                         [--shards 1,2,4,8] [--out results]
+ *                         [--shards 1,2,4,8] [--only gateway-event,…] [--out results]
+ *
+ * --only runs just the named targets (bare, gateway-event, direct-event, gateway-listing), e.g.
+ * to profile one path; the ratios whose two targets ran are still printed.
  *
  * BOXOFFICE_CPU_PROF_DIR=/dir writes a V8 CPU profile per process on exit. Traffic goes to
  * 127.0.0.1 only; every round is bounded, and the stacks' data is removed at the end.
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     events: { type: 'string', default: '200' },
     shards: { type: 'string' },
+    only: { type: 'string' },
     out: { type: 'string', default: 'results' },
   },
 });
@@ -53,16 +57,28 @@ const options = {
     .split(',')
     .filter(Boolean)
     .map((s) => bounded('shards', s, 1, 16)),
+  only: (values.only ?? '').split(',').filter(Boolean),
 };
+const TARGET_NAMES = ['bare', 'gateway-event', 'direct-event', 'gateway-listing'];
+for (const name of options.only) {
+  if (!TARGET_NAMES.includes(name)) {
+    throw new Error(`--only: no target "${name}"; the targets are ${TARGET_NAMES.join(', ')}`);
+  }
+}
 for (const n of options.shards) {
   if (256 % n !== 0) throw new Error(`--shards: ${n} does not divide the 256 buckets evenly`);
 }
 const log = (line: string) => console.log(line);
 const loadAverage = () => loadavg().map((l) => Number(l.toFixed(2)));
 
-function ratio(name: string, a: TargetResult, b: TargetResult, target: number): RatioResult {
-  const value = roundRatio(a, b);
-  return { name, value, target, met: value >= target };
+/** The ratio of two targets' req/s, when both ran. */
+function ratio(results: readonly TargetResult[], a: string, b: string, target: number): RatioResult[] {
+  const of = (name: string) => results.find((r) => r.name === name);
+  const [first, second] = [of(a), of(b)];
+  if (!first || !second) return [];
+  const value = roundRatio(first, second);
+  const short = (name: string) => name.replace(/-event$/, '').replace(/^gateway-/, '');
+  return [{ name: `${short(a)}/${short(b)}`, value, target, met: value >= target }];
 }
 
 function bareTarget(bare: BareApp, eventId: string): ReadTarget {
@@ -90,37 +106,30 @@ async function mainTargets(bare: BareApp): Promise<{ targets: TargetResult[]; ra
   try {
     const { pids, gatewayUrl, serviceUrls } = read.stack;
     const path = `/api/events/${read.eventId}`;
-    const targets = await alternatingRounds(
-      [
-        bareTarget(bare, read.eventId),
-        {
-          name: 'gateway-event',
-          description: 'cached GET /api/events/:id through the gateway',
-          url: `${gatewayUrl}${path}`,
-          watch: { gateway: pids.gateway!, events: pids.events! },
-        },
-        {
-          name: 'direct-event',
-          description: 'the same, straight at the events service',
-          url: `${serviceUrls.events}${path}`,
-          watch: { events: pids.events! },
-        },
-        listingTarget(read),
-      ],
-      { ...options, log },
-    );
-    const [bareResult, gateway, direct, listing] = targets as [
-      TargetResult,
-      TargetResult,
-      TargetResult,
-      TargetResult,
+    const all: ReadTarget[] = [
+      bareTarget(bare, read.eventId),
+      {
+        name: 'gateway-event',
+        description: 'cached GET /api/events/:id through the gateway',
+        url: `${gatewayUrl}${path}`,
+        watch: { gateway: pids.gateway!, events: pids.events! },
+      },
+      {
+        name: 'direct-event',
+        description: 'the same, straight at the events service',
+        url: `${serviceUrls.events}${path}`,
+        watch: { events: pids.events! },
+      },
+      listingTarget(read),
     ];
+    const chosen = options.only.length > 0 ? all.filter((t) => options.only.includes(t.name)) : all;
+    const targets = await alternatingRounds(chosen, { ...options, log });
     return {
       targets,
       ratios: [
-        ratio('gateway/bare', gateway, bareResult, 0.5),
-        ratio('gateway/direct', gateway, direct, 0.75),
-        ratio('listing/bare', listing, bareResult, 0.25),
+        ...ratio(targets, 'gateway-event', 'bare', 0.5),
+        ...ratio(targets, 'gateway-event', 'direct-event', 0.75),
+        ...ratio(targets, 'gateway-listing', 'bare', 0.25),
       ],
     };
   } finally {

@@ -9,7 +9,11 @@ export interface Measurement {
   /** Answers other than 2xx, plus connection errors and timeouts: any of these spoils the figure. */
   failures: number;
   requests: number;
-  /** CPU milliseconds each watched process spent per request (user + system, from /proc). */
+  /**
+   * CPU milliseconds each watched process spent per request (user + system, from /proc), less
+   * what it spends idle (its timers, pollers and consumers: `idleCpuMsPerSecond`), so a slow
+   * target is not charged for the background work of a longer time per request.
+   */
   cpuMsPerRequest: Record<string, number>;
 }
 
@@ -30,12 +34,25 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/** CPU ms per second each process spends with no request to answer, over `seconds`. */
+export async function idleCpuMsPerSecond(
+  watch: WatchedProcesses,
+  seconds: number,
+): Promise<Record<string, number>> {
+  const before = Object.fromEntries(Object.entries(watch).map(([n, pid]) => [n, cpuMs(pid)]));
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return Object.fromEntries(
+    Object.entries(watch).map(([n, pid]) => [n, (cpuMs(pid) - before[n]!) / seconds]),
+  );
+}
+
 /** Runs autocannon at `url` for `seconds` with `connections`, reading the watched processes' CPU. */
 export async function measure(
   url: string,
-  options: { connections: number; seconds: number; watch: WatchedProcesses },
+  options: { connections: number; seconds: number; watch: WatchedProcesses; idle: Record<string, number> },
 ): Promise<Measurement> {
   const before = Object.fromEntries(Object.entries(options.watch).map(([n, pid]) => [n, cpuMs(pid)]));
+  const startedAt = performance.now();
   const result = await autocannon({
     url,
     connections: options.connections,
@@ -43,11 +60,12 @@ export async function measure(
     timeout: 10,
   });
   const requests = result.requests.total;
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
   const cpuMsPerRequest = Object.fromEntries(
-    Object.entries(options.watch).map(([n, pid]) => [
-      n,
-      requests > 0 ? (cpuMs(pid) - before[n]!) / requests : NaN,
-    ]),
+    Object.entries(options.watch).map(([n, pid]) => {
+      const spent = cpuMs(pid) - before[n]! - (options.idle[n] ?? 0) * elapsedSeconds;
+      return [n, requests > 0 ? Math.max(0, spent) / requests : NaN];
+    }),
   );
   return {
     requestsPerSecond: requests / options.seconds,

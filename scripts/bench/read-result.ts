@@ -21,7 +21,14 @@ export interface BenchReadResult {
   kind: 'bench-read';
   startedAt: string;
   finishedAt: string;
-  options: { rounds: number; seconds: number; connections: number; events: number; shards: number[] };
+  options: {
+    rounds: number;
+    seconds: number;
+    connections: number;
+    events: number;
+    shards: number[];
+    only: string[];
+  };
   /** os.loadavg() at the start and the end of the run. */
   loadAverage: { start: number[]; end: number[] };
   /** The four targets (without --shards). */

@@ -1,4 +1,4 @@
-import { Measurement, WatchedProcesses, measure, median } from './read-measure';
+import { Measurement, WatchedProcesses, idleCpuMsPerSecond, measure, median } from './read-measure';
 
 /** One thing the bench loads: a URL, and the processes whose CPU time it costs. */
 export interface ReadTarget {
@@ -15,6 +15,8 @@ export interface TargetResult {
   description: string;
   path: string;
   rounds: Measurement[];
+  /** CPU ms per second each watched process spent idle, measured before the rounds. */
+  idleCpuMsPerSecond: Record<string, number>;
   median: {
     requestsPerSecond: number;
     p50Ms: number;
@@ -33,26 +35,28 @@ export async function alternatingRounds(
   options: { rounds: number; seconds: number; connections: number; log: (line: string) => void },
 ): Promise<TargetResult[]> {
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
+  const idle = await idleCpuMsPerSecond(Object.assign({}, ...targets.map((t) => t.watch)), 2);
   for (let round = 0; round < options.rounds; round++) {
     for (let i = 0; i < targets.length; i++) {
       const target = targets[(round + i) % targets.length]!;
-      const m = await measure(target.url, { ...options, watch: target.watch });
+      const m = await measure(target.url, { ...options, watch: target.watch, idle });
       rounds.get(target.name)!.push(m);
       options.log(
         `  round ${round + 1}/${options.rounds} ${target.name.padEnd(16)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms${m.failures ? `  ${m.failures} FAILED` : ''}`,
       );
     }
   }
-  return targets.map((t) => summarise(t, rounds.get(t.name)!));
+  return targets.map((t) => summarise(t, rounds.get(t.name)!, idle));
 }
 
-function summarise(target: ReadTarget, rounds: Measurement[]): TargetResult {
+function summarise(target: ReadTarget, rounds: Measurement[], idle: Record<string, number>): TargetResult {
   const names = Object.keys(target.watch);
   return {
     name: target.name,
     description: target.description,
     path: new URL(target.url).pathname + new URL(target.url).search,
     rounds,
+    idleCpuMsPerSecond: Object.fromEntries(names.map((n) => [n, idle[n] ?? NaN])),
     median: {
       requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
       p50Ms: median(rounds.map((r) => r.p50Ms)),

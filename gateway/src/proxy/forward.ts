@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { AppError, IDENTITY_HEADER, REQUEST_ID_HEADER, SHARD_POSITIONS_HEADER } from '@boxoffice/shared';
+import { ClientClosedError } from './relay';
 import { NoInstanceError, Upstream } from './upstream';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are about one connection and are never forwarded. */
@@ -88,7 +88,8 @@ function upstreamError(service: string, err: unknown): AppError {
 
 /**
  * Proxies a request to one instance of `upstream`. The body was already read into a Buffer
- * (bounded by the body limit), which is what makes retrying on another instance safe.
+ * (bounded by the body limit), which is what makes retrying on another instance safe. The answer
+ * is relayed as it came (relay.ts): a small one in one write, a big one streamed.
  */
 export function forwardTo(upstream: Upstream, options: ForwardOptions): RequestHandler {
   return async (req, res, next) => {
@@ -96,19 +97,24 @@ export function forwardTo(upstream: Upstream, options: ForwardOptions): RequestH
     const headers = forwardableHeaders(req, options.identityFor?.(req, res), options.positionsFor?.(req));
     if (body) headers['content-length'] = String(body.length);
     try {
-      const { response } = await upstream.request({
-        path: req.originalUrl,
-        method: req.method as 'GET',
-        headers,
-        body,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-      res.status(response.statusCode);
-      options.onUpstreamHeaders?.(req, res, response.headers);
-      copyResponseHeaders(res, response.headers);
-      await pipeline(response.body, res);
+      await upstream.relay(
+        {
+          path: req.originalUrl,
+          method: req.method as 'GET',
+          headers,
+          body,
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        },
+        res,
+        (statusCode, upstreamHeaders) => {
+          res.status(statusCode);
+          options.onUpstreamHeaders?.(req, res, upstreamHeaders);
+          copyResponseHeaders(res, upstreamHeaders);
+        },
+      );
     } catch (err) {
+      if (err instanceof ClientClosedError) return;
       if (res.headersSent) {
         req.log.warn({ err, service: upstream.service }, 'upstream failed mid-response');
         res.destroy();

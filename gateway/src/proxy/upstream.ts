@@ -1,5 +1,7 @@
+import type { Response } from 'express';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
+import { OnUpstreamHeaders, relay } from './relay';
 
 /** After a failed connect, an instance is skipped this long before it is tried again. */
 const DOWN_FOR_MS = 1000;
@@ -106,12 +108,31 @@ export class Upstream {
   async request(
     options: Dispatcher.RequestOptions,
   ): Promise<{ instance: string; response: Dispatcher.ResponseData }> {
+    return this.onSomeInstance(async (instance) => ({
+      instance: instance.url,
+      response: await instance.pool.request(options),
+    }));
+  }
+
+  /**
+   * Relays the request to the next live instance and its answer to `res` (relay.ts), retrying
+   * others only when a connect failed, which is before anything was written to `res`.
+   */
+  async relay(
+    options: Dispatcher.DispatchOptions,
+    res: Response,
+    onHeaders: OnUpstreamHeaders,
+  ): Promise<void> {
+    await this.onSomeInstance((instance) => relay(instance.pool, options, res, onHeaders));
+  }
+
+  private async onSomeInstance<T>(send: (instance: Instance) => Promise<T>): Promise<T> {
     let lastError: unknown;
     const attempts = this.instances.length;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const instance = this.pick();
       try {
-        return { instance: instance.url, response: await instance.pool.request(options) };
+        return await send(instance);
       } catch (err) {
         if (!neverConnected(err)) throw err;
         instance.downUntil = Date.now() + DOWN_FOR_MS;

@@ -1,8 +1,9 @@
 import { Request, Response, Router } from 'express';
-import { AppError, REQUEST_ID_HEADER, isUuid, normalizeEmail, signIdentity } from '@boxoffice/shared';
+import { AppError, REQUEST_ID_HEADER, isUuid, normalizeEmail } from '@boxoffice/shared';
 import { NoInstanceError, Upstream } from '../proxy';
-import { SESSION_COOKIE, encodeSession, newSession, sessionFromCookieHeader } from './session-cookie';
+import { SESSION_COOKIE, encodeSession, newSession } from './session-cookie';
 import { SignInLimiter } from './sign-in-limiter';
+import { VerifiedSessions } from './verified-sessions';
 
 export interface SessionOptions {
   /** Session cookie keys: the first signs, all verify. */
@@ -53,17 +54,18 @@ function upstreamFailure(err: unknown): AppError {
  * to services as a short-lived identity signed with an internal key.
  */
 export class Sessions {
+  private readonly verified: VerifiedSessions;
+
   constructor(
     private readonly options: SessionOptions,
     private readonly users: Upstream,
     private readonly limiter: SignInLimiter,
-  ) {}
+  ) {
+    this.verified = new VerifiedSessions(options.sessionKeys, options.internalKeys);
+  }
 
   /** The signed identity to forward for this request's session, if it has a valid one. */
-  readonly identityFor = (req: Request): string | undefined => {
-    const session = sessionFromCookieHeader(req.headers.cookie, this.options.sessionKeys);
-    return session ? signIdentity(session.uid, this.options.internalKeys) : undefined;
-  };
+  readonly identityFor = (req: Request): string | undefined => this.verified.identityFor(req.headers.cookie);
 
   routes(): Router {
     const router = Router();

@@ -96,15 +96,26 @@ export class EntityCache<T> implements LocallyEvictable {
 
   /** The cached document, or `load()`'s answer (cached, including "absent"). */
   async getOrLoad(id: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    // Every caller gets its own parse, so no caller can change another's document.
+    const raw = await this.getRawOrLoad(id, load);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+
+  /**
+   * The document's JSON text as cached (the same string for every hit of one copy in memory),
+   * or undefined when it does not exist: for a reader that serves or derives bytes without
+   * parsing the document on every request.
+   */
+  async getRawOrLoad(id: string, load: () => Promise<T | undefined>): Promise<string | undefined> {
     if (!this.options.enabled) {
       this.count('l2', 'bypass');
-      return load();
+      return present(encode(await load()));
     }
     const key = this.key(id);
     const held = this.memory?.get(key);
     if (held) {
       this.count('l1', held.raw === ABSENT ? 'negative_hit' : 'hit');
-      return decode<T>(held.raw);
+      return present(held.raw);
     }
     if (this.memory) this.count('l1', 'miss');
     let flight = this.flights.get(key);
@@ -116,8 +127,7 @@ export class EntityCache<T> implements LocallyEvictable {
       this.flights.set(key, started);
       flight = started;
     }
-    // Every caller gets its own parse, so no caller can change another's document.
-    return decode<T>(await flight.raw);
+    return present(await flight.raw);
   }
 
   /** Redis, else the shard; keeps what it found in memory unless an invalidation overtook it. */
@@ -204,6 +214,6 @@ function encode(document: unknown): string {
   return document === undefined ? ABSENT : JSON.stringify(document);
 }
 
-function decode<T>(raw: string): T | undefined {
-  return raw === ABSENT ? undefined : (JSON.parse(raw) as T);
+function present(raw: string): string | undefined {
+  return raw === ABSENT ? undefined : raw;
 }

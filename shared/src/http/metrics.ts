@@ -29,11 +29,21 @@ export function httpMetrics(registry: Registry): RequestHandler {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // One child per label set, found by a plain string key: prom-client would otherwise hash the
+  // labels object on every request. Routes are patterns, so the set stays small.
+  const children = new Map<string, { observe(seconds: number): void }>();
   return (req, res, next) => {
-    const end = duration.startTimer();
-    res.on('finish', () =>
-      end({ method: req.method, route: routeLabel(req), status: String(res.statusCode) }),
-    );
+    const started = performance.now();
+    res.once('finish', () => {
+      const route = routeLabel(req);
+      const key = `${req.method} ${res.statusCode} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        child = duration.labels(req.method, route, String(res.statusCode));
+        children.set(key, child);
+      }
+      child.observe((performance.now() - started) / 1000);
+    });
     next();
   };
 }

@@ -1,42 +1,53 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request id (x-request-id): the caller's when sane, else a new UUID. */
+    id: string;
+    /** The process's logger bound to this request's id, method and URL. */
+    log: Logger;
+  }
+}
+
 /** A client's request id is kept if it is short and plain; anything else is replaced. */
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Probes hit these every few seconds; logging them would drown everything else. */
+const UNLOGGED = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Request ids and request logs. The id comes from `x-request-id` when the caller sent a sane one
  * (the gateway always does), else a new UUID; it is echoed in the response, bound to `req.log`
  * (so every log line of the request carries it) and available as `req.id` to pass downstream.
+ *
+ * Kept lean because every request of every process pays for it (issue 12): `req.log` is made on
+ * first use, and the access line ("request completed" at debug; 5xx at info, the error
+ * middleware having logged their cause) is only listened for when its level is on.
  */
 export function requestContext(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId(req, res) {
-      const given = req.headers[REQUEST_ID_HEADER];
-      const id = typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID();
-      res.setHeader(REQUEST_ID_HEADER, id);
-      return id;
-    },
-    customAttributeKeys: { reqId: 'requestId' },
-    customLogLevel(_req, res, err) {
-      // The error middleware already logged 5xx with their cause; the access line need not repeat it.
-      if (err || res.statusCode >= 500) return 'info';
-      return 'debug';
-    },
-    // Probes hit these every few seconds; logging them would drown everything else.
-    autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url,
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  });
+  return (req, res, next) => {
+    const given = req.headers[REQUEST_ID_HEADER];
+    const id = typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader(REQUEST_ID_HEADER, id);
+    req.id = id;
+    let log: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      get: () => (log ??= logger.child({ requestId: id, req: { id, method: req.method, url: req.url } })),
+    });
+    const debug = logger.isLevelEnabled('debug');
+    if ((debug || logger.isLevelEnabled('info')) && !UNLOGGED.has(req.url)) {
+      const started = Date.now();
+      res.once('close', () => {
+        const responseTime = Date.now() - started;
+        const fields = { res: { statusCode: res.statusCode }, responseTime };
+        if (res.statusCode >= 500) req.log.info(fields, 'request errored');
+        else if (debug) req.log.debug(fields, res.writableFinished ? 'request completed' : 'request aborted');
+      });
+    }
+    next();
+  };
 }

@@ -1,14 +1,16 @@
 import { Router } from 'express';
 import { idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
-import { EventsDeps, createEvent, getEvent, listEvents, updateEvent } from '../domain';
+import { EventsDeps, createEvent, getEventJson, listEvents, updateEvent } from '../domain';
 import { etagOf, parseIfMatch } from './entity-tags';
 import { createEventBody, listEventsQuery, updateEventBody } from './event-schemas';
 import { eventJson } from './event-json';
+import { EventPages } from './event-pages';
 
 /** The public events API (DESIGN §6). Routes parse, delegate to a use-case, and reply. */
 export function eventsRoutes(deps: EventsDeps, internalKeys: readonly string[]): Router {
   const router = Router();
   const signedIn = requireIdentity(internalKeys);
+  const pages = new EventPages();
 
   router.post('/api/events', signedIn, async (req, res) => {
     const organizerId = signedInUser(res);
@@ -30,9 +32,9 @@ export function eventsRoutes(deps: EventsDeps, internalKeys: readonly string[]):
   });
 
   router.get('/api/events/:id', async (req, res) => {
-    const event = await getEvent(deps, idParam(req, 'event'));
-    // Express answers 304 itself when If-None-Match names this ETag.
-    res.set('ETag', etagOf(event)).json(eventJson(event));
+    const page = pages.of(await getEventJson(deps, idParam(req, 'event')));
+    // The type res.json would set; Express answers 304 itself when If-None-Match names the ETag.
+    res.set({ 'Content-Type': 'application/json; charset=utf-8', ETag: page.etag }).send(page.body);
   });
 
   router.patch('/api/events/:id', signedIn, async (req, res) => {

@@ -1,0 +1,59 @@
+import { signIdentity } from '@boxoffice/shared';
+import { SESSION_COOKIE, SessionPayload, cookieValues, decodeSession } from './session-cookie';
+
+/** Session cookies remembered as verified, per gateway process. */
+const MAX_VERIFIED = 10_000;
+/** A forwarded identity is valid 60 s (shared/src/auth/identity.ts); one is reused for 30 of them. */
+const IDENTITY_REUSE_MS = 30_000;
+
+/**
+ * The signed identity to forward for a request's session cookie, without redoing the crypto on
+ * every request of a browsing user (issue 12): a cookie value that verified once maps to its
+ * session (its expiry is still checked on every use; a cookie never changes, and the keys are
+ * fixed for the process's life), and the identity signed for a user is reused for half its
+ * lifetime. Values that fail verification are not remembered, so junk cannot evict real sessions.
+ * Both maps are bounded: past their size the oldest entry goes (first in, first out).
+ */
+export class VerifiedSessions {
+  private readonly sessions = new Map<string, SessionPayload>();
+  private readonly identities = new Map<string, { value: string; signedAt: number }>();
+
+  constructor(
+    private readonly sessionKeys: readonly string[],
+    private readonly internalKeys: readonly string[],
+  ) {}
+
+  identityFor(cookieHeader: string | undefined, nowMs = Date.now()): string | undefined {
+    const session = this.sessionIn(cookieHeader, nowMs);
+    return session && this.identity(session.uid, nowMs);
+  }
+
+  private sessionIn(cookieHeader: string | undefined, nowMs: number): SessionPayload | undefined {
+    for (const value of cookieValues(cookieHeader, SESSION_COOKIE)) {
+      const known = this.sessions.get(value);
+      if (known && known.exp > Math.floor(nowMs / 1000)) return known;
+      if (known) this.sessions.delete(value);
+      const session = decodeSession(value, this.sessionKeys, nowMs);
+      if (session) {
+        remember(this.sessions, value, session);
+        return session;
+      }
+    }
+    return undefined;
+  }
+
+  private identity(uid: string, nowMs: number): string {
+    const signed = this.identities.get(uid);
+    if (signed && nowMs - signed.signedAt < IDENTITY_REUSE_MS && nowMs >= signed.signedAt)
+      return signed.value;
+    const value = signIdentity(uid, this.internalKeys, nowMs);
+    this.identities.delete(uid);
+    remember(this.identities, uid, { value, signedAt: nowMs });
+    return value;
+  }
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= MAX_VERIFIED) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
