@@ -22,6 +22,7 @@ export {
   encodeSession,
   newSession,
   sessionFromCookieHeader,
+  VerifiedSessions,
   type SessionPayload,
   POSITIONS_TTL_SECONDS,
   decodePositions,

@@ -1,6 +1,5 @@
 import { verifyIdentity } from '@boxoffice/shared';
-import { VerifiedSessions } from '../../gateway/src/sessions/verified-sessions';
-import { encodeSession, newSession } from '../../gateway/src';
+import { VerifiedSessions, encodeSession, newSession } from '../../gateway/src';
 
 const KEY = 'k'.repeat(32);
 const INTERNAL = 'i'.repeat(32);
