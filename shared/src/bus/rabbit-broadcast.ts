@@ -2,6 +2,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import type { BusMetrics } from './bus-metrics';
 import { parseEnvelope, type Envelope } from './envelope';
 import type { DeliveryContext, MessageHandler, Subscription } from './subscribe-options';
+import { rejoinLater } from './rabbit-rejoin';
 import type { SubscriptionEvents } from './subscription-events';
 
 export interface RabbitBroadcastDeps {
@@ -20,7 +21,7 @@ export interface RabbitBroadcastDeps {
  * queue; each subscription binds an exclusive, auto-delete, server-named queue and consumes it
  * without acks. Nothing is kept for a subscriber that is away (its queue is gone with its
  * channel), which is the contract: no acks, no backlog, for messages whose loss costs a stale
- * read or a poll.
+ * read or a poll. A lost channel joins again by itself (`lost`).
  */
 export class RabbitBroadcast implements Subscription {
   readonly topic: string;
@@ -36,19 +37,44 @@ export class RabbitBroadcast implements Subscription {
   }
 
   async start(): Promise<void> {
-    const channel = await (await this.deps.connection()).createChannel();
-    channel.on('error', (err: unknown) => this.deps.events.error(err));
-    await channel.assertExchange(this.deps.exchange, 'fanout', { durable: true });
-    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
-    await channel.bindQueue(queue, this.deps.exchange, '');
-    await channel.consume(queue, (m) => m && this.deliver(m.content.toString()), { noAck: true });
-    this.channel = channel;
+    await this.join();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.channel?.close().catch(() => undefined);
+  }
+
+  /** Binds a fresh exclusive queue to the exchange and consumes it; a lost channel joins again. */
+  private async join(): Promise<void> {
+    const channel = await (await this.deps.connection()).createChannel();
+    channel.on('error', (err: unknown) => this.deps.events.error(err));
+    channel.on('close', () => this.lost(channel));
+    await channel.assertExchange(this.deps.exchange, 'fanout', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+    await channel.bindQueue(queue, this.deps.exchange, '');
+    this.channel = channel;
+    // null: the broker cancelled the consumer (its queue was deleted).
+    await channel.consume(queue, (m) => (m ? this.deliver(m.content.toString()) : this.lost(channel)), {
+      noAck: true,
+    });
+  }
+
+  /**
+   * The channel closed or the consumer was cancelled (a dropped connection, a broker restart):
+   * join again, a second later and until it works. What was broadcast meanwhile is lost, as
+   * at-most-once allows; without this the subscription would stay deaf for good.
+   */
+  private lost(channel: Channel): void {
+    if (this.closed || channel !== this.channel) return;
+    this.channel = undefined;
+    channel.close().catch(() => undefined);
+    rejoinLater(
+      () => this.join(),
+      () => this.closed || this.channel !== undefined,
+      (err) => this.deps.events.error(err),
+    );
   }
 
   private deliver(raw: string): void {

@@ -7,6 +7,7 @@ import type {
   MessageHandler,
   ResolvedSubscribeOptions,
 } from './subscribe-options';
+import { rejoinLater } from './rabbit-rejoin';
 import type { SubscriptionEvents } from './subscription-events';
 
 export interface PartitionConsumerDeps {
@@ -121,13 +122,11 @@ export class PartitionConsumer {
   }
 
   private rejoin(): void {
-    setTimeout(() => {
-      if (this.stopping || this.channel) return;
-      this.open().catch((err: unknown) => {
-        this.deps.events.error(err);
-        this.rejoin();
-      });
-    }, 1000);
+    rejoinLater(
+      () => this.open(),
+      () => this.stopping || this.channel !== undefined,
+      (err) => this.deps.events.error(err),
+    );
   }
 
   private async drain(channel: Channel): Promise<void> {

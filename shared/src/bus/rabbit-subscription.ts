@@ -1,6 +1,7 @@
 import type { Channel } from 'amqplib';
 import { PartitionConsumer, type PartitionConsumerDeps } from './rabbit-partition-consumer';
 import type { RabbitTopic } from './rabbit-topology';
+import { rejoinLater } from './rabbit-rejoin';
 import type { Subscription } from './subscribe-options';
 
 /** A PartitionConsumer's dependencies, for the whole topic instead of one partition queue. */
@@ -75,10 +76,23 @@ export class RabbitSubscription implements Subscription {
   private async join(): Promise<void> {
     const channel = await (await this.deps.connection()).createChannel();
     channel.on('error', (err: unknown) => this.deps.events.error(err));
+    channel.on('close', () => this.lostPresence(channel));
     const members = this.deps.topic.members(this.group);
     await channel.assertQueue(members, { durable: false });
-    await channel.consume(members, () => undefined, { noAck: true });
     this.presence = channel;
+    await channel.consume(members, (m) => m ?? this.lostPresence(channel), { noAck: true });
+  }
+
+  /** The presence channel closed (a dropped connection): count this consumer in again, or balancing is off. */
+  private lostPresence(channel: Channel): void {
+    if (this.closing || channel !== this.presence) return;
+    this.presence = undefined;
+    channel.close().catch(() => undefined);
+    rejoinLater(
+      () => this.join(),
+      () => this.closing !== undefined || this.presence !== undefined,
+      (err) => this.deps.events.error(err),
+    );
   }
 
   /** Messages of the group's queues not yet acknowledged (ready ones; unacked are not counted). */
