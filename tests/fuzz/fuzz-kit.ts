@@ -6,6 +6,16 @@ import { TestStack, assertMatchesOpenApi, logTail } from '../support';
 /** FUZZ_RUNS=N runs each property N times (the CI default is small enough to add about a minute). */
 export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 0) || undefined;
 
+/** Jest's 120 s by default; a longer FUZZ_RUNS run gets 250 ms a run on top (a loaded machine's pace). */
+export const FUZZ_TIMEOUT_MS = FUZZ_RUNS ? 120_000 + FUZZ_RUNS * 250 : 120_000;
+
+/** The tables whose rows differ between two fingerprints, e.g. ["tickets_0_2.tickets"]. */
+export function changedTables(before: string, after: string): string[] {
+  const parse = (fp: string) => new Set(fp.split(/[|,]/).filter(Boolean));
+  const was = parse(before);
+  return [...parse(after)].filter((entry) => !was.has(entry)).map((entry) => entry.split(':')[0]!);
+}
+
 /** One generated request, as raw as a client can send it. */
 export interface FuzzRequest {
   /** "GET /api/events/{id}": the documented operation it targets. */
@@ -89,15 +99,21 @@ export function assertAllAlive(stack: TestStack): void {
 /** Every row of every table on every shard, hashed: equal fingerprints mean no stored data changed. */
 export class DataFingerprint {
   private readonly pools: Pool[];
+  private readonly names: string[];
 
   constructor(topology: Topology) {
-    this.pools = SERVICE_NAMES.flatMap((service) =>
-      topology.services[service].shards.map((shard) => new Pool({ connectionString: shard.primary, max: 1 })),
+    const shards = SERVICE_NAMES.flatMap((service) =>
+      topology.services[service].shards.map((shard) => ({
+        name: `${service}_${shard.name}`,
+        url: shard.primary,
+      })),
     );
+    this.pools = shards.map((shard) => new Pool({ connectionString: shard.url, max: 1 }));
+    this.names = shards.map((shard) => shard.name);
   }
 
   async take(): Promise<string> {
-    const parts = await Promise.all(this.pools.map((pool) => this.ofShard(pool)));
+    const parts = await Promise.all(this.pools.map((pool, i) => this.ofShard(pool, this.names[i]!)));
     return parts.join('|');
   }
 
@@ -118,7 +134,7 @@ export class DataFingerprint {
     await Promise.all(this.pools.map((pool) => pool.end()));
   }
 
-  private async ofShard(pool: Pool): Promise<string> {
+  private async ofShard(pool: Pool, shard: string): Promise<string> {
     const tables = await pool.query<{ name: string }>(
       "select quote_ident(table_name) as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1",
     );
@@ -130,6 +146,6 @@ export class DataFingerprint {
       )
       .join(' union all ');
     const hashes = await pool.query<{ t: string; h: string }>(`${union} order by 1`);
-    return hashes.rows.map((r) => `${r.t}:${r.h}`).join(',');
+    return hashes.rows.map((r) => `${shard}.${r.t}:${r.h}`).join(',');
   }
 }
