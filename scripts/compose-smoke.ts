@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ComposeCli, detectCompose } from './compose/compose-cli';
 import { readReplicaStep } from './compose/replica-step';
+import { topologyPageStep } from './compose/topology-page-step';
 import { runSmokeSteps } from './compose/smoke-runner';
 import type { SmokeStep } from './compose/smoke-step';
 import { buildStep, imageStep, scaleStep, upStep, volumesStep } from './compose/stack-steps';
@@ -29,6 +30,7 @@ const STEPS: readonly SmokeStep[] = [
   purchaseStep,
   replicasStep,
   readReplicaStep,
+  topologyPageStep,
   scaleStep,
   loadgenStep,
 ];

@@ -204,6 +204,12 @@ describe('docker-compose.yml agrees with the code', () => {
     }
   });
 
+  test('when the gateway runs in production, then the topology page has a key (without one it is off there)', () => {
+    const gateway = loadGatewayConfig(containerEnv('gateway')).env;
+    expect(gateway.NODE_ENV).toBe('production');
+    expect(gateway.ADMIN_KEY).toMatch(/^compose-demo-/);
+  });
+
   test('when a service is scaled, then it is one compose service of two replicas that the gateway finds by name', () => {
     expect(containerEnv('gateway').UPSTREAM_DISCOVERY).toBe('dns');
     for (const service of SERVICE_NAMES) {
