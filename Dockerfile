@@ -45,8 +45,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=manifests /app ./
+# The manifests with every node_modules folder, the workspaces' own included: a workspace whose
+# dependency differs from the root's keeps it in <workspace>/node_modules (shared's lru-cache 11).
+COPY --from=prod-deps /app ./
 # Workspace packages point `main` at src/index.ts for tsx and jest; here only the .js exists.
 RUN npm pkg set main=src/index.js types=src/index.d.ts --workspaces >/dev/null
 COPY --from=build /app/dist ./

@@ -72,9 +72,19 @@ export const imageStep: SmokeStep = {
       '-e',
       check,
     ]);
+    // The shared library loads with the production dependencies, its own node_modules included
+    // (shared's lru-cache 11 was missing, and every process failed at its first require).
+    await ctx.cli.docker([
+      'run',
+      '--rm',
+      'boxoffice:local',
+      'node',
+      '-e',
+      "require('/app/shared/src/index.js')",
+    ]);
     const user = await ctx.cli.docker(['run', '--rm', 'boxoffice:local', 'id', '-un']);
     assertSmoke(user.trim() === 'node', `the runtime image runs as ${user.trim()}, not node`);
-    return `${out.trim()} in the runtime image (as user node)`;
+    return `${out.trim()} in the runtime image (as user node); shared/ loads with its own dependencies`;
   },
 };
 

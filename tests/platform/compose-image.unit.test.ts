@@ -63,7 +63,8 @@ describe('the one image (Dockerfile)', () => {
     expect(runtime.name).toBe('runtime');
     expect(stageEnv(runtime).NODE_ENV).toBe('production');
     expect(runtime.instructions.filter((l) => /^USER\s/.test(l)).at(-1)).toBe('USER node');
-    expect(runtime.instructions.join('\n')).toContain('COPY --from=prod-deps /app/node_modules');
+    // All of /app: the workspaces' own node_modules too (without them shared/ lacked lru-cache 11).
+    expect(runtime.instructions).toContain('COPY --from=prod-deps /app ./');
     expect(runs('prod-deps')).toMatch(/npm ci --omit=dev/);
     // Neither the full install nor the build stage's node_modules reach the runtime image.
     expect(
