@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import amqp, { type ChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import type { BatchMessage, BusOptions } from './bus-contract';
 import { BusBase } from './bus-base';
 import {
@@ -37,6 +37,7 @@ export class RabbitBus extends BusBase<BusOptions, RabbitTopic> {
   private connecting: Promise<ChannelModel> | undefined;
   private readonly publisher: RabbitPublisher;
   private readonly declared = new Map<string, Promise<void>>();
+  private readonly counting = new Map<string, Promise<number>>();
 
   constructor(options: BusOptions) {
     super(options);
@@ -148,12 +149,27 @@ export class RabbitBus extends BusBase<BusOptions, RabbitTopic> {
     if (outcome !== 'stored') throw new Error(`dead-letter queue of ${rabbit.topic.name}: ${outcome}`);
   }
 
-  /** Ready messages in the partition queues of the topic's groups (for BusFullError's backlog). */
-  private async backlog(rabbit: RabbitTopic): Promise<number> {
-    const channel = await (await this.connection()).createChannel();
-    channel.on('error', () => undefined);
+  /**
+   * Ready messages in the partition queues of the topic's groups (for BusFullError's backlog).
+   * Concurrent refusals of one topic share one count: a flood into a full topic is refused
+   * thousands of times at once, and a channel per refusal ran out of channels (channel_max).
+   */
+  private backlog(rabbit: RabbitTopic): Promise<number> {
+    const name = rabbit.topic.name;
+    let counting = this.counting.get(name);
+    if (!counting) {
+      counting = this.countReady(rabbit).finally(() => this.counting.delete(name));
+      this.counting.set(name, counting);
+    }
+    return counting;
+  }
+
+  private async countReady(rabbit: RabbitTopic): Promise<number> {
     if (rabbit.topic.groups.length === 0) return rabbit.topic.capacity; // some group's queue is full
+    let channel: Channel | undefined;
     try {
+      channel = await (await this.connection()).createChannel();
+      channel.on('error', () => undefined);
       let most = 0;
       for (const group of rabbit.topic.groups) {
         let total = 0;
@@ -162,9 +178,9 @@ export class RabbitBus extends BusBase<BusOptions, RabbitTopic> {
       }
       return most;
     } catch {
-      return rabbit.topic.capacity;
+      return rabbit.topic.capacity; // the refusal is what matters; the count is a detail
     } finally {
-      await channel.close().catch(() => undefined);
+      await channel?.close().catch(() => undefined);
     }
   }
 

@@ -15,7 +15,10 @@ describe('publishing on RabbitMQ', () => {
       url: RABBITMQ_URL,
       keyPrefix,
       producer: 'test',
-      topics: { gone: { partitions: 1, groups: ['readers'] } },
+      topics: {
+        gone: { partitions: 1, groups: ['readers'] },
+        tiny: { capacity: 3, partitions: 1, groups: ['readers'] },
+      },
     });
     bus.on('error', () => undefined); // the closed channel is reported here; the test asserts the publish
   });
@@ -47,5 +50,15 @@ describe('publishing on RabbitMQ', () => {
     } finally {
       await connection.close();
     }
+  });
+
+  test('when thousands of publishes hit a full topic at once, then every one is refused with BusFullError (they share one backlog count, not a channel each)', async () => {
+    for (let i = 0; i < 3; i++) await bus.publish('tiny', 'k', { type: 't', payload: i });
+    // More than RabbitMQ's default channel_max (2047).
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 2500 }, (_, i) => bus.publish('tiny', 'k', { type: 't', payload: i })),
+    );
+    const reasons = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).name : 'stored'));
+    expect(reasons.filter((r) => r !== 'BusFullError')).toEqual([]);
   });
 });
