@@ -13,7 +13,8 @@ describe('the cache Redis down', () => {
   beforeAll(async () => {
     cache = await startOwnRedis();
     stack = await startTestStack({ env: { REDIS_URL: cache.url, BUS_URL: TEST_REDIS_URL } });
-  });
+    // Starting a stack takes past 120 s at load 25 on the two-core CI machine.
+  }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();

@@ -14,7 +14,8 @@ describe('a service SIGKILLed mid-rush under the supervisor', () => {
   beforeAll(async () => {
     // Short leases so the restarted consumer takes the dead one's partitions in seconds.
     stack = await startSupervisedStack({ BUS_LEASE_MS: '1500', BUS_VISIBILITY_TIMEOUT_MS: '3000' });
-  });
+    // Starting a stack takes past 120 s at load 25 on the two-core CI machine.
+  }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();

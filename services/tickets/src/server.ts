@@ -1,13 +1,17 @@
 import { PURCHASE_TOPIC_OPTIONS, startService } from '@boxoffice/shared';
 import { createTicketsApp } from './app';
-import { buildTicketsDeps } from './domain';
+import { PendingOrderSweeper, buildTicketsDeps } from './domain';
 import { subscribePurchaseConsumers } from './events';
 
 void startService(
   {
     name: 'tickets',
     topics: PURCHASE_TOPIC_OPTIONS,
-    buildDeps: buildTicketsDeps,
+    buildDeps(ctx) {
+      // Re-drives orders whose bus message was lost (docs/decisions/0014-pending-order-sweeper.md).
+      new PendingOrderSweeper(ctx.dbs, ctx.config.PENDING_ORDER_SWEEP_MS, ctx.logger).start();
+      return buildTicketsDeps(ctx);
+    },
     createApp: createTicketsApp,
     subscribe: subscribePurchaseConsumers,
   },

@@ -89,6 +89,12 @@ const platformEnvFields = z.object({
   BUS_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   BUS_LEASE_MS: z.coerce.number().int().min(100).default(10_000),
   /**
+   * The tickets service re-requests seats for an order still pending after this long (the bus
+   * may have lost its message: docs/decisions/0014-pending-order-sweeper.md). Default 30 s: far
+   * beyond a healthy saga's seconds, so a re-request is rare and only follows a real loss.
+   */
+  PENDING_ORDER_SWEEP_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
    * Connections per shard pool, per process. Default 5: locally every shard of every service is
    * a database on ONE Postgres (max_connections 100 by default), and a process has 4 shards —
    * 3 services × 2 instances × 4 shards × 5 = 120 at the very worst, and pools grow only under

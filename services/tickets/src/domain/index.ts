@@ -2,6 +2,7 @@ export { buildTicketsDeps, type TicketsDeps } from './tickets-deps';
 export { OutcomeWaiter, type AnnouncedOutcome, type WaitResult } from './outcome-waiter';
 export { placeOrder, type PlaceOrderCommand, type PlacedOrder } from './place-order';
 export { settleOrders, SETTLE_ORDER_CONSUMER } from './settle-order';
+export { PendingOrderSweeper } from './pending-order-sweeper';
 export { getOrder, getTicket, listMyTickets, cancelTicket } from './read-tickets';
 // The records the api layer shows; it never imports data-access itself.
 export type { OrderRecord, TicketPosition, TicketRecord } from '../data-access';
