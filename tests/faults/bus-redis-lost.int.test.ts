@@ -1,4 +1,6 @@
-import { createEvent } from '../tickets/purchase-kit';
+import { Client } from 'pg';
+import { newColocatedId } from '@boxoffice/shared';
+import { createEvent, newBuyer, settledOrder } from '../tickets/purchase-kit';
 import {
   OwnRedis,
   SupervisedStack,
@@ -51,4 +53,32 @@ describe('the bus Redis lost mid-rush', () => {
     expect(outcome.acknowledged.length).toBeGreaterThanOrEqual(60);
     await expectEverythingSettles(url, stack.env, event.id, CAPACITY, outcome.acknowledged, 60_000);
   });
+
+  test('when an order is pending with its message lost (nothing in the outbox, nothing on the bus), then the sweeper re-requests it and it settles', async () => {
+    const url = stack.gatewayUrl;
+    const event = await createEvent(url, CAPACITY);
+    const buyer = newBuyer();
+    const orderId = newColocatedId(buyer.id);
+    // What a lost order.requested leaves behind: the committed pending order, and nothing else.
+    const shard = stack.env.topology.services.tickets.shards.find((s) => s.name === shardNameFor(buyer.id))!;
+    const db = new Client({ connectionString: shard.primary });
+    await db.connect();
+    try {
+      await db.query(
+        `insert into orders (id, buyer_id, event_id, quantity, request_fingerprint, created_at)
+         values ($1, $2, $3, 1, 'lost', now() - interval '10 seconds')`,
+        [orderId, buyer.id, event.id],
+      );
+    } finally {
+      await db.end();
+    }
+    const settled = await settledOrder(url, buyer, orderId, 30_000);
+    expect(settled.status).toBe('confirmed');
+  });
 });
+
+/** The default shard map's tickets shard for an id: 0_2, 3_5, 6_8 or 9_f by its first hex digit. */
+function shardNameFor(id: string): string {
+  const digit = parseInt(id[0]!, 16);
+  return digit <= 2 ? '0_2' : digit <= 5 ? '3_5' : digit <= 8 ? '6_8' : '9_f';
+}
