@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   image_invalid: 422,
   image_too_large: 422,
   rate_limited: 429,
+  headers_too_large: 431,
   internal_error: 500,
   bad_gateway: 502,
   shard_unavailable: 503,

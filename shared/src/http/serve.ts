@@ -1,5 +1,5 @@
 import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 
@@ -37,9 +37,33 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/**
+ * What Node's HTTP parser refuses before Express sees the request, answered in the API's JSON
+ * error format instead of a bare status line: headers over Node's 16 KiB limit (a giant cookie,
+ * found by the fuzz suite) are a 431, any other unparsable request a 400.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({
+    error: tooLarge
+      ? { code: 'headers_too_large', message: 'The request headers exceed 16 KiB (cookies included)' }
+      : { code: 'validation_failed', message: 'The request is not valid HTTP' },
+  });
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Listens and wires graceful shutdown; the process entry (server.ts) decides when to call it. */
 export async function serveHttp(options: ServeOptions): Promise<RunningServer> {
   const server = createServer(options.app);
+  server.on('clientError', answerClientError);
   // Longer than the gateway's keep-alive so the gateway, not us, closes idle sockets (no reset races).
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, options.port, options.host);
