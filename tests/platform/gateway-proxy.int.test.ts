@@ -6,7 +6,7 @@ describe('the gateway in front of two instances of each service', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ instances: 2 });
-  });
+  }, 240_000); // nine processes start; on a loaded two-core machine that can pass 120 s
 
   afterAll(async () => {
     await stack?.stop();

@@ -10,7 +10,7 @@ describe('the purchase saga under concurrency (two instances of every service)',
   beforeAll(async () => {
     stack = await startTestStack({ instances: 2 });
     url = stack.gatewayUrl;
-  });
+  }, 240_000); // nine processes start; on a loaded two-core machine that can pass 120 s
 
   afterAll(async () => {
     await stack?.stop();
