@@ -29,6 +29,7 @@ import { busLag } from './bench/rush-bus-lag';
 import { RushOutcome, createRushEvent, rush } from './bench/rush-client';
 import { rushResult } from './bench/rush-result';
 import { checkInvariantsWhenQuiet } from './lib/invariants';
+import { inheritedEnv } from './lib/process-stack';
 import { writeResultFiles } from './load/result-files';
 import { startOwnStack } from './load/own-stack';
 
@@ -214,9 +215,7 @@ async function boxofficeRound(instances: number, agent: Agent): Promise<RoundSum
 async function monolithRound(agent: Agent): Promise<RoundSummary> {
   const prefix = `load_${randomBytes(3).toString('hex')}_`;
   const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${prefix}`));
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-  );
+  const env = inheritedEnv();
   console.log(`\nstarting the monolith baseline (one Express + pg process, its own database)…`);
   const monolith = await startMonolith(pgUrl, prefix, logDir, { ...env, SESSION_KEYS: BENCH_SESSION_KEY });
   try {

@@ -23,7 +23,7 @@ import { migrateAllShards } from './lib/migrate-shards';
 import { checkDependencies } from './lib/preflight';
 import { ReplicaCluster, startReplicaCluster } from './lib/replica-cluster';
 import { writeReplicaTopology } from './lib/replica-topology';
-import { REPO_ROOT, RunningProcess, planStack, portIsFree } from './lib/process-stack';
+import { REPO_ROOT, RunningProcess, inheritedEnv, planStack, portIsFree } from './lib/process-stack';
 import { Supervisor } from './lib/supervisor';
 
 const stackEnvSchema = platformEnvSchema.extend({
@@ -149,9 +149,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const childEnv = Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-  );
+  const childEnv = inheritedEnv();
   let cluster: ReplicaCluster | undefined;
   if (config.REPLICAS > 0) {
     if (config.TOPOLOGY_FILE) fail('REPLICAS makes its own topology; unset TOPOLOGY_FILE or REPLICAS.');

@@ -29,6 +29,13 @@ export interface RunningProcess extends ProcessSpec {
 }
 
 /** A port nothing listens on right now (the OS picks it). */
+/** This process's environment without the unset entries: the base every child process is given. */
+export function inheritedEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();

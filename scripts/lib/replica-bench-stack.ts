@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_NAMES, buildTopology, loadConfig, platformEnvSchema } from '@boxoffice/shared';
 import { migrateAllShards } from './migrate-shards';
-import { RunningProcess, freePort, planStack, startPlannedStack, stopProcess } from './process-stack';
+import {
+  RunningProcess,
+  freePort,
+  inheritedEnv,
+  planStack,
+  startPlannedStack,
+  stopProcess,
+} from './process-stack';
 import { ReplicaCluster, startReplicaCluster } from './replica-cluster';
 import { removePrefixedData } from './remove-prefixed-data';
 import { writeReplicaTopology } from './replica-topology';
@@ -29,9 +36,7 @@ export async function startReplicaBenchStack(
   const prefix = `rb_${randomBytes(3).toString('hex')}_`;
   const dir = mkdtempSync(join(tmpdir(), 'boxoffice-bench-replicas-'));
   const cluster = await startReplicaCluster({ dir, replicas: 1, applyDelayMs, durable: false });
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-  );
+  const inherited = inheritedEnv();
   const stackEnv: Record<string, string> = {
     ...inherited,
     NODE_ENV: 'development',

@@ -12,7 +12,14 @@ import {
 } from '@boxoffice/shared';
 import { migrateAllShards } from '../lib/migrate-shards';
 import { removePrefixedData } from '../lib/remove-prefixed-data';
-import { RunningProcess, freePort, stackSpecs, startPlannedStack, stopProcess } from '../lib/process-stack';
+import {
+  RunningProcess,
+  freePort,
+  inheritedEnv,
+  stackSpecs,
+  startPlannedStack,
+  stopProcess,
+} from '../lib/process-stack';
 
 /** `instances` free ports for each service and one for the gateway. */
 async function freePortsPerService(instances: number) {
@@ -47,9 +54,7 @@ export async function startOwnStack(
   options: { topology?: (prefix: string) => TopologyFile; instances?: number } = {},
 ): Promise<OwnStack> {
   const prefix = `load_${randomBytes(3).toString('hex')}_`;
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-  );
+  const inherited = inheritedEnv();
   const stackEnv: Record<string, string> = {
     ...inherited,
     NODE_ENV: 'development',
