@@ -25,6 +25,7 @@ import { ReplicaCluster, startReplicaCluster } from './lib/replica-cluster';
 import { writeReplicaTopology } from './lib/replica-topology';
 import { REPO_ROOT, RunningProcess, inheritedEnv, planStack, portIsFree } from './lib/process-stack';
 import { Supervisor } from './lib/supervisor';
+import { planPoolSize, poolsPerServer, readServerLimit } from './lib/connection-budget';
 
 const stackEnvSchema = platformEnvSchema.extend({
   /** Instances of each service (the gateway balances over them). */
@@ -124,6 +125,46 @@ async function stopAll(code: number): Promise<void> {
   process.exit(code);
 }
 
+/**
+ * Gives every process a DB_POOL_MAX whose worst case fits each Postgres server's free connections
+ * (scripts/lib/connection-budget.ts), and says so; a DB_POOL_MAX you set is kept, with a warning
+ * when it does not fit.
+ */
+async function sizePools(
+  topology: ReturnType<typeof loadTopology>,
+  config: z.infer<typeof stackEnvSchema>,
+  childEnv: Record<string, string>,
+): Promise<void> {
+  let demands;
+  try {
+    demands = await Promise.all(
+      poolsPerServer(topology, config.INSTANCES).map(async (demand) => ({
+        demand,
+        limit: await readServerLimit(demand.server),
+      })),
+    );
+  } catch (err) {
+    console.warn(
+      `warning: could not read max_connections (${(err as Error).message}); pools stay at DB_POOL_MAX`,
+    );
+    return;
+  }
+  const explicit = process.env.DB_POOL_MAX !== undefined;
+  const plan = planPoolSize(demands, config.DB_POOL_MAX, explicit);
+  childEnv.DB_POOL_MAX = String(plan.poolMax);
+  if (!plan.fits) {
+    console.warn(
+      `warning: at DB_POOL_MAX=${plan.poolMax} the stack can ask a Postgres server for more connections than it allows; ` +
+        `under load it will answer "too many clients". Lower DB_POOL_MAX or INSTANCES, or raise max_connections.\n  ` +
+        plan.notes.join('\n  '),
+    );
+  } else if (plan.poolMax < config.DB_POOL_MAX) {
+    console.log(
+      `DB_POOL_MAX=${plan.poolMax} (not ${config.DB_POOL_MAX}) so that the pools fit Postgres:\n  ${plan.notes.join('\n  ')}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   let config: z.infer<typeof stackEnvSchema>;
   let topology: ReturnType<typeof loadTopology>;
@@ -181,6 +222,7 @@ async function main(): Promise<void> {
     await cluster?.stop();
   };
   if (problems.length > 0) await failStopping(problems.join('\n\n'));
+  await sizePools(topology, config, childEnv);
   const base = config.PORT_BASE;
   const ports = base
     ? { gateway: base, users: base + 100, events: base + 200, tickets: base + 300 }

@@ -28,7 +28,6 @@ export interface RunningProcess extends ProcessSpec {
   logFile: string;
 }
 
-/** A port nothing listens on right now (the OS picks it). */
 /** This process's environment without the unset entries: the base every child process is given. */
 export function inheritedEnv(): Record<string, string> {
   return Object.fromEntries(
@@ -36,6 +35,7 @@ export function inheritedEnv(): Record<string, string> {
   );
 }
 
+/** A port nothing listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
