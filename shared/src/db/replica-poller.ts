@@ -20,6 +20,15 @@ export interface ReplicaPollerOptions {
   timeoutMs?: number;
   /** Primary samples kept for the lag computation. Default 30 s. */
   historyMs?: number;
+  /**
+   * How long a new connection may take (ms). Default 5000: longer than a poll, because giving
+   * up on a connection the server is still starting wastes its work, and on a loaded machine
+   * polls that abandon connections every second keep it loaded (seen in the compose topology).
+   * A server that hangs is still reported down at once: its state goes stale (state()).
+   */
+  connectTimeoutMs?: number;
+  /** Longest pause between polls of a server that keeps failing (doubling from intervalMs). Default 5000. */
+  maxBackoffMs?: number;
 }
 
 /** What the poller knows of one replica, for routing, metrics and /readyz. */
@@ -39,16 +48,20 @@ const PRIMARY_SQL = 'select pg_current_wal_lsn()::text as lsn';
  * Polls every primary for pg_current_wal_lsn() and every replica for pg_last_wal_replay_lsn(),
  * a few times a second, in the background: a read's routing decision reads the last answers and
  * never waits for a query. One small pool (1 connection) per server. Emits `poll-failed` (err,
- * server) for a failed poll (not `error`, which would crash a process that does not listen); a failing replica is reported down until it answers again.
+ * server) for a failed poll (not `error`, which would crash a process that does not listen); a failing replica is reported down until it answers again, and a failing server is asked less and less often (doubling up to maxBackoffMs).
  */
 export class ReplicaPoller extends EventEmitter {
   private readonly pools = new Map<string, Pool>();
   private readonly samples = new Map<string, PrimarySample[]>();
   private readonly states = new Map<string, ReplicaState>();
   private readonly inFlight = new Set<string>();
+  /** Servers whose polls fail: how many in a row, and when to ask again. */
+  private readonly failing = new Map<string, { count: number; retryAtMs: number }>();
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
   private readonly historyMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly maxBackoffMs: number;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -59,6 +72,8 @@ export class ReplicaPoller extends EventEmitter {
     this.intervalMs = options.intervalMs ?? 200;
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.historyMs = options.historyMs ?? 30_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? Math.max(this.timeoutMs, 5000);
+    this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     for (const server of servers) {
       if (server.role === 'replica') {
         this.states.set(server.name, {
@@ -118,7 +133,7 @@ export class ReplicaPoller extends EventEmitter {
       pool = new Pool({
         connectionString: server.url,
         max: 1,
-        connectionTimeoutMillis: this.timeoutMs,
+        connectionTimeoutMillis: this.connectTimeoutMs,
         query_timeout: this.timeoutMs,
         application_name: 'boxoffice-replica-poller',
       });
@@ -131,6 +146,8 @@ export class ReplicaPoller extends EventEmitter {
 
   private async pollServer(server: PolledServer): Promise<void> {
     if (this.inFlight.has(server.name)) return; // a hung server is not asked twice at once
+    const failing = this.failing.get(server.name);
+    if (failing && Date.now() < failing.retryAtMs) return; // backing off
     this.inFlight.add(server.name);
     try {
       const sql = server.role === 'primary' ? PRIMARY_SQL : REPLAY_SQL;
@@ -139,7 +156,11 @@ export class ReplicaPoller extends EventEmitter {
       const lsn = text ? parseLsn(text) : undefined;
       if (server.role === 'primary') this.recordPrimary(server.name, lsn);
       else this.recordReplica(server, lsn);
+      this.failing.delete(server.name);
     } catch (err) {
+      const count = (failing?.count ?? 0) + 1;
+      const pause = Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.min(count, 16));
+      this.failing.set(server.name, { count, retryAtMs: Date.now() + pause });
       const state = this.states.get(server.name);
       if (state) Object.assign(state, { up: false, error: (err as Error).message || String(err) });
       this.emit('poll-failed', err, server);

@@ -44,9 +44,18 @@ const RELAY_LOCK_KEY = 0x6f7574626f78; // 'outbox'
 /** `moved`: rows published and deleted; `waiting`: another relay holds the shard's relay lock, or every topic was full. */
 type BatchResult = { moved: number; waiting: boolean };
 
+/**
+ * Longest pause after failed batches in a row (doubling from the poll interval). A shard that is
+ * down or overloaded is asked less and less often: every attempt is a connection the server must
+ * start, and a fleet of relays retrying each second kept a loaded machine loaded.
+ */
+export const MAX_RELAY_BACKOFF_MS = 5000;
+
 /** The relay loop of one shard. */
 export class ShardRelay {
   private stopping = false;
+  /** Batches that failed in a row. */
+  private failures = 0;
   private listener: PoolClient | undefined;
   private wakeUp: (() => void) | undefined;
   /** A NOTIFY arrived while a batch was running: look again instead of sleeping. */
@@ -91,13 +100,16 @@ export class ShardRelay {
       this.notified = false;
       try {
         const { moved, waiting } = await this.relayBatch();
+        this.failures = 0;
+        if (!this.listener && !this.stopping) await this.listen();
         if (moved === batchSize) continue; // more rows are likely waiting
         // Another relay is mid-batch on this shard: look again soon rather than at the next poll.
         if (waiting) pause = Math.min(pollIntervalMs, 50);
       } catch (err) {
         this.settings.onError(err);
+        this.failures += 1;
+        pause = Math.min(MAX_RELAY_BACKOFF_MS, pollIntervalMs * 2 ** Math.min(this.failures, 16));
       }
-      if (!this.listener && !this.stopping) await this.listen();
       await this.sleep(pause);
     }
   }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import knex from 'knex';
 import { Registry } from 'prom-client';
 import {
   Envelope,
@@ -109,6 +110,35 @@ describe('the outbox and the inbox', () => {
     });
     const relayed = await registry.getSingleMetric('outbox_relayed_total')!.get();
     expect(relayed.values.reduce((sum, v) => sum + v.value, 0)).toBe(25);
+  });
+
+  test('when its shard cannot be reached, then the relay asks less and less often (backing off up to 5 s)', async () => {
+    // A real connection refused: nothing listens on port 1. Knex connects lazily, per attempt.
+    const unreachable = knex({
+      client: 'pg',
+      connection: { connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 },
+      pool: { min: 0, max: 2 },
+      acquireConnectionTimeout: 1000,
+    });
+    closers.push(() => unreachable.destroy());
+    const relay = new OutboxRelay({
+      bus: newBus(),
+      shards: [{ name: 'down', db: unreachable }],
+      pollIntervalMs: 100,
+    });
+    closers.unshift(() => relay.close());
+    const failedAt: number[] = [];
+    relay.on('error', () => failedAt.push(Date.now()));
+    const started = Date.now();
+    await relay.start();
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Every 100 ms without backing off: ~40 batches (and as many LISTEN attempts) in 4 s.
+    // Doubling from 100 ms: failures at about 0, 0.2, 0.6, 1.4 and 3.0 s.
+    expect(failedAt.length).toBeGreaterThanOrEqual(3);
+    expect(failedAt.length).toBeLessThanOrEqual(8);
+    const gaps = failedAt.slice(1).map((t, i) => t - failedAt[i]!);
+    expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]!);
+    expect(failedAt[0]! - started).toBeLessThan(2000);
   });
 
   test('when two relays share a shard, then each row is published once, in order', async () => {
