@@ -9,6 +9,8 @@ import { REPO_ROOT } from '../../scripts/lib/process-stack';
 
 export interface ComposeHealthcheck {
   test: string[];
+  /** e.g. "10s". */
+  interval?: string;
 }
 
 export type DependsOn = Record<string, { condition: string }>;
