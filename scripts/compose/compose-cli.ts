@@ -37,9 +37,14 @@ export class ComposeCli {
     readonly logFile: string,
   ) {}
 
-  /** `docker compose -p <project> -f … --profile loadgen <args>`; throws unless it exits 0. */
+  /**
+   * `docker compose -p <project> -f … --profile loadgen <args>`; throws unless it exits 0. `up`
+   * goes without the profile: with it, `up` would also start the profile's own 30 s load test,
+   * which then ran beside every later step (and the smoke test's own loadgen run).
+   */
   async run(args: string[], timeoutMs: number): Promise<string> {
-    const base = ['-p', this.project, ...this.files.flatMap((f) => ['-f', f]), '--profile', 'loadgen'];
+    const profile = args[0] === 'up' ? [] : ['--profile', 'loadgen'];
+    const base = ['-p', this.project, ...this.files.flatMap((f) => ['-f', f]), ...profile];
     const [command, ...prefix] = this.compose;
     return this.check(await this.exec(command!, [...prefix, ...base, ...args], timeoutMs));
   }
