@@ -42,11 +42,14 @@ export const readReplicaStep: SmokeStep = {
       return n >= 1 ? n : undefined;
     });
     // The purchase step's event is on one shard; the listing reads all four, anonymously: the
-    // 9-f shard's part goes to the replica once the services have seen it fresh.
+    // 9-f shard's part goes to the replica once the services have seen it fresh. Each read asks
+    // for a page size of its own, so no read is answered by a process's cached page instead.
     const before = await replicaReads(ctx);
+    let pageSize = 0;
     const reads = await waitFor('listing reads served by pg-9-f-replica', 60_000, async () => {
       for (let i = 0; i < 10; i++) {
-        const res = await fetch(`${ctx.gatewayUrl}/api/events?limit=5`);
+        pageSize = (pageSize % 100) + 1;
+        const res = await fetch(`${ctx.gatewayUrl}/api/events?limit=${pageSize}`);
         assertSmoke(res.ok, `GET /api/events → ${res.status}`);
         await res.arrayBuffer();
       }
