@@ -69,13 +69,16 @@ export function levelHitRatio(stats: readonly CacheStats[] | null, level: CacheL
 export function overallHitRatio(stats: readonly CacheStats[] | null): number | null {
   if (!stats || stats.length === 0) return null;
   const withMemory = new Set(stats.filter((c) => c.level === 'l1').map((c) => c.entity));
+  // A memory-only cache (the listing's pages) has no l2: what its l1 did not answer reached the shards.
+  const withRedis = new Set(stats.filter((c) => (c.level ?? 'l2') === 'l2').map((c) => c.entity));
   let lookups = 0;
   let loads = 0;
   for (const c of stats) {
     const level = c.level ?? 'l2';
     const all = c.hit + c.negativeHit + c.miss + (c.stale ?? 0) + c.error + c.bypass;
+    const notAnswered = c.miss + (c.stale ?? 0) + c.error + c.bypass;
     if (level === 'l1' || !withMemory.has(c.entity)) lookups += all;
-    if (level === 'l2') loads += c.miss + (c.stale ?? 0) + c.error + c.bypass;
+    if (level === 'l2' || !withRedis.has(c.entity)) loads += notAnswered;
   }
   return lookups === 0 ? null : 1 - loads / lookups;
 }

@@ -91,4 +91,19 @@ describe('cache counters from /metrics', () => {
     // 40 of 1000 lookups loaded from the shard (30 misses, 10 stale copies).
     expect(overallHitRatio(stats)).toBeCloseTo(0.96, 5);
   });
+
+  test('when a cache is in memory only (the listing pages), then its l1 misses and bypasses count as shard reads', () => {
+    const after = parseCacheCounts(
+      [
+        'cache_requests_total{entity="event",level="l1",result="hit",service="events"} 900',
+        'cache_requests_total{entity="event",level="l1",result="miss",service="events"} 100',
+        'cache_requests_total{entity="event",level="l2",result="hit",service="events"} 100',
+        'cache_requests_total{entity="event_listing",level="l1",result="hit",service="events"} 80',
+        'cache_requests_total{entity="event_listing",level="l1",result="miss",service="events"} 15',
+        'cache_requests_total{entity="event_listing",level="l1",result="bypass",service="events"} 5',
+      ].join('\n'),
+    );
+    // 1100 lookups; the events never reached a shard, 20 listing lookups did.
+    expect(overallHitRatio(cacheDelta(new Map(), after))).toBeCloseTo(1 - 20 / 1100, 5);
+  });
 });

@@ -16,6 +16,12 @@ export const memoryCacheEnvShape = {
    * read when an invalidation broadcast is lost. At most 60 s.
    */
   CACHE_L1_TTL_MS: z.coerce.number().int().min(1).max(60_000).default(MEMORY_TIER_DEFAULTS.ttlMs),
+  /**
+   * How long a page of the event listing is served from a process's memory (ms, default 1000; 0
+   * turns it off). Anonymous readers only; any event change clears every process's pages by the
+   * same broadcast, so this bounds only a lost one (docs/caching.md).
+   */
+  CACHE_LISTING_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Documents each cache keeps in memory, per process (default 10,000). */
   CACHE_L1_MAX_ENTRIES: z.coerce
     .number()

@@ -74,6 +74,7 @@ export class EntityCache<T> implements LocallyEvictable {
     Pick<EntityCacheOptions<T>, 'versionOf' | 'invalidations'>;
   private readonly requests: Counter<'entity' | 'level' | 'result'>;
   private readonly memory: MemoryTier | undefined;
+  private readonly evictedListeners: ((id: string) => void)[] = [];
   private readonly flights = new Map<string, Flight>();
   private readonly pendingDeletes = new Set<string>();
 
@@ -195,6 +196,16 @@ export class EntityCache<T> implements LocallyEvictable {
       this.flights.delete(key);
     }
     this.memory?.drop(key, version);
+    for (const listener of this.evictedListeners) listener(id);
+  }
+
+  /**
+   * Calls `listener` whenever a document leaves this process's memory: by this process's own
+   * `invalidate` or by a received broadcast. For caches of answers derived from these documents
+   * (a page of a listing), which must drop them too.
+   */
+  onEvicted(listener: (id: string) => void): void {
+    this.evictedListeners.push(listener);
   }
 
   private rememberPendingDelete(key: string): void {

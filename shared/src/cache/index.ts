@@ -5,6 +5,7 @@ export {
   type LocallyEvictable,
 } from './entity-cache';
 export { MEMORY_TIER_DEFAULTS, type MemoryTierOptions } from './memory-tier';
+export { PageCache, type PageCacheOptions, type LoadedPage } from './page-cache';
 export { type CacheLevel, type CacheOutcome } from './cache-metrics';
 export {
   CacheInvalidations,

@@ -1,10 +1,28 @@
 import { Router } from 'express';
-import { idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
-import { EventsDeps, createEvent, getEventJson, listEvents, updateEvent } from '../domain';
+import {
+  IDENTITY_HEADER,
+  type LoadedPage,
+  currentReadContext,
+  idParam,
+  parseInput,
+  requireIdentity,
+  signedInUser,
+} from '@boxoffice/shared';
+import { EventsDeps, ListEventsQuery, createEvent, getEventJson, listEvents, updateEvent } from '../domain';
 import { etagOf, parseIfMatch } from './entity-tags';
 import { createEventBody, listEventsQuery, updateEventBody } from './event-schemas';
 import { eventJson } from './event-json';
 import { EventPages } from './event-pages';
+
+/** One listing page's cache key: every field of the parsed query, in a fixed order. */
+function listingKey(query: ListEventsQuery): string {
+  return [
+    query.limit,
+    query.cursor ?? '',
+    query.from?.toISOString() ?? '',
+    query.to?.toISOString() ?? '',
+  ].join('|');
+}
 
 /** The public events API (DESIGN §6). Routes parse, delegate to a use-case, and reply. */
 export function eventsRoutes(deps: EventsDeps, internalKeys: readonly string[]): Router {
@@ -21,14 +39,23 @@ export function eventsRoutes(deps: EventsDeps, internalKeys: readonly string[]):
 
   router.get('/api/events', async (req, res) => {
     const query = parseInput(listEventsQuery, req.query, 'query');
-    const page = await listEvents(deps, query);
-    const body = { items: page.items.map(eventJson), nextCursor: page.nextCursor };
-    if (page.unavailableShards.length > 0) {
+    const render = async (): Promise<LoadedPage> => {
+      const page = await listEvents(deps, query);
+      const body = { items: page.items.map(eventJson), nextCursor: page.nextCursor };
+      if (page.unavailableShards.length === 0) return { body: Buffer.from(JSON.stringify(body)), keep: true };
       req.log.warn({ shards: page.unavailableShards }, 'event listing is partial: shards unavailable');
-      res.json({ ...body, partial: true, unavailableShards: page.unavailableShards });
-      return;
-    }
-    res.json(body);
+      const partial = { ...body, partial: true, unavailableShards: page.unavailableShards };
+      return { body: Buffer.from(JSON.stringify(partial)), keep: false };
+    };
+    const cache = deps.listingPages;
+    // A signed-in caller, or one pinned to the primaries after a write, always reads the shards:
+    // whoever just wrote sees it, whichever instance answers.
+    const readsShards =
+      req.get(IDENTITY_HEADER) !== undefined || (currentReadContext()?.positions.size ?? 0) > 0;
+    if (cache && readsShards) cache.bypass();
+    const bytes =
+      cache && !readsShards ? await cache.getOrLoad(listingKey(query), render) : (await render()).body;
+    res.set('Content-Type', 'application/json; charset=utf-8').send(bytes);
   });
 
   router.get('/api/events/:id', async (req, res) => {

@@ -11,13 +11,16 @@ export interface NewEventInput {
 }
 
 /**
- * Creates an event, on sale at once, on the shard its new random id names. Nothing to invalidate:
- * nobody can have cached (even as "absent") an id that did not exist a moment ago.
+ * Creates an event, on sale at once, on the shard its new random id names. Nobody can have cached
+ * (even as "absent") an id that did not exist a moment ago, but listing pages must show it: the
+ * invalidation's broadcast makes every process drop its cached pages (deps.listingPages).
  */
 export async function createEvent(
   deps: EventsDeps,
   organizerId: string,
   input: NewEventInput,
 ): Promise<EventRecord> {
-  return deps.events.insert({ id: newId(), organizerId, ...input, status: 'on_sale' });
+  const event = await deps.events.insert({ id: newId(), organizerId, ...input, status: 'on_sale' });
+  await deps.cache.invalidate(event.id, event.version);
+  return event;
 }

@@ -1,4 +1,4 @@
-import { EntityCache, ServiceContext, createServiceEntityCache } from '@boxoffice/shared';
+import { EntityCache, PageCache, ServiceContext, createServiceEntityCache } from '@boxoffice/shared';
 import { EventImageRepository, EventRecord, EventRepository, SeatLedgerRepository } from '../data-access';
 import { ThumbnailMaker } from './thumbnail-maker';
 
@@ -12,6 +12,12 @@ export interface EventsDeps {
    * display: purchase decisions read the primary.
    */
   cache: EntityCache<EventRecord>;
+  /**
+   * Rendered pages of the listing for anonymous readers, in this process's memory for
+   * CACHE_LISTING_TTL_MS; cleared whenever any event leaves `cache` (a write here, or another
+   * process's broadcast). Undefined when caching, memory caching or the listing cache is off.
+   */
+  listingPages: PageCache | undefined;
   /** How long the listing waits for each shard before answering without it. */
   shardTimeoutMs: number;
   /** Event images: the stored originals and the largest image accepted. */
@@ -26,15 +32,33 @@ export interface EventsDeps {
  */
 export const EVENT_CACHE_TTL_SECONDS = 60;
 
+/** Entries and bytes of listing pages kept per process: a page of 20 events is ~10 KB. */
+const LISTING_PAGES = { maxEntries: 500, maxBytes: 16 * 1024 * 1024 };
+
+function listingPagesOf(ctx: ServiceContext, cache: EntityCache<EventRecord>): PageCache | undefined {
+  const { CACHE_ENABLED, CACHE_L1_ENABLED, CACHE_LISTING_TTL_MS } = ctx.config;
+  if (!CACHE_ENABLED || !CACHE_L1_ENABLED || CACHE_LISTING_TTL_MS === 0) return undefined;
+  const pages = new PageCache({
+    entity: 'event_listing',
+    ttlMs: CACHE_LISTING_TTL_MS,
+    ...LISTING_PAGES,
+    metrics: ctx.metrics,
+  });
+  cache.onEvicted(() => pages.clear());
+  return pages;
+}
+
 export function buildEventsDeps(ctx: ServiceContext): EventsDeps {
+  const cache = createServiceEntityCache<EventRecord>(ctx, {
+    entity: 'event',
+    ttlSeconds: EVENT_CACHE_TTL_SECONDS,
+    versionOf: (event) => event.version,
+  });
   return {
     events: new EventRepository(ctx.dbs),
     ledger: new SeatLedgerRepository(ctx.dbs),
-    cache: createServiceEntityCache<EventRecord>(ctx, {
-      entity: 'event',
-      ttlSeconds: EVENT_CACHE_TTL_SECONDS,
-      versionOf: (event) => event.version,
-    }),
+    cache,
+    listingPages: listingPagesOf(ctx, cache),
     shardTimeoutMs: ctx.config.SHARD_TIMEOUT_MS,
     images: {
       repository: new EventImageRepository(ctx.dbs),
