@@ -15,8 +15,9 @@
  *   npm run bench:read -- [--rounds 3] [--seconds 5] [--connections 50] [--events 200]
  *                         [--shards 1,2,4,8] [--only gateway-event,…] [--out results]
  *
- * --only runs just the named targets (bare, gateway-event, direct-event, gateway-listing), e.g.
- * to profile one path; the ratios whose two targets ran are still printed.
+ * --only runs just the named targets (bare, gateway-event, direct-event, gateway-listing,
+ * gateway-listing-uncached), e.g. to profile one path; the ratios whose two targets ran are still
+ * printed.
  *
  * BOXOFFICE_CPU_PROF_DIR=/dir writes a V8 CPU profile per process on exit. Traffic goes to
  * 127.0.0.1 only; every round is bounded, and the stacks' data is removed at the end.
@@ -59,7 +60,7 @@ const options = {
     .map((s) => bounded('shards', s, 1, 16)),
   only: (values.only ?? '').split(',').filter(Boolean),
 };
-const TARGET_NAMES = ['bare', 'gateway-event', 'direct-event', 'gateway-listing'];
+const TARGET_NAMES = ['bare', 'gateway-event', 'direct-event', 'gateway-listing', 'gateway-listing-uncached'];
 for (const name of options.only) {
   if (!TARGET_NAMES.includes(name)) {
     throw new Error(`--only: no target "${name}"; the targets are ${TARGET_NAMES.join(', ')}`);
@@ -94,9 +95,24 @@ function listingTarget(read: ReadStack): ReadTarget {
   const { pids, gatewayUrl } = read.stack;
   return {
     name: 'gateway-listing',
-    description: 'GET /api/events?limit=20 through the gateway',
+    description: 'GET /api/events?limit=20 through the gateway (its page cached for 1 s per process)',
     url: `${gatewayUrl}/api/events?limit=20`,
     watch: { gateway: pids.gateway!, events: pids.events! },
+  };
+}
+
+/**
+ * The same page, but every request asks all four shards: each names a `to` bound of its own far
+ * beyond every event (the same rows), so no request finds another's page in the listing cache.
+ */
+function uncachedListingTarget(read: ReadStack): ReadTarget {
+  const listing = listingTarget(read);
+  const farFuture = Date.UTC(2200, 0, 1);
+  return {
+    ...listing,
+    name: 'gateway-listing-uncached',
+    description: 'the same page, every request asking the shards (a distinct ?to= each)',
+    pathOf: (n) => `/api/events?limit=20&to=${new Date(farFuture + n).toISOString()}`,
   };
 }
 
@@ -121,6 +137,7 @@ async function mainTargets(bare: BareApp): Promise<{ targets: TargetResult[]; ra
         watch: { events: pids.events! },
       },
       listingTarget(read),
+      uncachedListingTarget(read),
     ];
     const chosen = options.only.length > 0 ? all.filter((t) => options.only.includes(t.name)) : all;
     const targets = await alternatingRounds(chosen, { ...options, log });
@@ -130,6 +147,7 @@ async function mainTargets(bare: BareApp): Promise<{ targets: TargetResult[]; ra
         ...ratio(targets, 'gateway-event', 'bare', 0.5),
         ...ratio(targets, 'gateway-event', 'direct-event', 0.75),
         ...ratio(targets, 'gateway-listing', 'bare', 0.25),
+        ...ratio(targets, 'gateway-listing-uncached', 'bare', 0.25),
       ],
     };
   } finally {

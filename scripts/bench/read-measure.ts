@@ -49,15 +49,25 @@ export async function idleCpuMsPerSecond(
 /** Runs autocannon at `url` for `seconds` with `connections`, reading the watched processes' CPU. */
 export async function measure(
   url: string,
-  options: { connections: number; seconds: number; watch: WatchedProcesses; idle: Record<string, number> },
+  options: {
+    connections: number;
+    seconds: number;
+    watch: WatchedProcesses;
+    idle: Record<string, number>;
+    /** A path for the n-th request, when each must differ (e.g. to miss a cache). */
+    pathOf?: (n: number) => string;
+  },
 ): Promise<Measurement> {
   const before = Object.fromEntries(Object.entries(options.watch).map(([n, pid]) => [n, cpuMs(pid)]));
   const startedAt = performance.now();
+  let sent = 0;
+  const { pathOf } = options;
   const result = await autocannon({
     url,
     connections: options.connections,
     duration: options.seconds,
     timeout: 10,
+    ...(pathOf ? { requests: [{ setupRequest: (req) => ({ ...req, path: pathOf(sent++) }) }] } : {}),
   });
   const requests = result.requests.total;
   const elapsedSeconds = (performance.now() - startedAt) / 1000;

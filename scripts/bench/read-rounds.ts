@@ -7,6 +7,8 @@ export interface ReadTarget {
   description: string;
   url: string;
   watch: WatchedProcesses;
+  /** A path of its own for the n-th request (else every request asks for `url`'s). */
+  pathOf?: (n: number) => string;
 }
 
 /** A target's rounds and their medians. */
@@ -39,7 +41,7 @@ export async function alternatingRounds(
   for (let round = 0; round < options.rounds; round++) {
     for (let i = 0; i < targets.length; i++) {
       const target = targets[(round + i) % targets.length]!;
-      const m = await measure(target.url, { ...options, watch: target.watch, idle });
+      const m = await measure(target.url, { ...options, watch: target.watch, idle, pathOf: target.pathOf });
       rounds.get(target.name)!.push(m);
       options.log(
         `  round ${round + 1}/${options.rounds} ${target.name.padEnd(16)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms${m.failures ? `  ${m.failures} FAILED` : ''}`,
