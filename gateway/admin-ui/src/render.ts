@@ -87,7 +87,7 @@ function topicRows(topic: TopicView): string {
   const groups = topic.groups
     .map(
       (g) => `<tr class="group"><td>↳ ${esc(g.name)}</td>
-      <td></td><td>${num(g.consumedPerSecond)}</td><td>${topic.delivery === 'at-most-once' ? '–' : `${num(g.backlog, 0)} <small>(${num(g.pending, 0)} pending)</small>`}</td><td>${ms(g.lagMs)}</td><td></td><td></td></tr>`,
+      <td></td><td>${num(g.consumedPerSecond)}</td><td>${topic.delivery === 'at-most-once' ? '–' : `${num(g.backlog, 0)}${g.pending === null ? '' : ` <small>(${num(g.pending, 0)} pending)</small>`}`}</td><td>${ms(g.lagMs)}</td><td></td><td></td></tr>`,
     )
     .join('');
   return main + groups;

@@ -46,11 +46,12 @@ function topicView(stream: TopicStats, pairs: SamplePair[], seconds: number | nu
   const names = [...new Set([...streamGroups.keys(), ...counterGroups])].sort();
   const groups = names.map((name) => {
     const g = streamGroups.get(name);
-    const backlog = g ? (g.undelivered === null ? null : g.pending + g.undelivered) : null;
+    // RabbitMQ does not tell the unacknowledged (pending: null): its backlog is the ready messages.
+    const backlog = g ? (g.undelivered === null ? null : (g.pending ?? 0) + g.undelivered) : null;
     return {
       name,
       consumers: g?.consumers ?? 0,
-      pending: g?.pending ?? 0,
+      pending: g?.pending ?? null,
       undelivered: g?.undelivered ?? null,
       backlog: stream.delivery === 'at-most-once' ? 0 : backlog,
       lagMs: g?.oldestPendingMs ?? null,

@@ -72,11 +72,19 @@ export const serviceViewSchema = z.object({
 export const groupViewSchema = z.object({
   name: z.string(),
   consumers: z.number().int().min(0),
-  pending: z.number().int().min(0),
+  /** Delivered, not yet acknowledged; null when the bus does not tell (RabbitMQ over AMQP). */
+  pending: z.number().int().min(0).nullable(),
+  /** Not yet delivered to the group (on RabbitMQ: the ready messages of its queues). */
   undelivered: z.number().int().min(0).nullable(),
-  /** pending + undelivered: what the group still has to handle. */
+  /**
+   * pending + undelivered: what the group still has to handle. On RabbitMQ the ready messages
+   * only (pending is unknown there).
+   */
   backlog: z.number().int().min(0).nullable(),
-  /** Age of the group's oldest unacknowledged message: how far behind it is, in ms. */
+  /**
+   * Age of the group's oldest unacknowledged message: how far behind it is, in ms; null when
+   * none is pending or the bus does not tell (RabbitMQ).
+   */
   lagMs: z.number().nullable(),
   consumedPerSecond: rate,
 });

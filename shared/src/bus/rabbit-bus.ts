@@ -13,6 +13,7 @@ import type { Envelope } from './envelope';
 import { partitionOf } from './partition';
 import { RabbitBroadcast } from './rabbit-broadcast';
 import { type Outgoing, RabbitPublisher } from './rabbit-publisher';
+import { rabbitBusStats } from './rabbit-stats';
 import { RabbitSubscription } from './rabbit-subscription';
 import { RabbitTopic } from './rabbit-topology';
 import {
@@ -23,6 +24,7 @@ import {
   resolveSubscribeOptions,
 } from './subscribe-options';
 import type { ResolvedTopic } from './topic-options';
+import type { BusStats } from '../service/stats/stats-schema';
 
 /**
  * The message bus on RabbitMQ, behind the same contract as RedisBus (docs/bus.md, "RabbitMQ";
@@ -88,6 +90,24 @@ export class RabbitBus extends BusBase<BusOptions, RabbitTopic> {
   async ping(): Promise<void> {
     const channel = await (await this.connection()).createChannel();
     await channel.close();
+  }
+
+  /**
+   * The topics' figures for the topology page (`/internal/stats?include=bus`): per group the
+   * ready messages of its partition queues and its consumers, per topic the dead letters;
+   * unacknowledged messages and their age are null (AMQP does not tell them). The groups read
+   * are the topic's `groups` and this process's own subscriptions: AMQP cannot list queues.
+   * One passive declaration per queue. Rejects when the broker does not answer.
+   */
+  stats(topics: string[]): Promise<BusStats> {
+    return rabbitBusStats(
+      () => this.connection(),
+      topics.map((name) => {
+        const rabbit = this.topic(name);
+        const subscribed = [...this.subscriptions].filter((s) => s.topic === name).map((s) => s.group);
+        return { rabbit, groups: [...new Set([...rabbit.topic.groups, ...subscribed])].sort() };
+      }),
+    );
   }
 
   /** Closes every subscription (each finishes the message it is handling), then the connection. Idempotent. */

@@ -4,10 +4,11 @@ import type { BusStats, TopicStats } from './stats-schema';
 import { redact } from './shard-stats';
 
 /**
- * Bus figures read straight from Redis (XLEN, XINFO GROUPS, XPENDING), because the bus has no
- * stats method yet. The key names follow the Redis Streams bus's layout (TopicKeys in
- * shared/src/bus/topic-options.ts): `<prefix>{topic}:<partition>`, `:dead`, `:meta`. When the
- * bus grows a stats method (or another backend), this file is what to replace.
+ * Bus figures read straight from Redis (XLEN, XINFO GROUPS, XPENDING), because the Redis Streams
+ * bus has no stats method (the RabbitMQ bus has: RabbitBus.stats). The key names follow the
+ * Redis Streams bus's layout (TopicKeys in shared/src/bus/topic-options.ts):
+ * `<prefix>{topic}:<partition>`, `:dead`, `:meta`. When that bus grows a stats method, this file
+ * is what to replace.
  */
 function streamKey(prefix: string, topic: string, suffix: string | number): string {
   return `${prefix}{${topic}}:${suffix}`;
@@ -38,7 +39,8 @@ async function atLeastOnceTopic(redis: Redis, prefix: string, name: string): Pro
     first.xinfo('GROUPS', streamKey(prefix, name, p));
   }
   const replies = ((await first.exec()) ?? []) as Reply;
-  const groups = new Map<string, TopicStats['groups'][number]>();
+  // Redis always tells a group's pending count.
+  const groups = new Map<string, TopicStats['groups'][number] & { pending: number }>();
   const pendingOf: { partition: number; group: string }[] = [];
   let length = 0;
   for (let p = 0; p < partitions; p++) {

@@ -64,11 +64,17 @@ export type ShardStats = z.infer<typeof shardStatsSchema>;
 export const streamGroupStatsSchema = z.object({
   name: z.string(),
   consumers: count,
-  /** Delivered to a consumer, not yet acknowledged. */
-  pending: count,
-  /** In the stream, not yet delivered to the group (Redis 7 `lag`); null when Redis cannot tell. */
+  /**
+   * Delivered to a consumer, not yet acknowledged; null when the bus cannot tell (RabbitMQ: a
+   * queue's declare-ok counts only its ready messages).
+   */
+  pending: count.nullable(),
+  /**
+   * In the stream, not yet delivered to the group (Redis 7 `lag`; on RabbitMQ the ready messages
+   * of the group's partition queues); null when the bus cannot tell.
+   */
   undelivered: count.nullable(),
-  /** Age of the oldest unacknowledged message of the group, in ms; null when none. */
+  /** Age of the oldest unacknowledged message of the group, in ms; null when none, or unknown (RabbitMQ). */
   oldestPendingMs: z.number().nullable(),
 });
 
@@ -76,9 +82,12 @@ export const topicStatsSchema = z.object({
   name: z.string(),
   delivery: z.enum(['at-least-once', 'at-most-once']),
   partitions: count,
-  /** Entries held in the topic's streams (acknowledged ones are trimmed). */
+  /**
+   * Entries held in the topic's streams (acknowledged ones are trimmed). On RabbitMQ, where each
+   * group's queues hold a copy, the ready messages of the deepest group read.
+   */
   length: count,
-  /** Entries in the dead-letter stream. */
+  /** Entries in the dead-letter stream (queue, on RabbitMQ). */
   deadLetters: count,
   groups: z.array(streamGroupStatsSchema),
 });
