@@ -33,6 +33,7 @@ export {
   ADMIN_COOKIE,
   ADMIN_KEY_HEADER,
   adminCookieValue,
+  busView,
   p99Between,
   ratePerSecond,
   topologySchema,

@@ -44,18 +44,26 @@ export function gatewayApp(env: Record<string, string>, uiDir = fakeUiDir()) {
   return { app, close: () => Promise.all(Object.values(upstreams).map((u) => u.close())) };
 }
 
+/** The `orders` topic's group as each bus reports it: RabbitMQ tells only its ready messages. */
+const ORDERS_GROUP = {
+  redis: { name: 'events', consumers: 1, pending: 2, undelivered: 1, oldestPendingMs: 120 },
+  rabbitmq: { name: 'events', consumers: 1, pending: null, undelivered: 3, oldestPendingMs: null },
+};
+
 /**
  * A stand-in service instance answering /readyz and /internal/stats like a real one, its request
  * counter growing by 50 and its cache hits by 9 (of 10 lookups) per poll. It counts the polls.
+ * `bus` is the backend it answers as (its readiness check's name and its queue figures).
  */
 export async function fakeInstance(
   service: string,
+  bus: 'redis' | 'rabbitmq' = 'redis',
 ): Promise<{ url: string; polls: () => number; close: () => Promise<void> }> {
   let polls = 0;
   const server: Server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/readyz') {
-      res.end(JSON.stringify({ status: 'ready', checks: { 'redis cache': 'ok', 'redis bus': 'ok' } }));
+      res.end(JSON.stringify({ status: 'ready', checks: { 'redis cache': 'ok', [`${bus} bus`]: 'ok' } }));
       return;
     }
     if (req.url?.startsWith('/internal/stats')) {
@@ -111,7 +119,7 @@ export async function fakeInstance(
                 partitions: 8,
                 length: 3,
                 deadLetters: 1,
-                groups: [{ name: 'events', consumers: 1, pending: 2, undelivered: 1, oldestPendingMs: 120 }],
+                groups: [ORDERS_GROUP[bus]],
               },
             ],
           },

@@ -61,6 +61,27 @@ describe('GET /admin/api/topology', () => {
     }
   });
 
+  test('when the bus is RabbitMQ, then the JSON names it, with its port and the ready messages as backlog', async () => {
+    const events = await fakeInstance('events', 'rabbitmq');
+    const { app, close } = gatewayApp({
+      EVENTS_URLS: events.url,
+      BUS_URL: 'amqp://guest:rabbit-pass-w0rd@rabbit.internal',
+    });
+    try {
+      const res = await request(app).get('/admin/api/topology').expect(200);
+      expectDocumented('GET', '/admin/api/topology', res);
+      const { bus } = topologySchema.parse(res.body);
+      expect(bus).toMatchObject({ kind: 'rabbitmq', state: 'up', host: 'rabbit.internal:5672' });
+      const orders = bus.topics.find((t) => t.name === 'orders')!;
+      expect(orders).toMatchObject({ backlog: 3, lagMs: null, deadLetters: 1 });
+      expect(orders.groups).toEqual([expect.objectContaining({ pending: null, backlog: 3 })]);
+      expect(res.text).not.toContain('rabbit-pass-w0rd');
+    } finally {
+      await close();
+      await events.close();
+    }
+  });
+
   test('when many clients ask at once, then every instance is polled once', async () => {
     const users = await fakeInstance('users');
     const { app, close } = gatewayApp({ USERS_URLS: users.url });

@@ -98,10 +98,15 @@ function busBand(bus: BusView): string {
     ? `<table><thead><tr><th>topic</th><th>published/s</th><th>consumed/s</th><th>backlog</th><th>consumer lag</th><th>redeliveries</th><th>dead letters</th></tr></thead>
       <tbody>${bus.topics.map(topicRows).join('')}</tbody></table>`
     : '<p class="sub">no topic figures</p>';
-  return `<section class="bus ${tone(bus.state)}" data-bus data-state="${esc(bus.state)}">
-    <h2>message bus <small>Redis Streams · ${esc(bus.host)}</small> ${badge(bus.state)}</h2>
+  const rabbit = bus.kind === 'rabbitmq';
+  // What AMQP cannot tell, said once rather than drawn as zeros (docs/topology-page.md).
+  const note = rabbit
+    ? '<p class="sub">backlog: ready messages of the groups’ queues; unacknowledged ones and consumer lag are not reported over AMQP</p>'
+    : '';
+  return `<section class="bus ${tone(bus.state)}" data-bus data-kind="${esc(bus.kind)}" data-state="${esc(bus.state)}">
+    <h2>message bus <small>${rabbit ? 'RabbitMQ' : 'Redis Streams'} · ${esc(bus.host)}</small> ${badge(bus.state)}</h2>
     ${bus.reason && bus.state !== 'up' ? `<p class="reason">${esc(bus.reason)}</p>` : ''}
-    ${effect(bus.effect)}${table}
+    ${effect(bus.effect)}${table}${bus.topics.length ? note : ''}
   </section>`;
 }
 

@@ -1,16 +1,44 @@
-import type { BusCounts, BusStats, TopicStats } from '@boxoffice/shared';
+import { type BusCounts, type BusStats, type TopicStats, busBackendOf } from '@boxoffice/shared';
 import { BUS_DOWN_EFFECT } from './effects';
 import { sumOfRates } from './rates';
 import type { SamplePair } from './service-view';
 import type { BusView, TopicView } from './topology-schema';
 
-function redisHost(url: string): string {
+type BusKind = BusView['kind'];
+
+/** The port a bus URL without one connects to (Redis, AMQP, AMQP over TLS). */
+const DEFAULT_PORTS: Record<string, string> = {
+  'redis:': '6379',
+  'rediss:': '6379',
+  'amqp:': '5672',
+  'amqps:': '5671',
+};
+
+/** `host:port` of the bus, never its credentials. */
+function busHost(url: string): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '6379'}`;
+    return `${parsed.hostname}:${parsed.port || DEFAULT_PORTS[parsed.protocol] || '?'}`;
   } catch {
     return '(invalid url)';
   }
+}
+
+/** The backend the URL names; the configuration refused any other scheme, so 'redis' is only a formality. */
+function busKind(url: string): BusKind {
+  try {
+    return busBackendOf(url);
+  } catch {
+    return 'redis';
+  }
+}
+
+/** The bus's check in /readyz, named after the instance's own backend (service-context.ts). */
+const BUS_CHECKS = ['redis bus', 'rabbitmq bus'];
+
+/** An instance's bus check, whichever backend it names. */
+function busCheck(checks: Record<string, string>): string | undefined {
+  return BUS_CHECKS.map((name) => checks[name]).find((c) => c !== undefined);
 }
 
 type CountField = 'published' | 'consumed' | 'redelivered';
@@ -79,11 +107,35 @@ function topicView(stream: TopicStats, pairs: SamplePair[], seconds: number | nu
   };
 }
 
-/** The bus and its topics, from the first instance that read the streams, with rates over every instance. */
+/**
+ * Every topic of the reports, each group from the first report that has it. On Redis every
+ * instance reads the same streams, so this is the first report; on RabbitMQ an instance can read
+ * only the queues of groups it knows (its own subscriptions), so events' instances bring the
+ * `events` groups and tickets' the `tickets` ones. Topic-wide figures are the largest reported
+ * (the same queues or streams, read a moment apart).
+ */
+function mergedTopics(reports: BusStats[]): TopicStats[] {
+  const topics = new Map<string, TopicStats>();
+  for (const topic of reports.flatMap((r) => r.topics)) {
+    const seen = topics.get(topic.name);
+    if (!seen) {
+      topics.set(topic.name, { ...topic, groups: [...topic.groups] });
+      continue;
+    }
+    seen.length = Math.max(seen.length, topic.length);
+    seen.deadLetters = Math.max(seen.deadLetters, topic.deadLetters);
+    const names = new Set(seen.groups.map((g) => g.name));
+    seen.groups.push(...topic.groups.filter((g) => !names.has(g.name)));
+  }
+  return [...topics.values()];
+}
+
+/** The bus and its topics, from the instances that read them, with rates over every instance. */
 export function busView(busUrl: string, pairs: SamplePair[], seconds: number | null): BusView {
   const reports = pairs.map((p) => p.current.stats?.bus).filter((b): b is BusStats => b !== undefined);
-  const report = reports.find((b) => b.state === 'up') ?? reports[0];
-  const checks = pairs.map((p) => p.current.readiness.checks['redis bus']).filter((c) => c !== undefined);
+  const up = reports.filter((b) => b.state === 'up');
+  const report = up[0] ?? reports[0];
+  const checks = pairs.map((p) => busCheck(p.current.readiness.checks)).filter((c) => c !== undefined);
   const state =
     report && report.state !== 'unknown'
       ? report.state
@@ -93,10 +145,11 @@ export function busView(busUrl: string, pairs: SamplePair[], seconds: number | n
           : 'down'
         : 'unknown';
   return {
+    kind: busKind(busUrl),
     state,
     reason: report?.reason ?? null,
-    host: redisHost(busUrl),
+    host: busHost(busUrl),
     effect: state === 'down' ? BUS_DOWN_EFFECT : null,
-    topics: (report?.topics ?? []).map((t) => topicView(t, pairs, seconds)),
+    topics: mergedTopics(up.length ? up : report ? [report] : []).map((t) => topicView(t, pairs, seconds)),
   };
 }

@@ -3,3 +3,4 @@ export { TopologyPoller, MIN_POLL_INTERVAL_MS, type TopologyPollerDeps } from '.
 export { ADMIN_KEY_HEADER, ADMIN_COOKIE, adminCookieValue } from './admin-access';
 export { topologySchema, type TopologyView } from './topology-schema';
 export { p99Between, ratePerSecond } from './rates';
+export { busView } from './bus-view';

@@ -106,6 +106,8 @@ export const topicViewSchema = z.object({
 });
 
 export const busViewSchema = z.object({
+  /** The backend the gateway's bus URL names: Redis Streams or RabbitMQ. */
+  kind: z.enum(['redis', 'rabbitmq']),
   state: z.enum(['up', 'down', 'unknown']),
   reason: z.string().nullable(),
   host: z.string(),
