@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
 import { Router } from 'express';
+import { RabbitBus } from '../../bus/rabbit-bus';
 import { PURCHASE_TOPIC_OPTIONS } from '../../contracts/purchase-messages';
 import { parseInput } from '../../errors/validate';
 import { type Redis, createRedisClient } from '../../redis/redis-client';
 import type { ServiceContext } from '../service-context';
 import { busStreamStats } from './bus-stream-stats';
 import { busCounts, cacheCounts, httpCounts } from './registry-counts';
-import { countShardQueries, shardStats } from './shard-stats';
-import { InstanceStats, statsQuerySchema } from './stats-schema';
+import { countShardQueries, redact, shardStats } from './shard-stats';
+import { type BusStats, InstanceStats, statsQuerySchema } from './stats-schema';
 
 /**
  * A Redis connection of its own for the stream figures (so a slow XINFO never queues behind the
@@ -42,13 +43,38 @@ class IdleRedis {
 }
 
 /**
+ * The purchase topics' figures from the bus: the Redis streams read directly (a connection of
+ * its own), or the RabbitMQ bus's stats over the service's own bus, which knows the groups this
+ * instance consumes. Never rejects: a broker that does not answer is `down`.
+ */
+function busFigures(ctx: ServiceContext, busRedis: IdleRedis | undefined): Promise<BusStats> {
+  const topics = PURCHASE_TOPIC_OPTIONS;
+  if (busRedis) return busStreamStats(busRedis.get(), `${ctx.config.KEY_PREFIX}bus:`, topics);
+  const bus = ctx.messaging?.bus;
+  if (!(bus instanceof RabbitBus)) {
+    return Promise.resolve({
+      state: 'unknown',
+      reason: 'no bus of its own: the instances that consume the topics report their queues',
+      topics: [],
+    });
+  }
+  return bus
+    .stats(Object.keys(topics))
+    .catch((err: unknown): BusStats => ({
+      state: 'down',
+      reason: redact((err as Error).message),
+      topics: [],
+    }));
+}
+
+/**
  * `GET /internal/stats[?include=shards,bus]`: this instance's counters (HTTP requests, cache
  * lookups, statements per shard, bus messages), cumulative since start, for the gateway's
  * topology page to turn into rates. `include=shards` adds each shard's state, latency, row
- * counts and replica lag; `include=bus` adds the bus streams' backlog. Those two cost a query
- * per shard and a few Redis commands per topic; the gateway asks at most once a second, only
- * while someone watches. Like /internal/ping, it is not proxied by the gateway and carries no
- * secrets (hosts and database names only).
+ * counts and replica lag; `include=bus` adds the bus's backlog per topic and group (busFigures).
+ * Those two cost a query per shard and a few Redis commands (or AMQP queue checks) per topic;
+ * the gateway asks at most once a second, only while someone watches. Like /internal/ping, it
+ * is not proxied by the gateway and carries no secrets (hosts and database names only).
  */
 export function statsRoutes(ctx: ServiceContext): Router {
   const shardQueries = countShardQueries(ctx.dbs);
@@ -63,15 +89,7 @@ export function statsRoutes(ctx: ServiceContext): Router {
       cacheCounts(ctx.metrics),
       busCounts(ctx.metrics),
       include.includes('shards') ? shardStats(ctx.dbs) : undefined,
-      !include.includes('bus')
-        ? undefined
-        : busRedis
-          ? busStreamStats(busRedis.get(), `${ctx.config.KEY_PREFIX}bus:`, PURCHASE_TOPIC_OPTIONS)
-          : Promise.resolve({
-              state: 'unknown' as const,
-              reason: 'stream figures are read for Redis buses only',
-              topics: [],
-            }),
+      include.includes('bus') ? busFigures(ctx, busRedis) : undefined,
     ]);
     const body: InstanceStats = {
       service: ctx.service,
