@@ -82,6 +82,12 @@ describe('the topology page (/admin)', () => {
       await page.locator(`[data-cache="${service}"]`).waitFor();
     }
     await page.locator('[data-bus][data-state="up"]').waitFor();
+    // The stack's bus (BUS_URL=amqp://… npx jest this file draws it on RabbitMQ).
+    const rabbit = /^amqps?:/.test(stack.env.topology.busUrl);
+    expect(await page.locator('[data-bus]').getAttribute('data-kind')).toBe(rabbit ? 'rabbitmq' : 'redis');
+    expect(await page.locator('[data-bus] h2').textContent()).toContain(
+      rabbit ? 'RabbitMQ' : 'Redis Streams',
+    );
     for (const topic of ['orders', 'seats', 'tickets', 'order-outcomes']) {
       await page.locator(`[data-topic="${topic}"]`).waitFor();
     }
