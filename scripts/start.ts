@@ -25,7 +25,7 @@ import { ReplicaCluster, startReplicaCluster } from './lib/replica-cluster';
 import { writeReplicaTopology } from './lib/replica-topology';
 import { REPO_ROOT, RunningProcess, inheritedEnv, planStack, portIsFree } from './lib/process-stack';
 import { Supervisor } from './lib/supervisor';
-import { planPoolSize, poolsPerServer, readServerLimit } from './lib/connection-budget';
+import { poolPlanFor } from './lib/connection-budget';
 
 const stackEnvSchema = platformEnvSchema.extend({
   /** Instances of each service (the gateway balances over them). */
@@ -135,22 +135,16 @@ async function sizePools(
   config: z.infer<typeof stackEnvSchema>,
   childEnv: Record<string, string>,
 ): Promise<void> {
-  let demands;
+  const explicit = process.env.DB_POOL_MAX !== undefined;
+  let plan;
   try {
-    demands = await Promise.all(
-      poolsPerServer(topology, config.INSTANCES).map(async (demand) => ({
-        demand,
-        limit: await readServerLimit(demand.server),
-      })),
-    );
+    plan = await poolPlanFor(topology, { instances: config.INSTANCES, wanted: config.DB_POOL_MAX, explicit });
   } catch (err) {
     console.warn(
       `warning: could not read max_connections (${(err as Error).message}); pools stay at DB_POOL_MAX`,
     );
     return;
   }
-  const explicit = process.env.DB_POOL_MAX !== undefined;
-  const plan = planPoolSize(demands, config.DB_POOL_MAX, explicit);
   childEnv.DB_POOL_MAX = String(plan.poolMax);
   if (!plan.fits) {
     console.warn(

@@ -100,3 +100,22 @@ export async function readServerLimit(serverUrl: string): Promise<ServerLimit> {
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * The pool size for `stacks` stacks of `topology`, `instances` of each service, started side by
+ * side on the same servers (npm start: one; a comparison: one per side), from what each server
+ * allows now. `wanted` is the configured DB_POOL_MAX; `explicit` keeps it as set.
+ */
+export async function poolPlanFor(
+  topology: Topology,
+  options: { instances: number; stacks?: number; wanted: number; explicit: boolean },
+): Promise<PoolPlan> {
+  const stacks = options.stacks ?? 1;
+  const demands = await Promise.all(
+    poolsPerServer(topology, options.instances).map(async (demand) => ({
+      demand: { ...demand, pools: demand.pools * stacks },
+      limit: await readServerLimit(demand.server),
+    })),
+  );
+  return planPoolSize(demands, options.wanted, options.explicit);
+}

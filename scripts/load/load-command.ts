@@ -2,7 +2,7 @@ import { loadConfig, loadTopology, platformEnvSchema } from '@boxoffice/shared';
 import { renderComparison } from './compare';
 import type { LoadResult } from './load-result';
 import type { LoadOptions } from './options';
-import { OwnStack, startOwnStack } from './own-stack';
+import { OwnStack, sharedPoolMax, startOwnStack } from './own-stack';
 import { writeResultFiles } from './result-files';
 import { RunPlan, runLoad } from './runner';
 import { SCENARIOS } from './scenarios';
@@ -93,8 +93,11 @@ interface Contest {
 /** Private stacks with these environments, started one after another; all stopped if one fails. */
 async function ownStacks(envs: Record<string, string>[], log: (line: string) => void): Promise<Stack[]> {
   const stacks: Stack[] = [];
+  // One pool size for every side, decided before any starts, so that all fit the Postgres server.
+  const { poolMax, note } = await sharedPoolMax(envs.length);
+  if (note) log(note);
   try {
-    for (const env of envs) stacks.push(await ownStack(env, log));
+    for (const env of envs) stacks.push(await ownStack({ DB_POOL_MAX: String(poolMax), ...env }, log));
   } catch (err) {
     await Promise.all(stacks.map((s) => s.stop()));
     throw err;

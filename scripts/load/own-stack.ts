@@ -10,6 +10,7 @@ import {
   loadConfig,
   platformEnvSchema,
 } from '@boxoffice/shared';
+import { poolPlanFor } from '../lib/connection-budget';
 import { migrateAllShards } from '../lib/migrate-shards';
 import { removePrefixedData } from '../lib/remove-prefixed-data';
 import {
@@ -25,6 +26,33 @@ import {
 async function freePortsPerService(instances: number) {
   const some = async () => Promise.all(Array.from({ length: instances }, () => freePort()));
   return { users: await some(), events: await some(), tickets: await some(), gateway: await freePort() };
+}
+
+/**
+ * The DB_POOL_MAX for `stacks` private stacks started side by side (a comparison's sides), each
+ * with `instances` of every service, so that all their pools fit the Postgres server
+ * (scripts/lib/connection-budget.ts): the same for every side, so none is favoured. A DB_POOL_MAX
+ * in the environment is kept. With a line saying why, when it is below the default.
+ */
+export async function sharedPoolMax(
+  stacks: number,
+  instances = 1,
+): Promise<{ poolMax: number; note?: string }> {
+  const env: Record<string, string> = { ...inheritedEnv(), DB_PREFIX: 'load_sizing_' };
+  delete env.TOPOLOGY_FILE;
+  const config = loadConfig(platformEnvSchema, env);
+  const plan = await poolPlanFor(buildTopology(config), {
+    instances,
+    stacks,
+    wanted: config.DB_POOL_MAX,
+    explicit: process.env.DB_POOL_MAX !== undefined,
+  });
+  if (plan.poolMax >= config.DB_POOL_MAX && plan.fits) return { poolMax: plan.poolMax };
+  const why = `${stacks} stack(s) side by side; ${plan.notes.join('; ')}`;
+  return {
+    poolMax: plan.poolMax,
+    note: `DB_POOL_MAX=${plan.poolMax}${plan.fits ? '' : ' (does not fit)'}: ${why}`,
+  };
 }
 
 /** A private stack a run starts for itself: every service and the gateway on free ports. */
@@ -65,6 +93,7 @@ export async function startOwnStack(
   };
   delete stackEnv.TOPOLOGY_FILE;
   delete stackEnv.PORT_BASE;
+  stackEnv.DB_POOL_MAX ??= String((await sharedPoolMax(1, options.instances ?? 1)).poolMax);
   const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${prefix}`));
   const file = options.topology?.(prefix);
   if (file) {
