@@ -58,13 +58,11 @@ function busFigures(ctx: ServiceContext, busRedis: IdleRedis | undefined): Promi
       topics: [],
     });
   }
-  return bus
-    .stats(Object.keys(topics))
-    .catch((err: unknown): BusStats => ({
-      state: 'down',
-      reason: redact((err as Error).message),
-      topics: [],
-    }));
+  return bus.stats(Object.keys(topics)).catch((err: unknown): BusStats => ({
+    state: 'down',
+    reason: redact((err as Error).message),
+    topics: [],
+  }));
 }
 
 /**
