@@ -1,5 +1,4 @@
-import { countShardQueries } from '../../shared/src/service/stats/shard-stats';
-import { newId } from '@boxoffice/shared';
+import { countShardQueries, newId } from '@boxoffice/shared';
 import { TestEnv, createTestEnv } from '../support';
 import { EventsHarness, identityOf, startEvents } from './events-test-kit';
 

@@ -10,4 +10,4 @@ export {
   type BusStats,
 } from './stats-schema';
 export { httpCounts, cacheCounts } from './registry-counts';
-export { redact, hostOf } from './shard-stats';
+export { redact, hostOf, countShardQueries } from './shard-stats';
