@@ -136,15 +136,15 @@ async function sizePools(
   childEnv: Record<string, string>,
 ): Promise<void> {
   const explicit = process.env.DB_POOL_MAX !== undefined;
-  let plan;
-  try {
-    plan = await poolPlanFor(topology, { instances: config.INSTANCES, wanted: config.DB_POOL_MAX, explicit });
-  } catch (err) {
-    console.warn(
-      `warning: could not read max_connections (${(err as Error).message}); pools stay at DB_POOL_MAX`,
-    );
-    return;
-  }
+  const plan = await poolPlanFor(topology, {
+    instances: config.INSTANCES,
+    wanted: config.DB_POOL_MAX,
+    explicit,
+  }).catch((err: Error) => {
+    console.warn(`warning: could not read max_connections (${err.message}); pools stay at DB_POOL_MAX`);
+    return undefined;
+  });
+  if (!plan) return;
   childEnv.DB_POOL_MAX = String(plan.poolMax);
   if (!plan.fits) {
     console.warn(

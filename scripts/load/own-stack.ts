@@ -37,11 +37,13 @@ async function freePortsPerService(instances: number) {
 export async function sharedPoolMax(
   stacks: number,
   instances = 1,
+  /** The stacks' topology (e.g. 8 events shards); by default the single-server one. */
+  topology?: Topology,
 ): Promise<{ poolMax: number; note?: string }> {
   const env: Record<string, string> = { ...inheritedEnv(), DB_PREFIX: 'load_sizing_' };
   delete env.TOPOLOGY_FILE;
   const config = loadConfig(platformEnvSchema, env);
-  const plan = await poolPlanFor(buildTopology(config), {
+  const plan = await poolPlanFor(topology ?? buildTopology(config), {
     instances,
     stacks,
     wanted: config.DB_POOL_MAX,
@@ -93,7 +95,6 @@ export async function startOwnStack(
   };
   delete stackEnv.TOPOLOGY_FILE;
   delete stackEnv.PORT_BASE;
-  stackEnv.DB_POOL_MAX ??= String((await sharedPoolMax(1, options.instances ?? 1)).poolMax);
   const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${prefix}`));
   const file = options.topology?.(prefix);
   if (file) {
@@ -102,6 +103,8 @@ export async function startOwnStack(
   }
   const config = loadConfig(platformEnvSchema, stackEnv);
   const topology = buildTopology(config, file);
+  // Pools sized for this stack's own shards (a comparison passes the size its sides share).
+  stackEnv.DB_POOL_MAX ??= String((await sharedPoolMax(1, options.instances ?? 1, topology)).poolMax);
   const cleanup = () => removePrefixedData(config.PG_URL, config.REDIS_URL, prefix, config.BUS_URL);
   await migrateAllShards(topology, SERVICE_NAMES);
   const specs = stackSpecs(await freePortsPerService(options.instances ?? 1), stackEnv);
