@@ -9,7 +9,11 @@ import type { TopicOptions } from '../bus/topic-options';
 export const PURCHASE_TOPICS = {
   /** tickets → events: `order.requested`. Keyed by event id, so one event's orders are handled in order, one partition each. */
   orders: 'orders',
-  /** events → tickets: `seats.reserved` / `seats.rejected`. Keyed by order id. */
+  /**
+   * events → tickets: `seats.reserved` / `seats.rejected`. Keyed by event id, like `orders`: a
+   * batch of one event's decisions reaches the settling consumer as one batch (one statement per
+   * buyers' shard), where keying by order id spread it over every partition, a few orders each.
+   */
   seats: 'seats',
   /** tickets → events: `ticket.cancelled`. Keyed by event id. */
   tickets: 'tickets',

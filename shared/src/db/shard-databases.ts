@@ -112,6 +112,18 @@ export class ShardDatabases {
     return this.runOn(this.router.shardForKey(key), work);
   }
 
+  /** `items` grouped by the shard owning each one's key, shards in order of first appearance. */
+  groupByShard<T>(items: readonly T[], keyOf: (item: T) => string): Map<ShardSpec, T[]> {
+    const groups = new Map<ShardSpec, T[]>();
+    for (const item of items) {
+      const shard = this.router.shardForKey(keyOf(item));
+      const group = groups.get(shard);
+      if (group) group.push(item);
+      else groups.set(shard, [item]);
+    }
+    return groups;
+  }
+
   async runOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
     // A request that may write reports the WAL position of every shard it used (replica-http.ts).
     const written = shard.replicas.length > 0 ? currentReadContext()?.written : undefined;

@@ -1,4 +1,10 @@
-export { outboxMigration, inboxMigration, OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-migrations';
+export {
+  outboxMigration,
+  inboxMigration,
+  OUTBOX_CHANNEL,
+  OUTBOX_TABLE,
+  INBOX_TABLE,
+} from './outbox-migrations';
 export { writeOutbox, outboxInsertFrom, outboxRow, type OutboxMessage } from './outbox-writer';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export type { RelayShard } from './shard-relay';

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Envelope } from '../bus/envelope';
 import type { ShardDatabases } from '../db/shard-databases';
-import type { ShardSpec } from '../sharding/shard-map';
 import { runBatchInInbox } from './inbox';
 
 /** One message of a batch with its parsed payload: what a batch consumer hands to data-access. */
@@ -25,15 +24,8 @@ export async function runInboxByShard<P, R>(
   shardKeyOf: (payload: P) => string,
   apply: (trx: Knex.Transaction, fresh: InboxItem<P>[]) => Promise<R[]>,
 ): Promise<R[]> {
-  const byShard = new Map<ShardSpec, InboxItem<P>[]>();
-  for (const item of items) {
-    const shard = dbs.router.shardForKey(shardKeyOf(item.payload));
-    const group = byShard.get(shard);
-    if (group) group.push(item);
-    else byShard.set(shard, [item]);
-  }
   const results: R[] = [];
-  for (const [shard, group] of byShard) {
+  for (const [shard, group] of dbs.groupByShard(items, (item) => shardKeyOf(item.payload))) {
     const ids = group.map((item) => item.message.id);
     const applied = await dbs.runOn(shard, (db) =>
       runBatchInInbox(db, consumer, ids, async (trx, fresh) => {

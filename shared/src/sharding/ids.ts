@@ -23,6 +23,15 @@ export function newColocatedId(ownerId: string): string {
   return prefix + randomUUID().slice(2);
 }
 
+/**
+ * newColocatedId in SQL, for ids a statement makes itself (the settlement's tickets): the owner
+ * column's first two hex digits over `gen_random_uuid()` (v4, Postgres 13+). `ownerColumn` is a
+ * column reference written by the caller, never input.
+ */
+export function colocatedIdSql(ownerColumn: string): string {
+  return `overlay(gen_random_uuid()::text placing left(${ownerColumn}::text, 2) from 1 for 2)::uuid`;
+}
+
 /** Trims and lower-cases an address: "  Ada@Example.COM " and "ada@example.com" are one user. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();

@@ -15,4 +15,4 @@ export {
   type ShardSpec,
 } from './shard-map';
 export { ShardRouter, bucketOf, hasBucket } from './shard-router';
-export { newId, newColocatedId, isUuid, normalizeEmail, emailKey, emailBucket } from './ids';
+export { newId, newColocatedId, colocatedIdSql, isUuid, normalizeEmail, emailKey, emailBucket } from './ids';

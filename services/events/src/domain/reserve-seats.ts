@@ -15,7 +15,7 @@ function outcomeMessage(decision: SeatDecision, requestId: string | undefined): 
   const reserved = decision.outcome === 'reserved';
   return {
     topic: PURCHASE_TOPICS.seats,
-    key: decision.orderId,
+    key: decision.eventId, // one event's decisions travel, and are settled, together
     type: reserved ? MESSAGE_TYPES.seatsReserved : MESSAGE_TYPES.seatsRejected,
     payload: reserved
       ? { orderId: decision.orderId, eventId: decision.eventId, quantity: decision.quantity }

@@ -1,14 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
-import {
-  InboxItem,
-  OutboxMessage,
-  ShardDatabases,
-  ShardSpec,
-  newColocatedId,
-  runInboxByShard,
-} from '@boxoffice/shared';
+import { InboxItem, OutboxMessage, ShardDatabases, ShardSpec } from '@boxoffice/shared';
 import { PendingWrite, insertPendingBatch } from './pending-order-batch';
+import { settleBatch } from './settle-order-batch';
 import type { NewOrder, OrderRecord, OrderSettlement, SettledOrder } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
 
@@ -76,11 +70,10 @@ export class OrderRepository {
 
   /** DataLoader's batch function: per shard one statement; an Error in the slot of each write that failed. */
   private async writePending(writes: readonly PendingWrite[]): Promise<(CreatedPending | Error)[]> {
-    const byShard = new Map<ShardSpec, number[]>();
-    writes.forEach((write, i) => {
-      const shard = this.dbs.router.shardForKey(write.order.id);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
-    });
+    const byShard = this.dbs.groupByShard(
+      writes.map((_, i) => i),
+      (i) => writes[i]!.order.id,
+    );
     const results: (CreatedPending | Error)[] = new Array(writes.length);
     const settle = async (shard: ShardSpec, slots: number[]): Promise<void> => {
       try {
@@ -133,71 +126,24 @@ export class OrderRepository {
   }
 
   /**
-   * Settles pending orders once each: per shard, one transaction that records the messages in
-   * the inbox, confirms orders with one ticket per seat or rejects them with their reason, and
-   * leaves settled orders as they are. Returns the orders settled now, with their final state.
+   * Settles pending orders once each: per buyers' shard one statement (settleBatch) that records
+   * the messages in the inbox, confirms orders with one ticket per seat or rejects them with
+   * their reason, and leaves settled orders as they are; the shards at once. Returns the orders
+   * settled now, with their final state.
    */
   async settleOnce(consumer: string, items: readonly InboxItem<OrderSettlement>[]): Promise<SettledOrder[]> {
-    return runInboxByShard(
-      this.dbs,
-      consumer,
-      items,
-      (payload) => payload.orderId,
-      (trx, fresh) =>
-        settleInTransaction(
-          trx,
-          fresh.map((item) => item.payload),
+    const groups = this.dbs.groupByShard(items, (item) => item.payload.orderId);
+    const settled = await Promise.all(
+      [...groups].map(([shard, group]) =>
+        this.dbs.runOn(shard, (db) =>
+          settleBatch(
+            db,
+            consumer,
+            group.map((item) => ({ messageId: item.message.id, settlement: item.payload })),
+          ),
         ),
+      ),
     );
+    return settled.flat();
   }
-}
-
-async function settleInTransaction(trx: Knex.Transaction, items: OrderSettlement[]): Promise<SettledOrder[]> {
-  const confirm = items.filter((i) => i.settlement.outcome === 'confirmed').map((i) => i.orderId);
-  const rejectByReason = new Map<string, string[]>();
-  for (const item of items) {
-    if (item.settlement.outcome !== 'rejected') continue;
-    rejectByReason.set(item.settlement.reason, [
-      ...(rejectByReason.get(item.settlement.reason) ?? []),
-      item.orderId,
-    ]);
-  }
-  const changed: SettledOrder[] = [];
-  if (confirm.length > 0) {
-    const confirmed = (await trx<OrderRow>('orders')
-      .whereIn('id', confirm)
-      .andWhere({ status: 'pending' })
-      .update({ status: 'confirmed', updated_at: trx.fn.now() })
-      .returning('*')) as OrderRow[];
-    const tickets = confirmed.flatMap((order) =>
-      Array.from({ length: order.quantity }, (_, i) => ({
-        id: newColocatedId(order.buyer_id),
-        order_id: order.id,
-        buyer_id: order.buyer_id,
-        event_id: order.event_id,
-        seat_number: i + 1,
-      })),
-    );
-    if (tickets.length > 0) await trx('tickets').insert(tickets);
-    for (const order of confirmed) {
-      const ticketIds = tickets.filter((t) => t.order_id === order.id).map((t) => t.id);
-      changed.push({ orderId: order.id, status: 'confirmed', ticketIds });
-    }
-  }
-  for (const [reason, orderIds] of rejectByReason) {
-    const rejected = await trx<OrderRow>('orders')
-      .whereIn('id', orderIds)
-      .andWhere({ status: 'pending' })
-      .update({ status: 'rejected', reason, updated_at: trx.fn.now() })
-      .returning('id');
-    changed.push(
-      ...rejected.map((row: { id: string }) => ({
-        orderId: row.id,
-        status: 'rejected' as const,
-        reason,
-        ticketIds: [],
-      })),
-    );
-  }
-  return changed;
 }
