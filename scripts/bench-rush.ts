@@ -6,11 +6,16 @@
  * writes JSON + HTML reports into results/.
  *
  *   npm run bench:rush -- [--buyers 200] [--seats 5000] [--seconds 60]
- *                         [--baseline monolith] [--instances 1[,2]] [--out results]
+ *                         [--baseline monolith] [--instances 1[,2]] [--warmup-seats 500]
+ *                         [--out results]
  *
  * `--baseline monolith` then rushes the same event size with the same buyers and client code at
  * a one-process Express + pg app (scripts/bench/monolith-app.ts) on a database of its own, and
  * prints the ratio. `--instances 1,2` runs one Boxoffice round per instance count.
+ *
+ * Each side first sells a warm-up event of `--warmup-seats` (default 500; 0 skips it) to the same
+ * buyers, unmeasured: a process just started spends its first seconds compiling (tsx) and
+ * JIT-warming, which would otherwise be counted against the orders of a short rush.
  *
  * Buyers get sessions minted with the stack's own session key (signing 200 users up would
  * measure scrypt, not the saga). Traffic goes to 127.0.0.1 only; the run stops by itself.
@@ -42,6 +47,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     baseline: { type: 'string' },
     instances: { type: 'string', default: '1' },
+    'warmup-seats': { type: 'string', default: '500' },
     out: { type: 'string', default: 'results' },
   },
 });
@@ -49,12 +55,17 @@ const buyers = Number(values.buyers);
 const seats = Number(values.seats);
 const seconds = Number(values.seconds);
 const instanceCounts = values.instances.split(',').map(Number);
+const warmupSeats = Number(values['warmup-seats']);
 if (values.baseline !== undefined && values.baseline !== 'monolith') {
   console.error(`bench:rush: --baseline takes "monolith", not "${values.baseline}"`);
   process.exit(2);
 }
 if (![buyers, seats, seconds, ...instanceCounts].every((n) => Number.isInteger(n) && n > 0)) {
   console.error('bench:rush: --buyers, --seats, --seconds and --instances take positive integers');
+  process.exit(2);
+}
+if (!Number.isInteger(warmupSeats) || warmupSeats < 0) {
+  console.error('bench:rush: --warmup-seats takes a whole number (0 skips the warm-up)');
   process.exit(2);
 }
 const pgUrl = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -118,6 +129,14 @@ function perOrder(delta: Record<string, number>, confirmed: number): Record<stri
   );
 }
 
+/** The unmeasured warm-up: the same buyers sell out an event of `warmupSeats` first. */
+async function warmUp(baseUrl: string, agent: Agent): Promise<void> {
+  if (warmupSeats === 0) return;
+  const eventId = await createRushEvent(baseUrl, cookieFor(newId()), warmupSeats, agent);
+  const o = await rush({ baseUrl, eventId, buyers, seconds, cookieFor, agent });
+  console.log(`warm-up            ${o.counts.confirmed} of ${warmupSeats} seats sold (not measured)`);
+}
+
 /** One measured rush at `baseUrl`: the outcome, CPU ms per confirmed order, when and under what load. */
 async function measuredRush(
   label: string,
@@ -126,6 +145,7 @@ async function measuredRush(
   processes: { name: string; pid: number }[],
   agent: Agent,
 ) {
+  await warmUp(baseUrl, agent);
   // Idle first: pollers, leases and relays cost CPU with no traffic at all, which at a few
   // orders a second would be most of the "per order" figure. Printed, not subtracted.
   const idleStart = await cpuSnapshot(processes);

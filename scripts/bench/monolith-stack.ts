@@ -9,7 +9,7 @@ import { REPO_ROOT, RunningProcess, freePort, stopProcess, waitUntilReady } from
 export interface MonolithStack {
   url: string;
   process: RunningProcess;
-  /** Seats sold vs capacity, and orders by status, read from its database. */
+  /** The event's seats sold vs capacity, and its orders by status, read from its database. */
   facts(eventId: string): Promise<{ capacity: number; seatsSold: number; byStatus: Record<string, number> }>;
   stop(): Promise<void>;
 }
@@ -87,7 +87,8 @@ export async function startMonolith(
         [eventId],
       );
       const rows = await query<{ status: string; n: string }>(
-        'select status, count(*) as n from orders group by status',
+        'select status, count(*) as n from orders where event_id = $1 group by status',
+        [eventId],
       );
       return {
         capacity: event?.capacity ?? 0,

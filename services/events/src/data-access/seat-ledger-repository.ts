@@ -1,5 +1,12 @@
 import type { Knex } from 'knex';
-import { InboxItem, OutboxMessage, ShardDatabases, runInboxByShard, writeOutbox } from '@boxoffice/shared';
+import {
+  InboxItem,
+  OUTBOX_TABLE,
+  OutboxMessage,
+  ShardDatabases,
+  outboxRow,
+  runInboxByShard,
+} from '@boxoffice/shared';
 import type { EventStatus } from './records';
 
 /** What the events service decided for one order. */
@@ -19,17 +26,34 @@ export interface SeatState {
   seatsSold: number;
 }
 
+/** Earlier decisions and locked events: what deciding a batch needs, read in one statement. */
+export interface DecisionInputs {
+  earlier: Map<string, SeatDecision>;
+  /** Locked FOR UPDATE until the transaction ends; an unknown event is absent. */
+  events: Map<string, SeatState>;
+}
+
+/** What deciding a batch changes, written in one statement. */
+export interface DecisionWrites {
+  /** seats_sold += seats per event; the CHECK (seats_sold <= capacity) is the last line of defence. */
+  seatsTaken: ReadonlyMap<string, number>;
+  /** The decisions made now, recorded by order id. */
+  fresh: readonly SeatDecision[];
+  /** `seats.*` messages for the outbox, in decision order. */
+  messages: readonly OutboxMessage[];
+}
+
 /** The seat ledger of one events shard, inside one transaction (see SeatLedgerRepository.applyOnce). */
 export interface SeatLedgerTransaction {
-  findDecisions(orderIds: string[]): Promise<Map<string, SeatDecision>>;
-  /** Locks the events (FOR UPDATE, in id order so two batches cannot deadlock) and reads their seats. */
-  lockEvents(eventIds: string[]): Promise<Map<string, SeatState>>;
-  /** seats_sold += seats; the CHECK (seats_sold <= capacity) is the last line of defence. */
-  takeSeats(eventId: string, seats: number): Promise<void>;
-  recordDecisions(decisions: SeatDecision[]): Promise<void>;
+  /**
+   * One statement: the decisions recorded earlier for these orders, and these events locked
+   * FOR UPDATE (in id order, so two batches cannot deadlock) with their seats.
+   */
+  readForDecision(orderIds: string[], eventIds: string[]): Promise<DecisionInputs>;
+  /** One statement: takes the seats, records the decisions and queues the messages. */
+  writeDecisions(writes: DecisionWrites): Promise<void>;
   /** Gives back one seat of a reserved order; false when every seat of it was already released. */
   releaseOne(orderId: string): Promise<boolean>;
-  publish(messages: OutboxMessage[]): Promise<void>;
 }
 
 interface DecisionRow {
@@ -41,59 +65,82 @@ interface DecisionRow {
   reason: string | null;
 }
 
+interface LockedEventRow {
+  id: string;
+  status: EventStatus;
+  capacity: number;
+  seats_sold: number;
+}
+
+const toDecision = (row: DecisionRow): SeatDecision => ({
+  orderId: row.order_id,
+  eventId: row.event_id,
+  buyerId: row.buyer_id,
+  quantity: row.quantity,
+  outcome: row.outcome,
+  ...(row.reason ? { reason: row.reason } : {}),
+});
+
 function bind(trx: Knex.Transaction): SeatLedgerTransaction {
   return {
-    async findDecisions(orderIds) {
-      if (orderIds.length === 0) return new Map();
-      const rows = await trx<DecisionRow>('seat_reservations').whereIn('order_id', orderIds);
-      return new Map(
-        rows.map((row) => [
-          row.order_id,
-          {
-            orderId: row.order_id,
-            eventId: row.event_id,
-            buyerId: row.buyer_id,
-            quantity: row.quantity,
-            outcome: row.outcome,
-            ...(row.reason ? { reason: row.reason } : {}),
-          },
-        ]),
+    async readForDecision(orderIds, eventIds) {
+      const { rows } = await trx.raw<{ rows: { earlier: DecisionRow[]; events: LockedEventRow[] }[] }>(
+        `with locked as (
+           select id, status, capacity, seats_sold from events
+           where id = any(?::uuid[]) order by id for update
+         )
+         select
+           coalesce((select json_agg(r) from (
+             select order_id, event_id, buyer_id, quantity, outcome, reason
+             from seat_reservations where order_id = any(?::uuid[])) r), '[]') as earlier,
+           coalesce((select json_agg(l) from locked l), '[]') as events`,
+        [[...new Set(eventIds)].sort(), orderIds],
       );
+      const { earlier, events } = rows[0]!;
+      return {
+        earlier: new Map(earlier.map((row) => [row.order_id, toDecision(row)])),
+        events: new Map(
+          events.map((row) => [
+            row.id,
+            { status: row.status, capacity: row.capacity, seatsSold: row.seats_sold },
+          ]),
+        ),
+      };
     },
-    async lockEvents(eventIds) {
-      if (eventIds.length === 0) return new Map();
-      const rows = await trx('events')
-        .whereIn('id', [...new Set(eventIds)].sort())
-        .orderBy('id')
-        .forUpdate()
-        .select('id', 'status', 'capacity', 'seats_sold');
-      return new Map(
-        rows.map((row: { id: string; status: EventStatus; capacity: number; seats_sold: number }) => [
-          row.id,
-          { status: row.status, capacity: row.capacity, seatsSold: row.seats_sold },
-        ]),
-      );
-    },
-    async takeSeats(eventId, seats) {
-      await trx('events')
-        .where({ id: eventId })
-        .update({
-          seats_sold: trx.raw('seats_sold + ?', [seats]),
-          version: trx.raw('version + 1'),
-          updated_at: trx.fn.now(),
-        });
-    },
-    async recordDecisions(decisions) {
-      if (decisions.length === 0) return;
-      await trx('seat_reservations').insert(
-        decisions.map((d) => ({
-          order_id: d.orderId,
-          event_id: d.eventId,
-          buyer_id: d.buyerId,
-          quantity: d.quantity,
-          outcome: d.outcome,
-          reason: d.reason ?? null,
-        })),
+    async writeDecisions({ seatsTaken, fresh, messages }) {
+      if (fresh.length === 0 && messages.length === 0) return;
+      const taken = [...seatsTaken].map(([id, seats]) => ({ id, seats }));
+      const decisions = fresh.map((d) => ({
+        order_id: d.orderId,
+        event_id: d.eventId,
+        buyer_id: d.buyerId,
+        quantity: d.quantity,
+        outcome: d.outcome,
+        reason: d.reason ?? null,
+      }));
+      const queued = messages.map((m, ord) => ({
+        ord,
+        ...outboxRow(m),
+        payload: m.payload ?? null, // as JSON, not the stringified form outboxRow makes
+      }));
+      await trx.raw(
+        `with taken as (
+           update events e set seats_sold = e.seats_sold + t.seats, version = e.version + 1,
+                               updated_at = now()
+           from jsonb_to_recordset(?::jsonb) as t(id uuid, seats int)
+           where e.id = t.id
+         ), recorded as (
+           insert into seat_reservations (order_id, event_id, buyer_id, quantity, outcome, reason)
+           select order_id, event_id, buyer_id, quantity, outcome, reason
+           from jsonb_to_recordset(?::jsonb)
+             as d(order_id uuid, event_id uuid, buyer_id uuid, quantity int, outcome text, reason text)
+         )
+         insert into ${OUTBOX_TABLE} (message_id, topic, key, type, payload, request_id)
+         select message_id, topic, key, type, payload, request_id
+         from jsonb_to_recordset(?::jsonb)
+           as m(ord int, message_id uuid, topic text, key text, type text, payload jsonb, request_id text)
+         order by ord`,
+        [JSON.stringify(taken), JSON.stringify(decisions), JSON.stringify(queued)],
       );
     },
     async releaseOne(orderId) {
@@ -111,9 +158,6 @@ function bind(trx: Knex.Transaction): SeatLedgerTransaction {
           updated_at: trx.fn.now(),
         });
       return true;
-    },
-    async publish(messages) {
-      await writeOutbox(trx, ...messages);
     },
   };
 }

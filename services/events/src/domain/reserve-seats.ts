@@ -26,10 +26,11 @@ function outcomeMessage(decision: SeatDecision, requestId: string | undefined): 
 
 /**
  * Step 2 of the purchase saga (DESIGN §5): decide a run of `order.requested` messages. Per
- * events shard, one transaction: record the messages in the inbox, lock the events they name,
- * decide first come first served, take the seats, record each decision by order id, and put
+ * events shard, one transaction: record the messages in the inbox; in one statement, lock the
+ * events they name and read the decisions made earlier; decide first come first served (pure,
+ * decideOrders); in one more, take the seats, record each decision by order id and put
  * `seats.reserved` / `seats.rejected` in the outbox. A hot event's backlog thus costs one
- * commit per batch, not per order. Returns the decisions made now.
+ * commit and four round trips per batch, not per order. Returns the decisions made now.
  */
 export async function reserveSeats(deps: EventsDeps, messages: Envelope[]): Promise<SeatDecision[]> {
   const items = messages.map((message) => ({
@@ -38,12 +39,16 @@ export async function reserveSeats(deps: EventsDeps, messages: Envelope[]): Prom
   }));
   const made = await deps.ledger.applyOnce(RESERVE_SEATS_CONSUMER, items, async (ledger, todo) => {
     const requests = todo.map((item) => item.payload);
-    const earlier = await ledger.findDecisions(requests.map((r) => r.orderId));
-    const events = await ledger.lockEvents(requests.map((r) => r.eventId));
+    const { earlier, events } = await ledger.readForDecision(
+      requests.map((r) => r.orderId),
+      requests.map((r) => r.eventId),
+    );
     const { decisions, fresh, seatsTaken } = decideOrders(requests, events, earlier);
-    for (const [eventId, seats] of seatsTaken) await ledger.takeSeats(eventId, seats);
-    await ledger.recordDecisions(fresh);
-    await ledger.publish(decisions.map((d, i) => outcomeMessage(d, todo[i]!.message.requestId)));
+    await ledger.writeDecisions({
+      seatsTaken,
+      fresh,
+      messages: decisions.map((d, i) => outcomeMessage(d, todo[i]!.message.requestId)),
+    });
     return fresh;
   });
   // After commit: cached events show the seats just sold.
