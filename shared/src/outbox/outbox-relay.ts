@@ -63,12 +63,16 @@ export class OutboxRelay extends EventEmitter {
         }),
     );
     this.registerBacklogGauge(registry);
+    const batchSize = options.batchSize ?? 100;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`outbox relay batchSize must be a positive integer, not ${batchSize}`);
+    }
     const shards = Array.isArray(options.shards) ? options.shards : shardsOf(options.shards);
     this.relays = shards.map(
       (shard) =>
         new ShardRelay(shard, {
           bus: options.bus,
-          batchSize: options.batchSize ?? 100,
+          batchSize,
           pollIntervalMs: options.pollIntervalMs ?? 1000,
           gatherMs: options.gatherMs ?? 5,
           afterPublish: options.afterPublish,
