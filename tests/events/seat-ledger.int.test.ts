@@ -1,6 +1,5 @@
 import { Envelope, ShardDatabases, ShardRouter, newId } from '@boxoffice/shared';
-import { SeatLedgerRepository } from '../../services/events/src/data-access';
-import { decideOrders } from '../../services/events/src/domain/decide-orders';
+import { SeatLedgerRepository, decideOrders } from '../../services/events/src';
 import { TestEnv, createTestEnv } from '../support';
 
 const CONSUMER = 'test.reserve';

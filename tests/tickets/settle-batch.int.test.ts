@@ -1,6 +1,5 @@
 import { Envelope, ShardDatabases, ShardRouter, newColocatedId, newId } from '@boxoffice/shared';
-import { OrderRepository } from '../../services/tickets/src';
-import type { OrderSettlement } from '../../services/tickets/src/data-access';
+import { OrderRepository, type OrderSettlement } from '../../services/tickets/src';
 import { TestEnv, createTestEnv } from '../support';
 
 const CONSUMER = 'test.settle';

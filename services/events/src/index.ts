@@ -10,3 +10,4 @@ export {
   mergePages,
   type EventsDeps,
 } from './domain';
+export { SeatLedgerRepository } from './data-access';

@@ -2,4 +2,4 @@
 export { createTicketsApp } from './app';
 export { decodeTicketCursor, encodeTicketCursor, preferredWaitSeconds } from './api';
 export { buildTicketsDeps, OutcomeWaiter, type TicketsDeps } from './domain';
-export { OrderRepository, type OrderRepositoryOptions } from './data-access';
+export { OrderRepository, type OrderRepositoryOptions, type OrderSettlement } from './data-access';
