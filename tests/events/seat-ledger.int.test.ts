@@ -1,5 +1,5 @@
 import { Envelope, ShardDatabases, ShardRouter, newId } from '@boxoffice/shared';
-import { SeatLedgerRepository, decideOrders } from '../../services/events/src';
+import { SeatLedgerRepository, decideBatch } from '../../services/events/src';
 import { TestEnv, createTestEnv } from '../support';
 
 const CONSUMER = 'test.reserve';
@@ -41,23 +41,8 @@ describe('the seat ledger', () => {
     payload: { orderId, buyerId: newId(), eventId, quantity },
   });
 
-  /** What reserveSeats does, without the cache: returns the fresh decisions. */
-  function decide(items: ReturnType<typeof request>[]) {
-    return ledger.applyOnce(CONSUMER, items, async (tx, todo) => {
-      const requests = todo.map((i) => i.payload);
-      const { earlier, events } = await tx.readForDecision(
-        requests.map((r) => r.orderId),
-        requests.map((r) => r.eventId),
-      );
-      const { decisions, fresh, seatsTaken } = decideOrders(requests, events, earlier);
-      await tx.writeDecisions({
-        seatsTaken,
-        fresh,
-        messages: decisions.map((d) => ({ topic: 'seats', key: d.eventId, type: d.outcome, payload: d })),
-      });
-      return fresh;
-    });
-  }
+  /** reserveSeats without the cache: the batch through the inbox and decideBatch. */
+  const decide = (items: ReturnType<typeof request>[]) => ledger.applyOnce(CONSUMER, items, decideBatch);
 
   test('when a batch names two events of one shard, then each takes its seats first come first served and the outbox keeps decision order', async () => {
     // Two events on the same shard, so one transaction decides both.

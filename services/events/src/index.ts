@@ -4,6 +4,7 @@ export { parseIfMatch } from './api';
 export {
   buildEventsDeps,
   comparePositions,
+  decideBatch,
   decideOrders,
   decodeCursor,
   encodeCursor,

@@ -5,7 +5,7 @@ export {
   OUTBOX_TABLE,
   INBOX_TABLE,
 } from './outbox-migrations';
-export { writeOutbox, outboxInsertFrom, outboxRow, type OutboxMessage } from './outbox-writer';
+export { writeOutbox, outboxInsertFrom, outboxRow, outboxJsonRow, type OutboxMessage } from './outbox-writer';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export type { RelayShard } from './shard-relay';
 export { runInInbox, runBatchInInbox, inboxHandler, pruneInbox, type InboxResult } from './inbox';

@@ -37,6 +37,14 @@ export function outboxRow(message: OutboxMessage) {
 }
 
 /**
+ * The outbox row for a statement that reads its rows from JSON (`jsonb_to_recordset`): the
+ * payload stays a JSON value, not the string outboxRow makes for node-postgres.
+ */
+export function outboxJsonRow(message: OutboxMessage) {
+  return { ...outboxRow(message), payload: message.payload ?? null };
+}
+
+/**
  * For a single-statement write: `insert into outbox (…) select … from <source>`, to put in a
  * data-modifying CTE after the state change (`with changed as (insert … returning *), queued as
  * (<this>) select * from changed`). The outbox row is written once per row of `source` — so for a

@@ -4,7 +4,7 @@ import {
   OUTBOX_TABLE,
   OutboxMessage,
   ShardDatabases,
-  outboxRow,
+  outboxJsonRow,
   runInboxByShard,
 } from '@boxoffice/shared';
 import type { EventStatus } from './records';
@@ -118,11 +118,7 @@ function bind(trx: Knex.Transaction): SeatLedgerTransaction {
         outcome: d.outcome,
         reason: d.reason ?? null,
       }));
-      const queued = messages.map((m, ord) => ({
-        ord,
-        ...outboxRow(m),
-        payload: m.payload ?? null, // as JSON, not the stringified form outboxRow makes
-      }));
+      const queued = messages.map((m, ord) => ({ ord, ...outboxJsonRow(m) }));
       await trx.raw(
         `with taken as (
            update events e set seats_sold = e.seats_sold + t.seats, version = e.version + 1,

@@ -6,7 +6,7 @@ export { listEvents, type ListEventsQuery, type EventPage } from './list-events'
 export { encodeCursor, decodeCursor } from './listing-cursor';
 export { mergePages, comparePositions } from './merge-pages';
 export { isSupportedInstant } from './supported-instant';
-export { reserveSeats, RESERVE_SEATS_CONSUMER } from './reserve-seats';
+export { decideBatch, reserveSeats, RESERVE_SEATS_CONSUMER } from './reserve-seats';
 export { releaseSeat, RELEASE_SEAT_CONSUMER } from './release-seat';
 export { decideOrders } from './decide-orders';
 export {

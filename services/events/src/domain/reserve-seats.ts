@@ -1,11 +1,13 @@
 import {
   Envelope,
+  InboxItem,
   MESSAGE_TYPES,
+  OrderRequested,
   OutboxMessage,
   PURCHASE_TOPICS,
   orderRequestedSchema,
 } from '@boxoffice/shared';
-import type { SeatDecision } from '../data-access';
+import type { SeatDecision, SeatLedgerTransaction } from '../data-access';
 import { decideOrders } from './decide-orders';
 import type { EventsDeps } from './events-deps';
 
@@ -25,6 +27,29 @@ function outcomeMessage(decision: SeatDecision, requestId: string | undefined): 
 }
 
 /**
+ * One shard's part of a batch, inside its transaction (after the inbox): lock the events and read
+ * the earlier decisions in one statement, decide (pure), write seats, decisions and messages in
+ * one more. Returns the decisions made now.
+ */
+export async function decideBatch(
+  ledger: SeatLedgerTransaction,
+  todo: InboxItem<OrderRequested>[],
+): Promise<SeatDecision[]> {
+  const requests = todo.map((item) => item.payload);
+  const { earlier, events } = await ledger.readForDecision(
+    requests.map((r) => r.orderId),
+    requests.map((r) => r.eventId),
+  );
+  const { decisions, fresh, seatsTaken } = decideOrders(requests, events, earlier);
+  await ledger.writeDecisions({
+    seatsTaken,
+    fresh,
+    messages: decisions.map((d, i) => outcomeMessage(d, todo[i]!.message.requestId)),
+  });
+  return fresh;
+}
+
+/**
  * Step 2 of the purchase saga (DESIGN §5): decide a run of `order.requested` messages. Per
  * events shard, one transaction: record the messages in the inbox; in one statement, lock the
  * events they name and read the decisions made earlier; decide first come first served (pure,
@@ -37,20 +62,7 @@ export async function reserveSeats(deps: EventsDeps, messages: Envelope[]): Prom
     message,
     payload: orderRequestedSchema.parse(message.payload),
   }));
-  const made = await deps.ledger.applyOnce(RESERVE_SEATS_CONSUMER, items, async (ledger, todo) => {
-    const requests = todo.map((item) => item.payload);
-    const { earlier, events } = await ledger.readForDecision(
-      requests.map((r) => r.orderId),
-      requests.map((r) => r.eventId),
-    );
-    const { decisions, fresh, seatsTaken } = decideOrders(requests, events, earlier);
-    await ledger.writeDecisions({
-      seatsTaken,
-      fresh,
-      messages: decisions.map((d, i) => outcomeMessage(d, todo[i]!.message.requestId)),
-    });
-    return fresh;
-  });
+  const made = await deps.ledger.applyOnce(RESERVE_SEATS_CONSUMER, items, decideBatch);
   // After commit: cached events show the seats just sold.
   const sold = new Set(made.filter((d) => d.outcome === 'reserved').map((d) => d.eventId));
   await Promise.all([...sold].map((eventId) => deps.cache.invalidate(eventId)));

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { OUTBOX_TABLE, OutboxMessage, outboxRow } from '@boxoffice/shared';
+import { OUTBOX_TABLE, OutboxMessage, outboxJsonRow } from '@boxoffice/shared';
 import type { NewOrder } from './records';
 import type { OrderRow } from './ticket-rows';
 
@@ -19,20 +19,16 @@ export interface PendingWrite {
  * outbox rows are written in batch order, which is the order the events service decides them in.
  */
 export async function insertPendingBatch(db: Knex, writes: readonly PendingWrite[]): Promise<OrderRow[]> {
-  const input = writes.map(({ order, requested }, ord) => {
-    const outbox = outboxRow(requested);
-    return {
-      ord,
-      id: order.id,
-      buyer_id: order.buyerId,
-      event_id: order.eventId,
-      quantity: order.quantity,
-      idempotency_key: order.idempotencyKey ?? null,
-      request_fingerprint: order.requestFingerprint,
-      ...outbox,
-      payload: requested.payload ?? null, // as JSON, not the stringified form outboxRow makes
-    };
-  });
+  const input = writes.map(({ order, requested }, ord) => ({
+    ord,
+    id: order.id,
+    buyer_id: order.buyerId,
+    event_id: order.eventId,
+    quantity: order.quantity,
+    idempotency_key: order.idempotencyKey ?? null,
+    request_fingerprint: order.requestFingerprint,
+    ...outboxJsonRow(requested),
+  }));
   const { rows } = await db.raw<{ rows: OrderRow[] }>(
     `with input as (
        select * from jsonb_to_recordset(?::jsonb) as i(
