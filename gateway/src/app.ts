@@ -1,12 +1,13 @@
+import type { RequestListener } from 'node:http';
 import { hostname } from 'node:os';
 import express, { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Redis, SERVICE_NAMES, ServiceName, createApp } from '@boxoffice/shared';
+import { Redis, SERVICE_NAMES, ServiceName, createApp, requestFront } from '@boxoffice/shared';
 import { TopologyPoller, adminRoutes } from './admin';
 import type { GatewayConfig } from './config';
 import { openApiRoutes } from './openapi';
-import { Upstream, forwardTo, serviceForPath } from './proxy';
+import { Forward, Upstream, forwardTo, serviceForPath, withFastPath } from './proxy';
 import { ReadPositions, Sessions, SignInLimiter } from './sessions';
 
 export interface GatewayDeps {
@@ -68,8 +69,16 @@ function adminOptions(deps: GatewayDeps) {
   };
 }
 
-/** The gateway's app: probes, the OpenAPI document, sessions, and the proxy to the owning service. */
-export function createGatewayApp(deps: GatewayDeps): Express {
+/** The gateway's request listener, with the Express app it falls back to (whose routes tests list). */
+export type GatewayApp = RequestListener & { readonly app: Express };
+
+/**
+ * The gateway's request listener: probes, the OpenAPI document, sessions, and the proxy to the
+ * owning service. A plain request for a service takes the fast path (proxy/fast-path.ts); the
+ * rest goes through the Express app, which forwards what its own routes leave with the same
+ * forwarders.
+ */
+export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const sessions = createSessions(deps);
   const positions = new ReadPositions({
     sessionKeys: deps.config.env.SESSION_KEYS,
@@ -88,11 +97,13 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         onUpstreamHeaders: positions.absorb,
       }),
     ]),
-  ) as Record<ServiceName, ReturnType<typeof forwardTo>>;
+  ) as Record<ServiceName, Forward>;
+  const front = requestFront({ logger: deps.logger, metrics: deps.metrics });
 
-  return createApp({
+  const app = createApp({
     logger: deps.logger,
     metrics: deps.metrics,
+    front,
     trustProxy: deps.config.env.TRUST_PROXY,
     readiness,
     parseJson: false,
@@ -110,14 +121,23 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       app.use('/api', express.raw({ type: () => true, limit: deps.config.env.BODY_LIMIT_BYTES }));
       // POST and DELETE /api/sessions are the gateway's own: it mints and clears the cookie.
       app.use(sessions.routes());
-      app.use('/api', (req, res, next) => {
+      app.use((req, res, next) => {
         const service = serviceForPath(req.originalUrl.split('?')[0]!);
         if (!service) {
           next();
           return;
         }
-        void forwarders[service](req, res, next);
+        const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
+        const client = { ip: req.ip ?? '', host: req.get('host') ?? '', proto: req.protocol };
+        forwarders[service](req, res, body, client).catch(next);
       });
     },
   });
+  const listener = withFastPath(app, {
+    front,
+    trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+    bodyLimitBytes: deps.config.env.BODY_LIMIT_BYTES,
+    forwarders,
+  });
+  return Object.assign(listener, { app });
 }

@@ -2,7 +2,7 @@
  * @boxoffice/gateway — its public entry, for tests and scripts (nothing imports deeper;
  * `scripts/check-boundaries.ts` checks). server.ts runs the gateway.
  */
-export { createGatewayApp, type GatewayDeps } from './app';
+export { createGatewayApp, type GatewayApp, type GatewayDeps } from './app';
 export { loadGatewayConfig, gatewayEnvSchema, type GatewayConfig } from './config';
 export {
   Upstream,

@@ -84,7 +84,7 @@ describe('the OpenAPI document and the routes the processes serve', () => {
       upstreams: createServiceUpstreams(config).upstreams,
       rateLimitRedis,
     });
-    gatewayRoutes = listRoutes(gateway);
+    gatewayRoutes = listRoutes(gateway.app);
   });
 
   afterAll(async () => {

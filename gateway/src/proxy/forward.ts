@@ -1,6 +1,11 @@
-import type { Request, RequestHandler, Response } from 'express';
-import type { IncomingHttpHeaders } from 'node:http';
-import { AppError, IDENTITY_HEADER, REQUEST_ID_HEADER, SHARD_POSITIONS_HEADER } from '@boxoffice/shared';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  AppError,
+  IDENTITY_HEADER,
+  REQUEST_ID_HEADER,
+  SHARD_POSITIONS_HEADER,
+  sendError,
+} from '@boxoffice/shared';
 import { ClientClosedError } from './relay';
 import { NoInstanceError, Upstream } from './upstream';
 
@@ -22,12 +27,30 @@ const HOP_BY_HOP = new Set([
 export interface ForwardOptions {
   timeoutMs: number;
   /** Signed identity to attach for the signed-in user, if any (set by the sessions layer). */
-  identityFor?: (req: Request, res: Response) => string | undefined;
+  identityFor?: (req: IncomingMessage) => string | undefined;
   /** The client's write positions to forward as X-Shard-Positions (read-your-writes), if any. */
-  positionsFor?: (req: Request) => string | undefined;
+  positionsFor?: (req: IncomingMessage) => string | undefined;
   /** Sees the service's response headers before they are copied (takes the write positions out). */
-  onUpstreamHeaders?: (req: Request, res: Response, headers: IncomingHttpHeaders) => void;
+  onUpstreamHeaders?: (req: IncomingMessage, res: ServerResponse, headers: IncomingHttpHeaders) => void;
 }
+
+/** The client as the gateway tells the service (X-Forwarded-For, -Host, -Proto), trust proxy applied. */
+export interface ClientFacts {
+  ip: string;
+  host: string;
+  proto: string;
+}
+
+/**
+ * Proxies one request whose body, if any, was already read whole. Resolves once it is answered:
+ * with the service's answer, or with the gateway's JSON error when the service failed first.
+ */
+export type Forward = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer | undefined,
+  client: ClientFacts,
+) => Promise<void>;
 
 /**
  * Request headers that describe the body as the client sent it. The gateway's body reader
@@ -37,12 +60,13 @@ export interface ForwardOptions {
 const DECODED_BY_GATEWAY = new Set(['content-encoding']);
 
 function forwardableHeaders(
-  req: Request,
+  req: IncomingMessage,
+  client: ClientFacts,
   identity: string | undefined,
   positions: string | undefined,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
+  for (const [name, value] of Object.entries(req.headers)) {
     // A client never gets to claim an identity or positions: only the gateway sets these headers.
     if (value === undefined || HOP_BY_HOP.has(name) || name === IDENTITY_HEADER) continue;
     if (name === SHARD_POSITIONS_HEADER) continue;
@@ -50,15 +74,15 @@ function forwardableHeaders(
     out[name] = value;
   }
   out[REQUEST_ID_HEADER] = String(req.id);
-  out['x-forwarded-for'] = req.ip ?? '';
-  out['x-forwarded-host'] = req.get('host') ?? '';
-  out['x-forwarded-proto'] = req.protocol;
+  out['x-forwarded-for'] = client.ip;
+  out['x-forwarded-host'] = client.host;
+  out['x-forwarded-proto'] = client.proto;
   if (identity) out[IDENTITY_HEADER] = identity;
   if (positions) out[SHARD_POSITIONS_HEADER] = positions;
   return out;
 }
 
-function copyResponseHeaders(res: Response, headers: IncomingHttpHeaders): void {
+function copyResponseHeaders(res: ServerResponse, headers: IncomingHttpHeaders): void {
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'content-length')) continue;
     res.setHeader(name, value);
@@ -89,17 +113,17 @@ function upstreamError(service: string, err: unknown): AppError {
 /**
  * Proxies a request to one instance of `upstream`. The body was already read into a Buffer
  * (bounded by the body limit), which is what makes retrying on another instance safe. The answer
- * is relayed as it came (relay.ts): a small one in one write, a big one streamed.
+ * is relayed as it came (relay.ts): a small one in one write, a big one streamed. Plain Node
+ * request and response: the gateway's fast path and its Express app both call it.
  */
-export function forwardTo(upstream: Upstream, options: ForwardOptions): RequestHandler {
-  return async (req, res, next) => {
-    const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
-    const headers = forwardableHeaders(req, options.identityFor?.(req, res), options.positionsFor?.(req));
+export function forwardTo(upstream: Upstream, options: ForwardOptions): Forward {
+  return async (req, res, body, client) => {
+    const headers = forwardableHeaders(req, client, options.identityFor?.(req), options.positionsFor?.(req));
     if (body) headers['content-length'] = String(body.length);
     try {
       await upstream.relay(
         {
-          path: req.originalUrl,
+          path: req.url!,
           method: req.method as 'GET',
           headers,
           body,
@@ -108,7 +132,7 @@ export function forwardTo(upstream: Upstream, options: ForwardOptions): RequestH
         },
         res,
         (statusCode, upstreamHeaders) => {
-          res.status(statusCode);
+          res.statusCode = statusCode;
           options.onUpstreamHeaders?.(req, res, upstreamHeaders);
           copyResponseHeaders(res, upstreamHeaders);
         },
@@ -120,7 +144,7 @@ export function forwardTo(upstream: Upstream, options: ForwardOptions): RequestH
         res.destroy();
         return;
       }
-      next(upstreamError(upstream.service, err));
+      sendError(req, res, upstreamError(upstream.service, err));
     }
   };
 }

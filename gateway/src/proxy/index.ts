@@ -8,5 +8,6 @@ export {
   type ResolveHost,
 } from './dns-discovery';
 export { createServiceUpstreams, type ServiceUpstreams } from './service-upstreams';
-export { forwardTo, type ForwardOptions } from './forward';
+export { forwardTo, type ClientFacts, type Forward, type ForwardOptions } from './forward';
+export { withFastPath, type FastPathOptions } from './fast-path';
 export { ROUTE_TABLE, serviceForPath } from './routes';

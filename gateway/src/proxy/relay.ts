@@ -1,6 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { Response } from 'express';
 
 /**
  * An answer up to this size is held whole and sent with one `res.end(body)`: headers and body in
@@ -32,7 +31,7 @@ export type OnUpstreamHeaders = (statusCode: number, headers: IncomingHttpHeader
 export function relay(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
-  res: Response,
+  res: ServerResponse,
   onHeaders: OnUpstreamHeaders,
 ): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { OnUpstreamHeaders, relay } from './relay';
@@ -120,7 +120,7 @@ export class Upstream {
    */
   async relay(
     options: Dispatcher.DispatchOptions,
-    res: Response,
+    res: ServerResponse,
     onHeaders: OnUpstreamHeaders,
   ): Promise<void> {
     await this.onSomeInstance((instance) => relay(instance.pool, options, res, onHeaders));

@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { serialize } from 'cookie';
 import {
   MAX_POSITIONS_TEXT,
   SHARD_POSITIONS_HEADER,
@@ -86,7 +86,7 @@ export class ReadPositions {
   constructor(private readonly options: { sessionKeys: readonly string[]; secureCookie: boolean }) {}
 
   /** The header value to forward for this request, if its cookie holds positions. */
-  readonly headerFor = (req: Request): string | undefined => {
+  readonly headerFor = (req: IncomingMessage): string | undefined => {
     const positions = positionsFromCookieHeader(req.headers.cookie, this.options.sessionKeys);
     return positions.size > 0 ? formatPositions(positions) : undefined;
   };
@@ -95,7 +95,7 @@ export class ReadPositions {
    * Takes X-Shard-Positions out of a service's response (clients never see it) and, when it holds
    * positions, sets the cookie to them merged with the request's.
    */
-  readonly absorb = (req: Request, res: Response, headers: IncomingHttpHeaders): void => {
+  readonly absorb = (req: IncomingMessage, res: ServerResponse, headers: IncomingHttpHeaders): void => {
     const header = headers[SHARD_POSITIONS_HEADER];
     delete headers[SHARD_POSITIONS_HEADER];
     const written = parsePositions(typeof header === 'string' ? header : undefined);
@@ -104,12 +104,15 @@ export class ReadPositions {
       positionsFromCookieHeader(req.headers.cookie, this.options.sessionKeys),
       written,
     );
-    res.cookie(POSITIONS_COOKIE, encodePositions(positions, this.options.sessionKeys), {
+    // What Express's res.cookie writes (Max-Age and Expires), on a plain response: the fast path has no Express.
+    const cookie = serialize(POSITIONS_COOKIE, encodePositions(positions, this.options.sessionKeys), {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.options.secureCookie,
       path: '/',
-      maxAge: POSITIONS_TTL_SECONDS * 1000,
+      maxAge: POSITIONS_TTL_SECONDS,
+      expires: new Date(Date.now() + POSITIONS_TTL_SECONDS * 1000),
     });
+    res.appendHeader('set-cookie', cookie);
   };
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Request, Response, Router } from 'express';
 import { AppError, REQUEST_ID_HEADER, isUuid, normalizeEmail } from '@boxoffice/shared';
 import { NoInstanceError, Upstream } from '../proxy';
@@ -65,7 +66,8 @@ export class Sessions {
   }
 
   /** The signed identity to forward for this request's session, if it has a valid one. */
-  readonly identityFor = (req: Request): string | undefined => this.verified.identityFor(req.headers.cookie);
+  readonly identityFor = (req: IncomingMessage): string | undefined =>
+    this.verified.identityFor(req.headers.cookie);
 
   routes(): Router {
     const router = Router();

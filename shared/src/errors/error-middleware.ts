@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AppError } from './app-error';
@@ -74,14 +75,11 @@ export function toAppError(err: unknown): AppError {
 }
 
 /**
- * The one place errors become responses. 5xx are logged at error level with their cause,
- * 4xx at info: a client's mistake is not an incident.
+ * The one place errors become responses: the error middleware, and the gateway's fast path
+ * (which answers without Express). 5xx are logged at error level with their cause, 4xx at info:
+ * a client's mistake is not an incident.
  */
-export const errorMiddleware: ErrorRequestHandler = (err, req, res, next) => {
-  if (res.headersSent) {
-    next(err);
-    return;
-  }
+export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
   const appError = toAppError(err);
   const log = req.log;
   if (appError.status >= 500) {
@@ -92,8 +90,20 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, next) => {
   } else {
     log?.info({ code: appError.code, status: appError.status }, appError.message);
   }
-  if (appError.headers) res.set(appError.headers);
-  res.status(appError.status).json(appError.toBody());
+  const body = JSON.stringify(appError.toBody());
+  res.statusCode = appError.status;
+  for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+export const errorMiddleware: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  sendError(req, res, err);
 };
 
 /** Unknown route: a JSON 404 naming the method and path. */

@@ -1,4 +1,5 @@
-import express, { Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorMiddleware, notFoundMiddleware } from '../errors/error-middleware';
@@ -23,8 +24,35 @@ export interface CreateAppOptions {
    * passes its TRUST_PROXY setting (default: nobody).
    */
   trustProxy?: false | number | readonly string[];
+  /**
+   * The request front to use (see `requestFront`), when the process also answers some requests
+   * beside the app (the gateway's fast path) and both must share one request histogram.
+   */
+  front?: RequestFront;
   /** Adds the process's own routes. */
   routes: (app: Express) => void;
+}
+
+/**
+ * What every request goes through before anything answers it: its request id and request log,
+ * the `x-boxoffice-instance` header, and the request histogram. Plain Node in, plain Node out, so
+ * a request answered without Express (the gateway's fast path) passes the same front.
+ */
+export type RequestFront = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function requestFront(
+  options: Pick<CreateAppOptions, 'logger' | 'metrics' | 'instance'>,
+): RequestFront {
+  const context = requestContext(options.logger);
+  const metrics = httpMetrics(options.metrics);
+  const instance = options.instance;
+  const next = () => undefined;
+  return (req, res) => {
+    // Both handlers use only what Node's own request and response have.
+    context(req as Request, res as Response, next);
+    if (instance) res.setHeader('x-boxoffice-instance', instance);
+    metrics(req as Request, res as Response, next);
+  };
 }
 
 /**
@@ -37,15 +65,11 @@ export function createApp(options: CreateAppOptions): Express {
   app.disable('x-powered-by');
   const trust = options.trustProxy ?? ['loopback'];
   app.set('trust proxy', Array.isArray(trust) ? [...trust] : trust);
-  app.use(requestContext(options.logger));
-  if (options.instance) {
-    const instance = options.instance;
-    app.use((_req, res, next) => {
-      res.setHeader('x-boxoffice-instance', instance);
-      next();
-    });
-  }
-  app.use(httpMetrics(options.metrics));
+  const front = options.front ?? requestFront(options);
+  app.use((req, res, next) => {
+    front(req, res);
+    next();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
   });

@@ -1,4 +1,4 @@
-export { createApp, type CreateAppOptions } from './create-app';
+export { createApp, requestFront, type CreateAppOptions, type RequestFront } from './create-app';
 export { serveHttp, exitOnSignals, type ServeOptions, type RunningServer, type ShutdownStep } from './serve';
 export { createMetricsRegistry, httpMetrics } from './metrics';
 export { readinessHandler, type ReadinessCheck } from './readiness';

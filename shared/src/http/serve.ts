@@ -1,6 +1,5 @@
-import { createServer, Server } from 'node:http';
+import { createServer, RequestListener, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Express } from 'express';
 import type { Logger } from 'pino';
 
 /** A resource closed on shutdown, in the order given. */
@@ -10,7 +9,8 @@ export interface ShutdownStep {
 }
 
 export interface ServeOptions {
-  app: Express;
+  /** An Express app, or any request listener (the gateway's: a fast path in front of its app). */
+  app: RequestListener;
   port: number;
   host: string;
   logger: Logger;
