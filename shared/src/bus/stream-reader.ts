@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { deliveriesOf, ensureGroups, readGroup, type XReadReply } from './consumer-group';
 import type { ScriptedRedis } from './lua-scripts';
@@ -5,6 +6,9 @@ import type { PartitionState } from './partition-state';
 import type { ResolvedSubscribeOptions } from './subscribe-options';
 import type { SubscriptionEvents } from './subscription-events';
 import type { TopicKeys } from './topic-options';
+
+/** CLIENT UNBLOCKs sent again, 1 ms apart, when one finds the read not blocked yet (see `unblock`). */
+const UNBLOCK_RETRIES = 20;
 
 export interface StreamReaderDeps {
   redis: ScriptedRedis;
@@ -29,6 +33,11 @@ export interface StreamReaderDeps {
  */
 export class StreamReader {
   private readonly reading = new Set<number>();
+  private reads = 0;
+  /** The number of the read in flight, between sending it and its reply. */
+  private inFlight: number | undefined;
+  /** The read an `unblock` runs for: one at a time per read. */
+  private unblocking: number | undefined;
   private blockingId: number | undefined;
   private wakeUp: (() => void) | undefined;
   private loopDone: Promise<void> = Promise.resolve();
@@ -39,6 +48,15 @@ export class StreamReader {
     const { blocking } = this.deps;
     if (blocking.status === 'wait') await blocking.connect();
     this.blockingId = Number(await blocking.client('ID'));
+    // A reconnected connection is a new client with a new id, which UNBLOCK must name. The read
+    // that failed with the old connection is sleeping (up to 1 s) by then, so the ID goes first.
+    blocking.on('ready', () => {
+      this.blockingId = undefined;
+      blocking
+        .client('ID')
+        .then((id) => (this.blockingId = Number(id)))
+        .catch((err: unknown) => this.deps.events.error(err));
+    });
   }
 
   start(): void {
@@ -58,8 +76,30 @@ export class StreamReader {
   /** Ends a blocked XREADGROUP early (as if it timed out, nothing is lost) so the reader sees new partitions. */
   interrupt(): void {
     this.wakeUp?.();
-    if (this.reading.size > 0 && this.blockingId !== undefined) {
-      this.deps.redis.client('UNBLOCK', this.blockingId).catch((err: unknown) => this.deps.events.error(err));
+    const read = this.inFlight;
+    if (read === undefined || read === this.unblocking || this.blockingId === undefined) return;
+    this.unblocking = read;
+    this.unblock(read, this.blockingId)
+      .catch((err: unknown) => this.deps.events.error(err))
+      .finally(() => {
+        if (this.unblocking === read) this.unblocking = undefined;
+      });
+  }
+
+  /**
+   * Ends read number `read` with CLIENT UNBLOCK. That goes on another connection than the read,
+   * and Redis may take it before the read, which has not reached it yet (the order of two sockets
+   * is not kept): it finds nothing blocked and replies 0, and the read then blocks for all of
+   * blockMs while a partition has room (stream-reader-wake-up.int.test.ts; the suspect behind the
+   * rush's slow regime in docs/performance.md). So while that read is still in flight here, send
+   * it again 1 ms later, up to 20 times: a read already sent reaches Redis well within that (in
+   * the test the first repeat always found it blocked). A repeat that lands on the next read ends
+   * that one early instead, as a timeout: nothing is lost.
+   */
+  private async unblock(read: number, clientId: number): Promise<void> {
+    for (let attempt = 0; this.inFlight === read; attempt++) {
+      if ((await this.deps.redis.client('UNBLOCK', clientId)) === 1 || attempt === UNBLOCK_RETRIES) return;
+      await sleep(1);
     }
   }
 
@@ -94,6 +134,7 @@ export class StreamReader {
         continue;
       }
       for (const s of readable) this.reading.add(s.index);
+      this.inFlight = ++this.reads;
       try {
         const reply = await readGroup(blocking, {
           group,
@@ -112,6 +153,7 @@ export class StreamReader {
         await this.sleepUntilWoken(Math.min(options.blockMs, 1000));
       } finally {
         this.reading.clear();
+        this.inFlight = undefined;
       }
       this.deps.read();
     }
