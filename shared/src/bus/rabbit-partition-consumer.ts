@@ -7,6 +7,7 @@ import type {
   MessageHandler,
   ResolvedSubscribeOptions,
 } from './subscribe-options';
+import { BatchFill } from './rabbit-batch-fill';
 import { rejoinLater } from './rabbit-rejoin';
 import type { SubscriptionEvents } from './subscription-events';
 
@@ -35,6 +36,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the queue, counted in `x-delivery-count`). Messages are handled one at a time, in order; a
  * failure is retried here, in place, with backoff — returning it to the broker would let the
  * messages behind it overtake it — and after `maxDeliveries` attempts it is dead-lettered.
+ * With a batch handler, a batch smaller than batchSize first waits for the messages the broker
+ * has ready for it (BatchFill), so a backlog arrives in full batches as on Redis.
  */
 export class PartitionConsumer {
   /** When this consumer last got a delivery (ms): only the active consumer gets any. */
@@ -45,9 +48,11 @@ export class PartitionConsumer {
   private busy = false;
   private stopping = false;
   private readonly labels: { topic: string; group: string };
+  private readonly fill: BatchFill;
 
   constructor(private readonly deps: PartitionConsumerDeps) {
     this.labels = { topic: deps.topic, group: deps.group };
+    this.fill = new BatchFill(deps.queue, deps.options.batchSize);
   }
 
   /** Opens the channel and joins the queue's consumers (active, or waiting for its turn). */
@@ -56,6 +61,7 @@ export class PartitionConsumer {
     const channel = await (await this.deps.connection()).createChannel();
     channel.on('error', (err: unknown) => this.deps.events.error(err));
     channel.on('close', () => this.lost(channel));
+    // A full batch must fit the window: BatchFill waits for up to batchSize unacked deliveries.
     await channel.prefetch(options.batchSize);
     this.channel = channel;
     this.buffer = [];
@@ -89,6 +95,7 @@ export class PartitionConsumer {
   /** Stops: finishes the message being handled, returns the rest to the queue, closes the channel. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.fill.poke();
     const channel = this.channel;
     this.channel = undefined;
     await this.draining;
@@ -105,6 +112,7 @@ export class PartitionConsumer {
     if (channel !== this.channel) return; // a closed channel's delivery: the broker requeues it
     this.lastDeliveryAt = Date.now();
     this.buffer.push(message);
+    this.fill.poke();
     // Start on the next turn, not now: the rest of the frames that arrived with this one are
     // queued first, so a waiting backlog reaches a batch handler as a batch.
     if (!this.busy) {
@@ -118,6 +126,7 @@ export class PartitionConsumer {
     if (this.stopping || channel !== this.channel) return;
     this.channel = undefined;
     this.buffer = [];
+    this.fill.poke();
     this.rejoin();
   }
 
@@ -132,8 +141,15 @@ export class PartitionConsumer {
   private async drain(channel: Channel): Promise<void> {
     this.busy = true;
     try {
-      while (this.buffer.length > 0 && !this.stopping && channel === this.channel) {
-        if (this.deps.batchHandler && (await this.handleBatch(channel))) continue;
+      const gone = () => this.stopping || channel !== this.channel;
+      while (this.buffer.length > 0 && !gone()) {
+        if (this.deps.batchHandler) {
+          // A batch stops at a redelivery: with one held, more deliveries cannot make it longer.
+          if (!this.buffer.some((m) => this.previousDeliveries(m) > 0))
+            await this.fill.fill(channel, () => this.buffer.length, gone);
+          if (gone()) break;
+          if (await this.handleBatch(channel)) continue;
+        }
         if (!(await this.handle(channel, this.buffer[0]))) break; // stopped while retrying it
         this.buffer.shift();
       }
