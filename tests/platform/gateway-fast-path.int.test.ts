@@ -208,14 +208,20 @@ describe('the gateway fast path, next to its Express app', () => {
         'x-forwarded-for': '198.51.100.4',
         'x-forwarded-proto': 'https',
       };
-      const fast = await send(url(), '/api/orders', { method: 'POST', headers, body });
+      const fast = await send(url(), '/api/orders?from=fast', { method: 'POST', headers, body });
       const viaFast = lastSeen();
-      const slow = await send(url(), '/api/orders', { method: 'POST', headers, body, chunked: true });
+      const slow = await send(url(), '/api/orders?from=fast', {
+        method: 'POST',
+        headers,
+        body,
+        chunked: true,
+      });
       const viaApp = lastSeen();
       expect([fast.status, slow.status]).toEqual([200, 200]);
       expect(viaApp.headers['transfer-encoding']).toBeUndefined();
       expect(viaFast.headers['content-length']).toBe(String(body.length));
       expect(viaApp.headers['content-length']).toBe(String(body.length));
+      expect([viaFast.url, viaApp.url]).toEqual(['/api/orders?from=fast', '/api/orders?from=fast']);
       expect(told(viaFast.headers)).toEqual(told(viaApp.headers));
       expect([viaFast.body, viaApp.body]).toEqual([body, body]);
     },
