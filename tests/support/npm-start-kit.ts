@@ -56,10 +56,15 @@ export function runNpmStart(env: Record<string, string>, portBase: number): NpmS
 /** The four ports of a stack moved to `base` (gateway, users, events, tickets). */
 export const stackPorts = (base: number) => [base, base + 100, base + 200, base + 300];
 
-/** A base port with base, +100, +200 and +300 all free. */
+/**
+ * A base port with base, +100, +200 and +300 all free, all below Linux's ephemeral range
+ * (32768–60999): the stacks of other test files take their ports from that range (`freePort`
+ * binds port 0), and a base inside it can take a port another file's stack was just given: the
+ * likely cause of a CI failure where one stack's events URL was answered by another's tickets.
+ */
 export async function freePortBase(): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     if ((await Promise.all(stackPorts(base).map((p) => portIsFree(p)))).every(Boolean)) return base;
   }
 }
