@@ -7,7 +7,7 @@ import { Redis, SERVICE_NAMES, ServiceName, createApp, requestFront } from '@box
 import { TopologyPoller, adminRoutes } from './admin';
 import type { GatewayConfig } from './config';
 import { openApiRoutes } from './openapi';
-import { Forward, Upstream, forwardTo, serviceForPath, withFastPath } from './proxy';
+import { Forward, TrustProxy, Upstream, clientFacts, forwardTo, serviceForPath, withFastPath } from './proxy';
 import { ReadPositions, Sessions, SignInLimiter } from './sessions';
 
 export interface GatewayDeps {
@@ -128,14 +128,14 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
           return;
         }
         const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
-        const client = { ip: req.ip ?? '', host: req.get('host') ?? '', proto: req.protocol };
+        const client = clientFacts(req, req.app.get('trust proxy fn') as TrustProxy);
         forwarders[service](req, res, body, client).catch(next);
       });
     },
   });
   const listener = withFastPath(app, {
     front,
-    trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+    trust: app.get('trust proxy fn') as TrustProxy,
     bodyLimitBytes: deps.config.env.BODY_LIMIT_BYTES,
     forwarders,
   });

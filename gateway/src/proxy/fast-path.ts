@@ -5,11 +5,13 @@ import { type RequestFront, type ServiceName, sendError } from '@boxoffice/share
 import type { ClientFacts, Forward } from './forward';
 import { serviceForPath } from './routes';
 
+/** Express's compiled `trust proxy` (`app.get('trust proxy fn')`): whose X-Forwarded-* to believe. */
+export type TrustProxy = (address: string, hop: number) => boolean;
+
 export interface FastPathOptions {
   /** The request id, request log and histogram, shared with the app (shared/src/http). */
   front: RequestFront;
-  /** Express's compiled `trust proxy` (`app.get('trust proxy fn')`): whose X-Forwarded-* to believe. */
-  trust: (address: string, hop: number) => boolean;
+  trust: TrustProxy;
   /** The body limit of a proxied request (BODY_LIMIT_BYTES). */
   bodyLimitBytes: number;
   forwarders: Readonly<Record<ServiceName, Forward>>;
@@ -37,8 +39,11 @@ function plainBody(req: IncomingMessage, limit: number): boolean {
   return length === undefined || Number(length) <= limit;
 }
 
-/** X-Forwarded-For, -Host and -Proto as Express computes `req.ip`, `req.get('host')` and `req.protocol`. */
-function clientFacts(req: IncomingMessage, trust: FastPathOptions['trust']): ClientFacts {
+/**
+ * X-Forwarded-For, -Host and -Proto as Express computes `req.ip`, `req.get('host')` and
+ * `req.protocol`: one function for the fast path and the app's forwarder, so they cannot disagree.
+ */
+export function clientFacts(req: IncomingMessage, trust: TrustProxy): ClientFacts {
   let proto = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
   const forwardedProto = req.headers['x-forwarded-proto'];
   if (typeof forwardedProto === 'string' && trust(req.socket.remoteAddress ?? '', 0)) {

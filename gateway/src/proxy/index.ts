@@ -9,5 +9,5 @@ export {
 } from './dns-discovery';
 export { createServiceUpstreams, type ServiceUpstreams } from './service-upstreams';
 export { forwardTo, type ClientFacts, type Forward, type ForwardOptions } from './forward';
-export { withFastPath, type FastPathOptions } from './fast-path';
+export { clientFacts, withFastPath, type FastPathOptions, type TrustProxy } from './fast-path';
 export { ROUTE_TABLE, serviceForPath } from './routes';
