@@ -89,8 +89,8 @@ function copyResponseHeaders(res: ServerResponse, headers: IncomingHttpHeaders):
   }
 }
 
-/** Maps a failed upstream call to the gateway's JSON error. */
-function upstreamError(service: string, err: unknown): AppError {
+/** Maps a failed upstream call to the gateway's JSON error (the proxy's and the sessions layer's). */
+export function upstreamError(service: string, err: unknown): AppError {
   if (err instanceof NoInstanceError) {
     return new AppError('service_unavailable', `The ${service} service is unavailable; try again shortly`, {
       details: { service },

@@ -8,6 +8,6 @@ export {
   type ResolveHost,
 } from './dns-discovery';
 export { createServiceUpstreams, type ServiceUpstreams } from './service-upstreams';
-export { forwardTo, type ClientFacts, type Forward, type ForwardOptions } from './forward';
+export { forwardTo, upstreamError, type ClientFacts, type Forward, type ForwardOptions } from './forward';
 export { clientFacts, withFastPath, type FastPathOptions, type TrustProxy } from './fast-path';
 export { ROUTE_TABLE, serviceForPath } from './routes';

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Request, Response, Router } from 'express';
 import { AppError, REQUEST_ID_HEADER, isUuid, normalizeEmail } from '@boxoffice/shared';
-import { NoInstanceError, Upstream } from '../proxy';
+import { Upstream, upstreamError } from '../proxy';
 import { SESSION_COOKIE, encodeSession, newSession } from './session-cookie';
 import { SignInLimiter } from './sign-in-limiter';
 import { VerifiedSessions } from './verified-sessions';
@@ -29,24 +29,6 @@ function emailIn(body: unknown): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function upstreamFailure(err: unknown): AppError {
-  const details = { service: 'users' };
-  if (err instanceof NoInstanceError) {
-    return new AppError('service_unavailable', 'The users service is unavailable; try again shortly', {
-      details,
-      cause: err,
-    });
-  }
-  const code = (err as { code?: string })?.code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new AppError('gateway_timeout', 'The users service did not answer in time', {
-      details,
-      cause: err,
-    });
-  }
-  return new AppError('bad_gateway', 'The users service failed to answer', { details, cause: err });
 }
 
 /**
@@ -109,7 +91,7 @@ export class Sessions {
       res.set('cache-control', 'no-store').status(200).json(body);
       return;
     }
-    if (status === 200) throw upstreamFailure(new Error('users answered 200 without a user id'));
+    if (status === 200) throw upstreamError('users', new Error('users answered 200 without a user id'));
     // 400 and 401 count against the limits; the users service's error body passes through as is.
     res.status(status).json(body);
   }
@@ -135,7 +117,7 @@ export class Sessions {
       const text = await response.body.text();
       return { status: response.statusCode, body: JSON.parse(text) as unknown };
     } catch (err) {
-      throw upstreamFailure(err);
+      throw upstreamError('users', err);
     }
   }
 }
