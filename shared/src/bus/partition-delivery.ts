@@ -94,12 +94,19 @@ export class PartitionDelivery {
   private async drain(s: PartitionState): Promise<void> {
     const { batchSize, retryDelayMs } = this.deps.options;
     try {
-      if (this.deps.batchHandler && (await this.handleBatch(s))) {
+      const batch = this.deps.batchHandler ? await this.handleBatch(s) : 'none';
+      if (batch === 'done') {
         await this.flushAcks(s);
         return;
       }
       for (let handled = 0; handled < batchSize && !s.lost && s.queue.length > 0; handled++) {
         if (s.retryAt > Date.now()) break;
+        // Taken one by one because the run at the head was shorter than two (a lone message, or a
+        // redelivery first), not because a batch failed: fresh messages that queued up meanwhile go
+        // to the batch handler in the next drain. Otherwise a consumer that once found a single
+        // message kept taking a busy partition one at a time, up to batchSize of them, each paying
+        // a whole batch's cost, while the queue behind it grew (docs/performance.md, "One at a time").
+        if (handled > 0 && batch === 'none' && this.freshRunAtHead(s) >= 2) break;
         const delivery = s.queue[0];
         if (delivery.retry && !(await this.claimForRetry(s, delivery))) {
           s.queue.shift(); // acked or dead-lettered meanwhile by another consumer
@@ -115,14 +122,24 @@ export class PartitionDelivery {
     }
   }
 
+  /** How many first-time deliveries lead the queue (counting stops at two). */
+  private freshRunAtHead(s: PartitionState): number {
+    let run = 0;
+    for (const delivery of s.queue) {
+      if (run === 2 || delivery.retry || delivery.deliveryCount > 1) break;
+      run += 1;
+    }
+    return run;
+  }
+
   /**
    * Hands the run of first-time deliveries at the head of the queue to the batch handler in one
-   * call. Returns false, leaving the queue as it was, when there is no such run of two or more,
-   * or when the batch failed: the per-message path then takes them one by one.
+   * call. Leaves the queue as it was when there is no such run of two or more ('none') or when
+   * the batch failed ('failed'): the per-message path then takes them one by one.
    */
-  private async handleBatch(s: PartitionState): Promise<boolean> {
+  private async handleBatch(s: PartitionState): Promise<'done' | 'none' | 'failed'> {
     const { batchHandler, options, metrics, group } = this.deps;
-    if (!batchHandler || s.retryAt > Date.now()) return false;
+    if (!batchHandler || s.retryAt > Date.now()) return 'none';
     const run: Delivery[] = [];
     const messages: Envelope[] = [];
     for (const delivery of s.queue) {
@@ -136,7 +153,7 @@ export class PartitionDelivery {
       run.push(delivery);
       messages.push(message);
     }
-    if (run.length < 2) return false;
+    if (run.length < 2) return 'none';
     try {
       await batchHandler(messages, { group, partition: s.index });
     } catch (err) {
@@ -147,7 +164,7 @@ export class PartitionDelivery {
         streamId: run[0]!.streamId,
         deliveryCount: 1,
       });
-      return false;
+      return 'failed';
     }
     const now = Date.now();
     for (const message of messages) {
@@ -156,7 +173,7 @@ export class PartitionDelivery {
     s.queue.splice(0, run.length);
     s.acks.push(...run.map((d) => d.streamId));
     metrics.consumed.inc(this.labels, run.length);
-    return true;
+    return 'done';
   }
 
   private async handle(s: PartitionState, delivery: Delivery): Promise<'done' | 'retry'> {
