@@ -5,6 +5,7 @@ import {
   OutboxMessage,
   ShardDatabases,
   outboxJsonRow,
+  queryPrepared,
   runInboxByShard,
 } from '@boxoffice/shared';
 import type { EventStatus } from './records';
@@ -84,15 +85,17 @@ const toDecision = (row: DecisionRow): SeatDecision => ({
 function bind(trx: Knex.Transaction): SeatLedgerTransaction {
   return {
     async readForDecision(orderIds, eventIds) {
-      const { rows } = await trx.raw<{ rows: { earlier: DecisionRow[]; events: LockedEventRow[] }[] }>(
+      const rows = await queryPrepared<{ earlier: DecisionRow[]; events: LockedEventRow[] }>(
+        trx,
+        'events-read-for-decision',
         `with locked as (
            select id, status, capacity, seats_sold from events
-           where id = any(?::uuid[]) order by id for update
+           where id = any($1::uuid[]) order by id for update
          )
          select
            coalesce((select json_agg(r) from (
              select order_id, event_id, buyer_id, quantity, outcome, reason
-             from seat_reservations where order_id = any(?::uuid[])) r), '[]') as earlier,
+             from seat_reservations where order_id = any($2::uuid[])) r), '[]') as earlier,
            coalesce((select json_agg(l) from locked l), '[]') as events`,
         [[...new Set(eventIds)].sort(), orderIds],
       );
@@ -119,21 +122,23 @@ function bind(trx: Knex.Transaction): SeatLedgerTransaction {
         reason: d.reason ?? null,
       }));
       const queued = messages.map((m, ord) => ({ ord, ...outboxJsonRow(m) }));
-      await trx.raw(
+      await queryPrepared(
+        trx,
+        'events-write-decisions',
         `with taken as (
            update events e set seats_sold = e.seats_sold + t.seats, version = e.version + 1,
                                updated_at = now()
-           from jsonb_to_recordset(?::jsonb) as t(id uuid, seats int)
+           from jsonb_to_recordset($1::jsonb) as t(id uuid, seats int)
            where e.id = t.id
          ), recorded as (
            insert into seat_reservations (order_id, event_id, buyer_id, quantity, outcome, reason)
            select order_id, event_id, buyer_id, quantity, outcome, reason
-           from jsonb_to_recordset(?::jsonb)
+           from jsonb_to_recordset($2::jsonb)
              as d(order_id uuid, event_id uuid, buyer_id uuid, quantity int, outcome text, reason text)
          )
          insert into ${OUTBOX_TABLE} (message_id, topic, key, type, payload, request_id)
          select message_id, topic, key, type, payload, request_id
-         from jsonb_to_recordset(?::jsonb)
+         from jsonb_to_recordset($3::jsonb)
            as m(ord int, message_id uuid, topic text, key text, type text, payload jsonb, request_id text)
          order by ord`,
         [JSON.stringify(taken), JSON.stringify(decisions), JSON.stringify(queued)],

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { OUTBOX_TABLE, OutboxMessage, outboxJsonRow } from '@boxoffice/shared';
+import { OUTBOX_TABLE, OutboxMessage, outboxJsonRow, queryPrepared } from '@boxoffice/shared';
 import type { NewOrder } from './records';
 import type { OrderRow } from './ticket-rows';
 
@@ -29,9 +29,11 @@ export async function insertPendingBatch(db: Knex, writes: readonly PendingWrite
     request_fingerprint: order.requestFingerprint,
     ...outboxJsonRow(requested),
   }));
-  const { rows } = await db.raw<{ rows: OrderRow[] }>(
+  return queryPrepared<OrderRow>(
+    db,
+    'tickets-insert-pending-batch',
     `with input as (
-       select * from jsonb_to_recordset(?::jsonb) as i(
+       select * from jsonb_to_recordset($1::jsonb) as i(
          ord int, id uuid, buyer_id uuid, event_id uuid, quantity int, idempotency_key text,
          request_fingerprint text, message_id uuid, topic text, key text, type text, payload jsonb,
          request_id text)
@@ -50,5 +52,4 @@ export async function insertPendingBatch(db: Knex, writes: readonly PendingWrite
      select * from inserted`,
     [JSON.stringify(input)],
   );
-  return rows;
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { INBOX_TABLE, colocatedIdSql } from '@boxoffice/shared';
+import { INBOX_TABLE, colocatedIdSql, queryPrepared } from '@boxoffice/shared';
 import type { OrderSettlement, SettledOrder } from './records';
 
 /** One `seats.*` message of a batch: its id (for the inbox) and the settlement it carries. */
@@ -43,13 +43,15 @@ export async function settleBatch(
     outcome: settlement.outcome,
     reason: settlement.outcome === 'rejected' ? settlement.reason : null,
   }));
-  const { rows } = await db.raw<{ rows: SettledRow[] }>(
+  const rows = await queryPrepared<SettledRow>(
+    db,
+    'tickets-settle-batch',
     `with input as (
-       select * from jsonb_to_recordset(?::jsonb)
+       select * from jsonb_to_recordset($1::jsonb)
          as i(ord int, message_id uuid, order_id uuid, outcome text, reason text)
      ), recorded as (
        insert into ${INBOX_TABLE} (consumer, message_id)
-       select distinct ?, message_id from input
+       select distinct $2::text, message_id from input
        on conflict (consumer, message_id) do nothing
        returning message_id
      ), fresh as (

@@ -1,0 +1,33 @@
+import type { Knex } from 'knex';
+import type { PoolClient, QueryResultRow } from 'pg';
+
+/** knex's connection handling, as a knex instance and a transaction both have it. */
+interface ConnectionAccess {
+  acquireConnection(): Promise<PoolClient>;
+  releaseConnection(connection: PoolClient): Promise<void>;
+}
+
+/**
+ * Runs one hot statement as a named prepared statement (`$1`… placeholders) on a connection of
+ * `db`, a knex instance (a pooled connection, given back after) or a transaction (its own
+ * connection). node-postgres parses a name once per connection and then only binds and executes,
+ * so Postgres can keep the statement's plan instead of parsing and planning the whole text on
+ * every call: the saga's batch statements are data-modifying CTEs a few dozen lines long, run
+ * hundreds of times a second in a rush (docs/performance.md, "Prepared"). A name stands for one
+ * text for the life of the process.
+ */
+export async function queryPrepared<R extends QueryResultRow>(
+  db: Knex,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
+  const access = db.client as unknown as ConnectionAccess;
+  const connection = await access.acquireConnection();
+  try {
+    const { rows } = await connection.query<R>({ name, text, values });
+    return rows;
+  } finally {
+    await access.releaseConnection(connection);
+  }
+}
