@@ -32,4 +32,4 @@ export {
 export { ReplicaSet, serverOf } from './replica-set';
 export { currentReadContext, runWithReadContext, runForCacheFill, type ReadContext } from './read-context';
 export { shardPositions } from './replica-http';
-export { queryPrepared } from './prepared-query';
+export { queryPrepared, type KnexConnections } from './prepared-query';

@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
 import type { PoolClient, QueryResultRow } from 'pg';
 
-/** knex's connection handling, as a knex instance and a transaction both have it. */
-interface ConnectionAccess {
+/**
+ * knex's connection handling (`db.client`), as a knex instance and a transaction both have it:
+ * for code that runs `pg` itself on the connection knex would use.
+ */
+export interface KnexConnections {
   acquireConnection(): Promise<PoolClient>;
   releaseConnection(connection: PoolClient): Promise<void>;
 }
@@ -22,7 +25,7 @@ export async function queryPrepared<R extends QueryResultRow>(
   text: string,
   values: unknown[],
 ): Promise<R[]> {
-  const access = db.client as unknown as ConnectionAccess;
+  const access = db.client as unknown as KnexConnections;
   const connection = await access.acquireConnection();
   try {
     const { rows } = await connection.query<R>({ name, text, values });

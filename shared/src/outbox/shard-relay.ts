@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { PoolClient, QueryResult } from 'pg';
 import { BusFullError } from '../bus/bus-errors';
 import type { BatchMessage, Bus } from '../bus/redis-bus';
+import type { KnexConnections } from '../db/prepared-query';
 import type { ShardDatabases } from '../db/shard-databases';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-migrations';
 
@@ -36,12 +37,6 @@ interface OutboxRow {
   payload: unknown;
   request_id: string | null;
   occurred_at: Date;
-}
-
-/** knex's pool, for the relay's own connection use (LISTEN, and batches as simple queries). */
-interface PoolAccess {
-  acquireConnection(): Promise<PoolClient>;
-  releaseConnection(connection: PoolClient): Promise<void>;
 }
 
 /** The advisory lock key every relay of a shard database takes (advisory locks are per database). */
@@ -134,7 +129,7 @@ export class ShardRelay {
    * constant lock key, the configured batch size and ids read from the table.
    */
   private async relayBatch(): Promise<BatchResult> {
-    const pool = this.shard.db.client as PoolAccess;
+    const pool = this.shard.db.client as KnexConnections;
     const connection = await pool.acquireConnection();
     try {
       return await this.relayOn(connection);
@@ -212,7 +207,7 @@ export class ShardRelay {
 
   /** Holds one pooled connection for LISTEN. If it fails, the relay polls and tries again later. */
   private async listen(): Promise<void> {
-    const client = this.shard.db.client as PoolAccess;
+    const client = this.shard.db.client as KnexConnections;
     try {
       const connection = await client.acquireConnection();
       connection.on('notification', () => {
@@ -234,7 +229,7 @@ export class ShardRelay {
     const connection = this.listener;
     if (!connection) return;
     this.listener = undefined;
-    const client = this.shard.db.client as PoolAccess;
+    const client = this.shard.db.client as KnexConnections;
     await connection.query(`unlisten ${OUTBOX_CHANNEL}`).catch(() => undefined);
     connection.removeAllListeners('notification');
     await client.releaseConnection(connection);
