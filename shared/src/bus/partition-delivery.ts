@@ -29,6 +29,10 @@ export interface PartitionDeliveryDeps {
   drained(state: PartitionState): void;
 }
 
+/** A first-time delivery, which a batch may take (a retry or a redelivery goes one by one). */
+const isFresh = (delivery: Delivery | undefined): boolean =>
+  delivery !== undefined && !delivery.retry && delivery.deliveryCount <= 1;
+
 /**
  * Delivery: hands each partition's queue to the handler one message at a time, in order (up to
  * `concurrency` partitions at once), acks what succeeded, retries what failed with backoff, and
@@ -106,7 +110,7 @@ export class PartitionDelivery {
         // to the batch handler in the next drain. Otherwise a consumer that once found a single
         // message kept taking a busy partition one at a time, up to batchSize of them, each paying
         // a whole batch's cost, while the queue behind it grew (docs/performance.md, "One at a time").
-        if (handled > 0 && batch === 'none' && this.freshRunAtHead(s) >= 2) break;
+        if (handled > 0 && batch === 'none' && isFresh(s.queue[0]) && isFresh(s.queue[1])) break;
         const delivery = s.queue[0];
         if (delivery.retry && !(await this.claimForRetry(s, delivery))) {
           s.queue.shift(); // acked or dead-lettered meanwhile by another consumer
@@ -122,16 +126,6 @@ export class PartitionDelivery {
     }
   }
 
-  /** How many first-time deliveries lead the queue (counting stops at two). */
-  private freshRunAtHead(s: PartitionState): number {
-    let run = 0;
-    for (const delivery of s.queue) {
-      if (run === 2 || delivery.retry || delivery.deliveryCount > 1) break;
-      run += 1;
-    }
-    return run;
-  }
-
   /**
    * Hands the run of first-time deliveries at the head of the queue to the batch handler in one
    * call. Leaves the queue as it was when there is no such run of two or more ('none') or when
@@ -143,7 +137,7 @@ export class PartitionDelivery {
     const run: Delivery[] = [];
     const messages: Envelope[] = [];
     for (const delivery of s.queue) {
-      if (run.length >= options.batchSize || delivery.retry || delivery.deliveryCount > 1) break;
+      if (run.length >= options.batchSize || !isFresh(delivery)) break;
       let message: Envelope;
       try {
         message = parseEnvelope(delivery.raw);
