@@ -8,6 +8,8 @@ import type { PoolClient, QueryResultRow } from 'pg';
 export interface KnexConnections {
   acquireConnection(): Promise<PoolClient>;
   releaseConnection(connection: PoolClient): Promise<void>;
+  /** knex's query event, which its instance (and a transaction's parent) re-emits as `query`. */
+  emit(event: 'query', query: { sql: string; bindings: readonly unknown[]; method: 'raw'; name: string }): boolean;
 }
 
 /**
@@ -17,7 +19,8 @@ export interface KnexConnections {
  * so Postgres can keep the statement's plan instead of parsing and planning the whole text on
  * every call: the saga's batch statements are data-modifying CTEs a few dozen lines long, run
  * hundreds of times a second in a rush (docs/performance.md, "Prepared"). A name stands for one
- * text for the life of the process.
+ * text for the life of the process. It announces itself as knex's own queries do (the `query`
+ * event), so what counts a shard's queries (the topology page's per-shard rates) counts it too.
  */
 export async function queryPrepared<R extends QueryResultRow>(
   db: Knex,
@@ -27,6 +30,7 @@ export async function queryPrepared<R extends QueryResultRow>(
 ): Promise<R[]> {
   const access = db.client as unknown as KnexConnections;
   const connection = await access.acquireConnection();
+  access.emit('query', { sql: text, bindings: values, method: 'raw', name });
   try {
     const { rows } = await connection.query<R>({ name, text, values });
     return rows;

@@ -26,6 +26,19 @@ describe('queryPrepared (a named statement on the connection knex would use)', (
     await database?.drop();
   });
 
+  test('when it runs, then knex announces it as a query, on the pool and in a transaction, like its own', async () => {
+    const seen: string[] = [];
+    const listen = (query: { sql: string }) => seen.push(query.sql);
+    database.db.on('query', listen);
+    try {
+      await queryPrepared(database.db, 'test-insert-note', INSERT, ['announced']);
+      await database.db.transaction((trx) => queryPrepared(trx, 'test-insert-note', INSERT, ['announced too']));
+    } finally {
+      database.db.removeListener('query', listen);
+    }
+    expect(seen.filter((sql) => sql === INSERT)).toHaveLength(2);
+  });
+
   test('when run inside a transaction, then it is part of it: a rollback takes its write back', async () => {
     const rolledBack = new Error('roll back');
     await expect(
