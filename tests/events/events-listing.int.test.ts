@@ -121,6 +121,16 @@ describe('GET /api/events', () => {
     ]);
   });
 
+  test('when an event is listed, then its entry is the event itself as GET /api/events/:id answers it, to the millisecond', async () => {
+    const start = windowStart(5);
+    // Milliseconds that a float would round (.291, .999) and ones with trailing zeros (.100, .000).
+    const created = await createMany(4, (i) => start + [291, 999, 100, 0][i]! + i * HOUR);
+    const { seen } = await pageThrough(`from=${new Date(start).toISOString()}&limit=3`);
+    const own = await Promise.all(created.map((e) => events.call('GET', `/api/events/${e.id}`)));
+    expect(seen).toEqual(own.map((res) => res.body));
+    expect(seen.map((e) => e.startsAt)).toEqual(created.map((e) => e.startsAt));
+  });
+
   test('when the window is empty, then the answer is an empty page', async () => {
     const res = await events.call('GET', '/api/events?from=2099-01-01T00:00:00Z&to=2099-01-02T00:00:00Z');
     expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ShardDatabases, isAppError } from '@boxoffice/shared';
+import { ShardDatabases, isAppError, queryPrepared } from '@boxoffice/shared';
 import type {
   EventChanges,
   EventRecord,
@@ -17,16 +17,19 @@ export interface EventRow {
   title: string;
   description: string;
   venue: string;
-  starts_at: Date;
+  /** A Date from knex; the listing's statement selects it as ISO text already (LISTED_COLUMNS). */
+  starts_at: Date | string;
   capacity: number;
   seats_sold: number;
   status: EventStatus;
   version: number;
   image_version: number;
   has_image: boolean;
-  created_at: Date;
-  updated_at: Date;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
+
+const iso = (at: Date | string): string => (typeof at === 'string' ? at : at.toISOString());
 
 export function toRecord(row: EventRow): EventRecord {
   return {
@@ -35,14 +38,14 @@ export function toRecord(row: EventRow): EventRecord {
     title: row.title,
     description: row.description,
     venue: row.venue,
-    startsAt: row.starts_at.toISOString(),
+    startsAt: iso(row.starts_at),
     capacity: row.capacity,
     seatsSold: row.seats_sold,
     status: row.status,
     version: row.version,
     imageVersion: row.has_image ? row.image_version : null,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
   };
 }
 
@@ -158,18 +161,50 @@ async function findEvent(db: Knex, id: string): Promise<EventRecord | undefined>
   return row ? toRecord(row as EventRow) : undefined;
 }
 
+/**
+ * A timestamp column as `Date#toISOString` writes it (UTC, milliseconds: the columns hold no
+ * more), formatted by Postgres: the listing reads up to `4 × (limit + 1)` rows per request, and
+ * parsing each timestamp into a Date only to print it again cost more than the query's own
+ * parsing (docs/performance.md, "The uncached listing").
+ */
+const isoText = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
+
+const LISTED_COLUMNS = [
+  'id, organizer_id, title, description, venue',
+  isoText('starts_at'),
+  'capacity, seats_sold, status, version, image_version, has_image',
+  isoText('created_at'),
+  isoText('updated_at'),
+].join(', ');
+
+/**
+ * One shard's page, as a prepared statement (one per combination of the optional bounds, so each
+ * keeps its own plan): the listing runs it on every shard for every uncached page.
+ */
 function pageQuery(db: Knex, query: ListingQuery): Promise<EventRow[]> {
-  const builder = db<EventRow>(TABLE).whereNot({ status: 'draft' });
-  if (query.from) builder.where('starts_at', '>=', query.from);
-  if (query.to) builder.where('starts_at', '<', query.to);
+  const conditions = ["status <> 'draft'"];
+  const values: unknown[] = [];
+  const bind = (value: unknown, cast: string) => {
+    values.push(value);
+    return `$${values.length}::${cast}`;
+  };
+  let variant = 0;
+  if (query.from) {
+    conditions.push(`starts_at >= ${bind(query.from, 'timestamptz')}`);
+    variant |= 1;
+  }
+  if (query.to) {
+    conditions.push(`starts_at < ${bind(query.to, 'timestamptz')}`);
+    variant |= 2;
+  }
   if (query.after) {
     // A row comparison, so Postgres walks the (starts_at, id) index from the cursor: no OFFSET.
-    builder.whereRaw('(starts_at, id) > (?::timestamptz, ?::uuid)', [query.after.startsAt, query.after.id]);
+    const at = bind(query.after.startsAt, 'timestamptz');
+    conditions.push(`(starts_at, id) > (${at}, ${bind(query.after.id, 'uuid')})`);
+    variant |= 4;
   }
-  return builder
-    .orderBy([
-      { column: 'starts_at', order: 'asc' },
-      { column: 'id', order: 'asc' },
-    ])
-    .limit(query.limit) as unknown as Promise<EventRow[]>;
+  const limit = bind(query.limit, 'int');
+  const text = `select ${LISTED_COLUMNS} from ${TABLE} where ${conditions.join(' and ')} order by starts_at, id limit ${limit}`;
+  return queryPrepared<EventRow>(db, `events_listing_page_${variant}`, text, values);
 }
