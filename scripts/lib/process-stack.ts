@@ -125,7 +125,9 @@ export function spawnProcess(spec: ProcessSpec, logDir: string): RunningProcess 
   const profile = spec.env.BOXOFFICE_CPU_PROF_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${spec.env.BOXOFFICE_CPU_PROF_DIR}`]
     : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ENTRY_POINTS[spec.role]], {
+  // BOXOFFICE_NODE_FLAGS='--trace-deopt …' passes V8 and Node flags NODE_OPTIONS refuses (a measuring aid).
+  const flags = (spec.env.BOXOFFICE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', ENTRY_POINTS[spec.role]], {
     cwd: REPO_ROOT,
     env: { ...spec.env },
     stdio: ['ignore', fd, fd, 'ipc'],
