@@ -9,7 +9,10 @@ export interface KnexConnections {
   acquireConnection(): Promise<PoolClient>;
   releaseConnection(connection: PoolClient): Promise<void>;
   /** knex's query event, which its instance (and a transaction's parent) re-emits as `query`. */
-  emit(event: 'query', query: { sql: string; bindings: readonly unknown[]; method: 'raw'; name: string }): boolean;
+  emit(
+    event: 'query',
+    query: { sql: string; bindings: readonly unknown[]; method: 'raw'; name: string },
+  ): boolean;
 }
 
 /**

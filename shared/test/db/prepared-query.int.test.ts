@@ -32,7 +32,9 @@ describe('queryPrepared (a named statement on the connection knex would use)', (
     database.db.on('query', listen);
     try {
       await queryPrepared(database.db, 'test-insert-note', INSERT, ['announced']);
-      await database.db.transaction((trx) => queryPrepared(trx, 'test-insert-note', INSERT, ['announced too']));
+      await database.db.transaction((trx) =>
+        queryPrepared(trx, 'test-insert-note', INSERT, ['announced too']),
+      );
     } finally {
       database.db.removeListener('query', listen);
     }
