@@ -135,9 +135,13 @@ export class EventRepository {
    */
   async listPageOnEveryShard(query: ListingQuery, timeoutMs: number): Promise<ListingPages> {
     // A page for display: each shard's part may come from one of its replicas (readOn).
-    const results = await this.dbs.scatterReads(async (db) => (await pageQuery(db, query)).map(toRecord), {
-      timeoutMs,
-    });
+    const page = pageStatement(query);
+    const results = await this.dbs.scatterReads(
+      async (db) => (await queryPrepared<EventRow>(db, page.name, page.text, page.values)).map(toRecord),
+      {
+        timeoutMs,
+      },
+    );
     const pages: EventRecord[][] = [];
     const unavailableShards: string[] = [];
     for (const result of results) {
@@ -179,10 +183,10 @@ const LISTED_COLUMNS = [
 ].join(', ');
 
 /**
- * One shard's page, as a prepared statement (one per combination of the optional bounds, so each
- * keeps its own plan): the listing runs it on every shard for every uncached page.
+ * A shard's page, as a prepared statement (one per combination of the optional bounds, so each
+ * keeps its own plan): built once per listing and run on every shard.
  */
-function pageQuery(db: Knex, query: ListingQuery): Promise<EventRow[]> {
+function pageStatement(query: ListingQuery): { name: string; text: string; values: unknown[] } {
   const conditions = ["status <> 'draft'"];
   const values: unknown[] = [];
   const bind = (value: unknown, cast: string) => {
@@ -206,5 +210,5 @@ function pageQuery(db: Knex, query: ListingQuery): Promise<EventRow[]> {
   }
   const limit = bind(query.limit, 'int');
   const text = `select ${LISTED_COLUMNS} from ${TABLE} where ${conditions.join(' and ')} order by starts_at, id limit ${limit}`;
-  return queryPrepared<EventRow>(db, `events_listing_page_${variant}`, text, values);
+  return { name: `events_listing_page_${variant}`, text, values };
 }
