@@ -9,8 +9,9 @@
  * milliseconds each process spent per request, the ratios (medians over rounds), and the load
  * average; writes results/bench-read-<timestamp>.json and .html.
  *
- * With --shards 1,2,4,8 it measures the listing (and the bare app, alternating) on one private
- * stack per shard count instead, and also writes the latency chart as an .svg.
+ * With --shards 1,2,4,8 it measures the listing, cached and asking every shard (and the bare app,
+ * alternating), on one private stack per shard count instead, and also writes the latency chart
+ * as an .svg.
  *
  *   npm run bench:read -- [--rounds 3] [--seconds 5] [--connections 50] [--events 200]
  *                         [--shards 1,2,4,8] [--only gateway-event,…] [--out results]
@@ -98,11 +99,12 @@ function listingTarget(read: ReadStack): ReadTarget {
     description: 'GET /api/events?limit=20 through the gateway (its page cached for 1 s per process)',
     url: `${gatewayUrl}/api/events?limit=20`,
     watch: { gateway: pids.gateway!, events: pids.events! },
+    postgresUrl: read.pgUrl,
   };
 }
 
 /**
- * The same page, but every request asks all four shards: each names a `to` bound of its own far
+ * The same page, but every request asks every shard: each names a `to` bound of its own far
  * beyond every event (the same rows), so no request finds another's page in the listing cache.
  */
 function uncachedListingTarget(read: ReadStack): ReadTarget {
@@ -129,12 +131,14 @@ async function mainTargets(bare: BareApp): Promise<{ targets: TargetResult[]; ra
         description: 'cached GET /api/events/:id through the gateway',
         url: `${gatewayUrl}${path}`,
         watch: { gateway: pids.gateway!, events: pids.events! },
+        postgresUrl: read.pgUrl,
       },
       {
         name: 'direct-event',
         description: 'the same, straight at the events service',
         url: `${serviceUrls.events}${path}`,
         watch: { events: pids.events! },
+        postgresUrl: read.pgUrl,
       },
       listingTarget(read),
       uncachedListingTarget(read),
@@ -155,21 +159,28 @@ async function mainTargets(bare: BareApp): Promise<{ targets: TargetResult[]; ra
   }
 }
 
-/** The listing and the bare app, alternating, on one stack per shard count. */
+/**
+ * The listing and the bare app, alternating, on one stack per shard count: the cached page (one
+ * shard query per second per process, whatever the count) and the page asked of every shard.
+ */
 async function shardSteps(bare: BareApp): Promise<ShardStep[]> {
   const steps: ShardStep[] = [];
   for (const shards of options.shards) {
     log(`\n${shards} events shard(s):`);
     const read = await startReadStack({ shards, events: options.events });
     try {
-      const [bareResult, listing] = (await alternatingRounds(
-        [bareTarget(bare, read.eventId), listingTarget(read)],
-        {
-          ...options,
-          log,
-        },
-      )) as [TargetResult, TargetResult];
-      steps.push({ shards, listing, bare: bareResult, listingVsBare: roundRatio(listing, bareResult) });
+      const [bareResult, listing, uncached] = (await alternatingRounds(
+        [bareTarget(bare, read.eventId), listingTarget(read), uncachedListingTarget(read)],
+        { ...options, log },
+      )) as [TargetResult, TargetResult, TargetResult];
+      steps.push({
+        shards,
+        listing,
+        uncached,
+        bare: bareResult,
+        listingVsBare: roundRatio(listing, bareResult),
+        uncachedVsBare: roundRatio(uncached, bareResult),
+      });
     } finally {
       await read.stop();
     }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { clusterCpuDelta, postgresCpuByPid } from './process-cpu';
 
 /** What one autocannon run at one target measured. */
 export interface Measurement {
@@ -20,6 +21,16 @@ export interface Measurement {
 /** A process whose CPU time is read around each run ("gateway" → its pid). */
 export type WatchedProcesses = Record<string, number>;
 
+/**
+ * What a target's CPU is read from: its processes, and optionally the Postgres cluster its
+ * shards are on (all of the cluster's processes, reported as "postgres"; only meaningful while
+ * nothing else uses that cluster).
+ */
+export interface CpuWatch {
+  processes: WatchedProcesses;
+  postgresUrl?: string;
+}
+
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** utime + stime of a process, in ms; NaN where /proc is not there (not Linux) or it is gone. */
@@ -34,16 +45,34 @@ export function cpuMs(pid: number): number {
   }
 }
 
-/** CPU ms per second each process spends with no request to answer, over `seconds`. */
-export async function idleCpuMsPerSecond(
-  watch: WatchedProcesses,
-  seconds: number,
-): Promise<Record<string, number>> {
-  const before = Object.fromEntries(Object.entries(watch).map(([n, pid]) => [n, cpuMs(pid)]));
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  return Object.fromEntries(
-    Object.entries(watch).map(([n, pid]) => [n, (cpuMs(pid) - before[n]!) / seconds]),
+interface CpuSnapshot {
+  processes: Record<string, number>;
+  postgres?: Map<number, number>;
+}
+
+async function snapshot(watch: CpuWatch): Promise<CpuSnapshot> {
+  const processes = Object.fromEntries(Object.entries(watch.processes).map(([n, pid]) => [n, cpuMs(pid)]));
+  return watch.postgresUrl
+    ? { processes, postgres: await postgresCpuByPid(watch.postgresUrl) }
+    : { processes };
+}
+
+/** CPU ms each watched process (and "postgres", when watched) spent between two snapshots. */
+function spentMs(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
+  const spent = Object.fromEntries(
+    Object.entries(after.processes).map(([n, ms]) => [n, ms - before.processes[n]!]),
   );
+  if (before.postgres && after.postgres)
+    spent.postgres = clusterCpuDelta(before.postgres, after.postgres) * 1000;
+  return spent;
+}
+
+/** CPU ms per second each process spends with no request to answer, over `seconds`. */
+export async function idleCpuMsPerSecond(watch: CpuWatch, seconds: number): Promise<Record<string, number>> {
+  const before = await snapshot(watch);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const spent = spentMs(before, await snapshot(watch));
+  return Object.fromEntries(Object.entries(spent).map(([n, ms]) => [n, ms / seconds]));
 }
 
 /** Runs autocannon at `url` for `seconds` with `connections`, reading the watched processes' CPU. */
@@ -52,13 +81,13 @@ export async function measure(
   options: {
     connections: number;
     seconds: number;
-    watch: WatchedProcesses;
+    watch: CpuWatch;
     idle: Record<string, number>;
     /** A path for the n-th request, when each must differ (e.g. to miss a cache). */
     pathOf?: (n: number) => string;
   },
 ): Promise<Measurement> {
-  const before = Object.fromEntries(Object.entries(options.watch).map(([n, pid]) => [n, cpuMs(pid)]));
+  const before = await snapshot(options.watch);
   const startedAt = performance.now();
   let sent = 0;
   const { pathOf } = options;
@@ -71,10 +100,11 @@ export async function measure(
   });
   const requests = result.requests.total;
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  const spent = spentMs(before, await snapshot(options.watch));
   const cpuMsPerRequest = Object.fromEntries(
-    Object.entries(options.watch).map(([n, pid]) => {
-      const spent = cpuMs(pid) - before[n]! - (options.idle[n] ?? 0) * elapsedSeconds;
-      return [n, requests > 0 ? Math.max(0, spent) / requests : NaN];
+    Object.entries(spent).map(([n, ms]) => {
+      const busy = ms - (options.idle[n] ?? 0) * elapsedSeconds;
+      return [n, requests > 0 ? Math.max(0, busy) / requests : NaN];
     }),
   );
   return {

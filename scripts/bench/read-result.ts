@@ -8,12 +8,14 @@ export interface RatioResult {
   met: boolean;
 }
 
-/** The listing at one shard count (`--shards`). */
+/** The listing at one shard count (`--shards`): the cached page and one that asks every shard. */
 export interface ShardStep {
   shards: number;
   listing: TargetResult;
+  uncached: TargetResult;
   bare: TargetResult;
   listingVsBare: number;
+  uncachedVsBare: number;
 }
 
 /** What `npm run bench:read` writes to results/bench-read-<timestamp>.json. */
@@ -34,7 +36,7 @@ export interface BenchReadResult {
   /** The four targets (without --shards). */
   targets: TargetResult[];
   ratios: RatioResult[];
-  /** The listing per shard count (with --shards). */
+  /** The listing, cached and not, per shard count (with --shards). */
   shardSteps: ShardStep[];
 }
 

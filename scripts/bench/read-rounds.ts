@@ -1,4 +1,4 @@
-import { Measurement, WatchedProcesses, idleCpuMsPerSecond, measure, median } from './read-measure';
+import { CpuWatch, Measurement, WatchedProcesses, idleCpuMsPerSecond, measure, median } from './read-measure';
 
 /** One thing the bench loads: a URL, and the processes whose CPU time it costs. */
 export interface ReadTarget {
@@ -7,6 +7,8 @@ export interface ReadTarget {
   description: string;
   url: string;
   watch: WatchedProcesses;
+  /** The Postgres cluster the target's reads reach, whose CPU is reported as "postgres". */
+  postgresUrl?: string;
   /** A path of its own for the n-th request (else every request asks for `url`'s). */
   pathOf?: (n: number) => string;
 }
@@ -37,11 +39,16 @@ export async function alternatingRounds(
   options: { rounds: number; seconds: number; connections: number; log: (line: string) => void },
 ): Promise<TargetResult[]> {
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
-  const idle = await idleCpuMsPerSecond(Object.assign({}, ...targets.map((t) => t.watch)), 2);
+  const postgresUrl = targets.find((t) => t.postgresUrl)?.postgresUrl;
+  const idle = await idleCpuMsPerSecond(
+    { processes: Object.assign({}, ...targets.map((t) => t.watch)), postgresUrl },
+    2,
+  );
   for (let round = 0; round < options.rounds; round++) {
     for (let i = 0; i < targets.length; i++) {
       const target = targets[(round + i) % targets.length]!;
-      const m = await measure(target.url, { ...options, watch: target.watch, idle, pathOf: target.pathOf });
+      const watch: CpuWatch = { processes: target.watch, postgresUrl: target.postgresUrl };
+      const m = await measure(target.url, { ...options, watch, idle, pathOf: target.pathOf });
       rounds.get(target.name)!.push(m);
       options.log(
         `  round ${round + 1}/${options.rounds} ${target.name.padEnd(16)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms${m.failures ? `  ${m.failures} FAILED` : ''}`,
@@ -52,7 +59,7 @@ export async function alternatingRounds(
 }
 
 function summarise(target: ReadTarget, rounds: Measurement[], idle: Record<string, number>): TargetResult {
-  const names = Object.keys(target.watch);
+  const names = [...Object.keys(target.watch), ...(target.postgresUrl ? ['postgres'] : [])];
   return {
     name: target.name,
     description: target.description,

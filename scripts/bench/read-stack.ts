@@ -73,6 +73,8 @@ export function eventsShardTopology(count: number, pgUrl: string): (prefix: stri
 export interface ReadStack {
   stack: OwnStack;
   eventId: string;
+  /** The Postgres cluster the stack's shards are on (PG_URL). */
+  pgUrl: string;
   stop(): Promise<void>;
 }
 
@@ -102,7 +104,7 @@ export async function startReadStack(options: {
     const eventId = ids[0]!;
     await getJson(stack.gatewayUrl, `/api/events/${eventId}`);
     await getJson(stack.gatewayUrl, '/api/events?limit=20');
-    return { stack, eventId, stop: () => stack.stop() };
+    return { stack, eventId, pgUrl, stop: () => stack.stop() };
   } catch (err) {
     await stack.stop();
     throw err;
