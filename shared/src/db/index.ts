@@ -33,3 +33,4 @@ export { ReplicaSet, serverOf } from './replica-set';
 export { currentReadContext, runWithReadContext, runForCacheFill, type ReadContext } from './read-context';
 export { shardPositions } from './replica-http';
 export { queryPrepared, type KnexConnections } from './prepared-query';
+export { isoFromTimestamptz, timestamptzAsIsoText } from './timestamptz-text';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { CustomTypesConfig, PoolClient, QueryResultRow } from 'pg';
 
 /**
  * knex's connection handling (`db.client`), as a knex instance and a transaction both have it:
@@ -24,18 +24,23 @@ export interface KnexConnections {
  * hundreds of times a second in a rush (docs/performance.md, "Prepared"). A name stands for one
  * text for the life of the process. It announces itself as knex's own queries do (the `query`
  * event), so what counts a shard's queries (the topology page's per-shard rates) counts it too.
+ * `types` replaces node-postgres's type parsing for this query's columns (e.g.
+ * `timestamptzAsIsoText`).
  */
 export async function queryPrepared<R extends QueryResultRow>(
   db: Knex,
   name: string,
   text: string,
   values: unknown[],
+  options: { types?: CustomTypesConfig } = {},
 ): Promise<R[]> {
   const access = db.client as unknown as KnexConnections;
   const connection = await access.acquireConnection();
   access.emit('query', { sql: text, bindings: values, method: 'raw', name });
   try {
-    const { rows } = await connection.query<R>({ name, text, values });
+    const { rows } = await connection.query<R>(
+      options.types ? { name, text, values, types: options.types } : { name, text, values },
+    );
     return rows;
   } finally {
     await access.releaseConnection(connection);
