@@ -23,8 +23,12 @@ export interface Axis {
 
 const W = 720;
 const H = 280;
-// right: room for the last x label ("99.99%") to end inside the picture.
-const PAD = { left: 64, right: 28, top: 28, bottom: 44 };
+// right: room for the last x label ("99.99%") to end inside the picture; top: the title's row,
+// then the legend's.
+const PAD = { left: 64, right: 28, top: 44, bottom: 44 };
+const LEGEND_Y = 22;
+/** About how wide a legend entry's text is at the charts' 11 px (no text metrics in a string). */
+const legendWidth = (name: string) => 12 + 4 + Math.ceil(name.length * 6.2) + 18;
 
 /** A "nice" upper bound for an axis: 1, 2 or 5 × a power of ten, at least `max`. */
 export function niceCeiling(max: number): number {
@@ -75,11 +79,13 @@ export function lineChart(options: { title: string; series: readonly Series[]; x
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"><title>${escapeXml(s.name)}</title></path>`,
     );
   }
+  let legendX = PAD.left;
   const legend = options.series
-    .map(
-      (s, i) =>
-        `<rect x="${PAD.left + i * 140}" y="8" width="12" height="12" fill="${s.color}"/><text x="${PAD.left + i * 140 + 16}" y="18">${escapeXml(s.name)}</text>`,
-    )
+    .map((s) => {
+      const x = legendX;
+      legendX += legendWidth(s.name);
+      return `<rect x="${x}" y="${LEGEND_Y}" width="12" height="12" fill="${s.color}"/><text x="${x + 16}" y="${LEGEND_Y + 10}">${escapeXml(s.name)}</text>`;
+    })
     .join('');
   return svg(options.title, [
     ...parts,
@@ -129,8 +135,12 @@ export function barChart(options: { title: string; bars: readonly Bar[]; y: Axis
   ]);
 }
 
+/** The grid and axis lines' strokes (a report's page may restyle them). */
+const STYLE = '<style>.grid{stroke:#e2e8f0}.axis{stroke:#64748b}</style>';
+
 function svg(title: string, body: readonly string[]): string {
-  // The title is drawn too (top right, clear of the legend), not only announced to screen readers.
+  // The title is drawn too (top right, in a row of its own above the legend), not only announced to screen readers.
   const heading = `<text x="${W - PAD.right}" y="14" text-anchor="end" font-size="13" font-weight="600" fill="#0f172a">${escapeXml(title)}</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(title)}"><title>${escapeXml(title)}</title>${heading}${body.join('')}</svg>`;
+  // A font of its own, so a chart saved as an .svg file (docs/images) reads as it does in a report.
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="11" fill="#334155" role="img" aria-label="${escapeXml(title)}"><title>${escapeXml(title)}</title>${STYLE}${heading}${body.join('')}</svg>`;
 }
