@@ -3,7 +3,8 @@
  * databases and keys, removed afterwards), creates one event, and lets N concurrent buyers order
  * one seat at a time (Prefer: wait=10) until the event sells out. Prints confirmed orders/s,
  * time-to-outcome percentiles, CPU seconds per order per process and the invariant check, and
- * writes JSON + HTML reports into results/.
+ * writes JSON + HTML reports into results/, and for the whole command a summary
+ * (results/rush-summary-<timestamp>.json) with a chart of every round's confirmed/s (.svg).
  *
  *   npm run bench:rush -- [--buyers 200] [--seats 5000] [--seconds 60]
  *                         [--baseline monolith] [--instances 1[,2]] [--warmup-seats <seats>]
@@ -35,6 +36,7 @@ import { clusterCpuDelta, cpuDelta, cpuSeconds, postgresCpuByPid } from './bench
 import { busLag } from './bench/rush-bus-lag';
 import { RushOutcome, createRushEvent, rush } from './bench/rush-client';
 import { rushResult } from './bench/rush-result';
+import { RushSummaryRound, writeRushSummary } from './bench/rush-summary';
 import { checkInvariantsWhenQuiet } from './lib/invariants';
 import { inheritedEnv } from './lib/process-stack';
 import { writeResultFiles } from './load/result-files';
@@ -264,6 +266,8 @@ async function monolithRound(agent: Agent): Promise<RoundSummary> {
 }
 
 async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
   const agent = new Agent({ connections: buyers + 8 });
   const rounds: RoundSummary[] = [];
   try {
@@ -273,21 +277,41 @@ async function main(): Promise<void> {
     await agent.close();
   }
   const monolith = rounds.find((r) => r.label === 'monolith');
-  console.log(
-    `\nsummary (load average ${loadavg()
-      .map((n) => n.toFixed(2))
-      .join(' ')})`,
-  );
-  for (const r of rounds) {
+  const summary: RushSummaryRound[] = rounds.map((r) => {
     const l = r.outcome.recorder.latency();
-    const ratio =
-      monolith && r !== monolith
-        ? `  ${(r.outcome.confirmedPerSecond / monolith.outcome.confirmedPerSecond).toFixed(2)}× monolith`
-        : '';
+    return {
+      label: r.label,
+      confirmedPerSecond: r.outcome.confirmedPerSecond,
+      p50Ms: l.p50,
+      p99Ms: l.p99,
+      oversold: r.oversold,
+      invariantViolations: r.violations,
+      cpuPerOrderMs: r.cpuPerOrderMs,
+      vsMonolith:
+        monolith && r !== monolith
+          ? r.outcome.confirmedPerSecond / monolith.outcome.confirmedPerSecond
+          : null,
+    };
+  });
+  const loadAtEnd = loadavg();
+  console.log(`\nsummary (load average ${loadAtEnd.map((n) => n.toFixed(2)).join(' ')})`);
+  for (const r of summary) {
+    const ratio = r.vsMonolith === null ? '' : `  ${r.vsMonolith.toFixed(2)}× monolith`;
     console.log(
-      `  ${r.label.padEnd(14)} ${r.outcome.confirmedPerSecond.toFixed(0).padStart(5)} confirmed/s  p50 ${l.p50} ms  p99 ${l.p99} ms  oversold ${r.oversold}  invariant violations ${r.violations}${ratio}`,
+      `  ${r.label.padEnd(14)} ${r.confirmedPerSecond.toFixed(0).padStart(5)} confirmed/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  oversold ${r.oversold}  invariant violations ${r.invariantViolations}${ratio}`,
     );
   }
+  const files = writeRushSummary(
+    {
+      kind: 'bench-rush',
+      startedAt,
+      options: { buyers, seats, warmupSeats, instances: instanceCounts, baseline: values.baseline ?? null },
+      loadAverage: { start: loadAtStart, end: loadAtEnd },
+      rounds: summary,
+    },
+    values.out,
+  );
+  console.log(`  wrote ${files.join(', ')}`);
   const failed = rounds.some((r) => r.oversold > 0 || r.violations > 0);
   process.exitCode = failed ? 1 : 0;
 }
