@@ -1,15 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileTimestamp } from '../load/result-files';
-import { barChart, escapeXml as esc, lineChart } from '../load/svg-charts';
+import { COLORS, barChart, escapeXml as esc, lineChart } from '../load/svg-charts';
 import { formatTable, num } from '../load/text-table';
 import type { BenchReadResult } from './read-result';
 import type { TargetResult } from './read-rounds';
-
-const BLUE = '#2563eb';
-const RED = '#dc2626';
-const GREY = '#64748b';
-const ORANGE = '#ea580c';
 
 const cpu = (t: TargetResult) =>
   Object.entries(t.median.cpuMsPerRequest)
@@ -82,17 +77,17 @@ export function shardChart(result: BenchReadResult): string {
     series: [
       {
         name: 'p50 ms, every shard',
-        color: RED,
+        color: COLORS.red,
         points: steps.map((s) => [s.shards, s.uncached.median.p50Ms]),
       },
       {
         name: 'p99 ms, every shard',
-        color: ORANGE,
+        color: COLORS.orange,
         points: steps.map((s) => [s.shards, s.uncached.median.p99Ms]),
       },
       {
         name: 'p50 ms, cached page',
-        color: BLUE,
+        color: COLORS.blue,
         points: steps.map((s) => [s.shards, s.listing.median.p50Ms]),
       },
     ],
@@ -117,7 +112,7 @@ export function renderBenchReadHtml(result: BenchReadResult): string {
         bars: result.targets.map((t) => ({
           label: t.name,
           value: Math.round(t.median.requestsPerSecond),
-          color: t.name === 'bare' ? GREY : BLUE,
+          color: t.name === 'bare' ? COLORS.grey : COLORS.blue,
         })),
         y: { label: 'req/s at 50 connections' },
       }),

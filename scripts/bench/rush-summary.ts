@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileTimestamp } from '../load/result-files';
-import { barChart } from '../load/svg-charts';
+import { COLORS, barChart } from '../load/svg-charts';
 
 /** One round of a `bench:rush` command, as its summary line and chart show it. */
 export interface RushSummaryRound {
@@ -32,9 +32,6 @@ export interface RushSummary {
   rounds: RushSummaryRound[];
 }
 
-const BLUE = '#2563eb';
-const GREY = '#64748b';
-
 /** Confirmed orders/s per round (Boxoffice at each instance count, the monolith in grey). */
 export function rushSummaryChart(summary: RushSummary): string {
   return barChart({
@@ -42,7 +39,7 @@ export function rushSummaryChart(summary: RushSummary): string {
     bars: summary.rounds.map((r) => ({
       label: r.label,
       value: Math.round(r.confirmedPerSecond),
-      color: r.label === 'monolith' ? GREY : BLUE,
+      color: r.label === 'monolith' ? COLORS.grey : COLORS.blue,
       caption: `${Math.round(r.confirmedPerSecond)}/s${r.vsMonolith === null ? '' : ` (${r.vsMonolith.toFixed(2)}×)`}, p99 ${Math.round(r.p99Ms)} ms`,
     })),
     y: { label: 'confirmed orders per second' },

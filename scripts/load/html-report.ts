@@ -1,13 +1,7 @@
 import { CACHE_COLUMNS, cacheRatiosLine, cacheRows } from './cache-metrics';
 import type { LoadResult } from './load-result';
-import { Bar, barChart, escapeXml as esc, lineChart } from './svg-charts';
+import { Bar, COLORS, barChart, escapeXml as esc, lineChart } from './svg-charts';
 import { num } from './text-table';
-
-const BLUE = '#2563eb';
-const RED = '#dc2626';
-const GREY = '#64748b';
-/** The talk layout's big shard (9-f holds 7/16 of the keys) stands out in the shard charts. */
-const AMBER = '#d97706';
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const th = header.map((h) => `<th>${esc(h)}</th>`).join('');
@@ -23,8 +17,8 @@ function charts(r: LoadResult): string[] {
     lineChart({
       title: 'Latency over time',
       series: [
-        { name: 'p50', color: BLUE, points: r.timeline.map((t) => [t.second, t.p50]) },
-        { name: 'p99', color: RED, points: r.timeline.map((t) => [t.second, t.p99]) },
+        { name: 'p50', color: COLORS.blue, points: r.timeline.map((t) => [t.second, t.p50]) },
+        { name: 'p99', color: COLORS.red, points: r.timeline.map((t) => [t.second, t.p99]) },
       ],
       x: { label: 'second of the run' },
       y: { label: 'latency (ms)' },
@@ -32,8 +26,8 @@ function charts(r: LoadResult): string[] {
     lineChart({
       title: 'Throughput over time',
       series: [
-        { name: 'requests/s', color: BLUE, points: r.timeline.map((t) => [t.second, t.requests]) },
-        { name: 'errors/s', color: RED, points: r.timeline.map((t) => [t.second, t.errors]) },
+        { name: 'requests/s', color: COLORS.blue, points: r.timeline.map((t) => [t.second, t.requests]) },
+        { name: 'errors/s', color: COLORS.red, points: r.timeline.map((t) => [t.second, t.errors]) },
       ],
       x: { label: 'second of the run' },
       y: { label: 'per second' },
@@ -43,7 +37,7 @@ function charts(r: LoadResult): string[] {
       series: [
         {
           name: 'latency',
-          color: BLUE,
+          color: COLORS.blue,
           points: r.percentiles
             .filter((p) => p.percentile < 100)
             .map((p) => [nines(p.percentile), p.latencyMs]),
@@ -64,7 +58,8 @@ function charts(r: LoadResult): string[] {
   ];
   const single = r.shards.filter((s) => s.shard !== 'all');
   if (single.length > 0) {
-    const colour = (shard: string) => (shard === '9-f' ? AMBER : GREY);
+    // The talk layout's big shard (9-f holds 7/16 of the keys) stands out in the shard charts.
+    const colour = (shard: string) => (shard === '9-f' ? COLORS.amber : COLORS.grey);
     const requestBars: Bar[] = single.map((s) => ({
       label: `${s.service} ${s.shard}`,
       value: s.requests,
@@ -187,7 +182,7 @@ export function renderHtmlReport(r: LoadResult): string {
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1500px;padding:0 1rem;color:#0f172a}
-h1 small{color:${GREY};font-weight:normal}
+h1 small{color:${COLORS.grey};font-weight:normal}
 table{border-collapse:collapse;margin:.5rem 0 1rem}
 th,td{border:1px solid #cbd5e1;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}

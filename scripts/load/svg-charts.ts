@@ -9,6 +9,15 @@ export function escapeXml(text: string): string {
   );
 }
 
+/** The reports' colours, one set for every chart (load, bench:read, bench:rush). */
+export const COLORS = {
+  blue: '#2563eb',
+  red: '#dc2626',
+  grey: '#64748b',
+  orange: '#ea580c',
+  amber: '#d97706',
+} as const;
+
 export interface Series {
   name: string;
   color: string;

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { BenchReadResult, assertBenchReadResult } from '../../scripts/bench/read-result';
-
-const ROOT = resolve(__dirname, '../..');
+import { runScript } from './fixtures';
 
 /**
  * `npm run bench:read` end to end with tiny durations: it starts its own stack and bare app,
@@ -17,26 +14,10 @@ describe('npm run bench:read', () => {
   let result: BenchReadResult;
 
   beforeAll(async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'scripts/bench-read.ts',
-        '--rounds',
-        '1',
-        '--seconds',
-        '0.5',
-        '--events',
-        '3',
-        '--connections',
-        '4',
-        '--out',
-        outDir,
-      ],
-      { cwd: ROOT, timeout: 110_000, env: process.env },
-    );
-    output = stdout;
+    output = await runScript('scripts/bench-read.ts', [
+      ...['--rounds', '1', '--seconds', '0.5', '--events', '3', '--connections', '4'],
+      ...['--out', outDir],
+    ]);
     const json = readdirSync(outDir).find((f) => f.endsWith('.json'))!;
     const raw: unknown = JSON.parse(readFileSync(join(outDir, json), 'utf8'));
     assertBenchReadResult(raw);

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { RushSummary } from '../../scripts/bench/rush-summary';
-
-const ROOT = resolve(__dirname, '../..');
+import { runScript } from './fixtures';
 
 /**
  * `npm run bench:rush -- --baseline monolith` end to end on a tiny event: it starts its own stack
@@ -18,18 +15,10 @@ describe('npm run bench:rush -- --baseline monolith', () => {
   let summary: RushSummary;
 
   beforeAll(async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'scripts/bench-rush.ts',
-        ...['--buyers', '6', '--seats', '40', '--seconds', '30', '--warmup-seats', '10'],
-        ...['--baseline', 'monolith', '--out', outDir],
-      ],
-      { cwd: ROOT, timeout: 110_000, env: process.env },
-    );
-    output = stdout;
+    output = await runScript('scripts/bench-rush.ts', [
+      ...['--buyers', '6', '--seats', '40', '--seconds', '30', '--warmup-seats', '10'],
+      ...['--baseline', 'monolith', '--out', outDir],
+    ]);
     const file = readdirSync(outDir).find((f) => /^rush-summary-.*\.json$/.test(f))!;
     summary = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as RushSummary;
   });

@@ -38,9 +38,7 @@ export async function queryPrepared<R extends QueryResultRow>(
   const connection = await access.acquireConnection();
   access.emit('query', { sql: text, bindings: values, method: 'raw', name });
   try {
-    const { rows } = await connection.query<R>(
-      options.types ? { name, text, values, types: options.types } : { name, text, values },
-    );
+    const { rows } = await connection.query<R>({ name, text, values, types: options.types });
     return rows;
   } finally {
     await access.releaseConnection(connection);
