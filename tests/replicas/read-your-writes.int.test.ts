@@ -103,6 +103,45 @@ describe('read-your-writes through the gateway, on a real streaming replica', ()
     expect((await buyer.get(`/api/tickets/${order.ticketIds[0]}`)).status).toBe(200);
   });
 
+  test('when buyers buy at once (their orders written in one batch), then each one reads back the order and tickets they were told of, in every round', async () => {
+    const organizer = await signedUpBrowser();
+    const event = await organizer.request('POST', '/api/events', {
+      title: 'Rush',
+      venue: 'Hall B',
+      startsAt: tomorrow(),
+      capacity: 100,
+    });
+    const eventId = (event.body as { id: string }).id;
+    const buyers = await Promise.all(Array.from({ length: 8 }, () => signedUpBrowser()));
+    const stale: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      // All at once, so the tickets service writes several of them in one statement: a buyer's
+      // order is then committed by a batch started on behalf of another request.
+      await Promise.all(
+        buyers.map(async (buyer, i) => {
+          const placed = await buyer.request(
+            'POST',
+            '/api/orders',
+            { eventId, quantity: 1 },
+            { prefer: 'wait=5' },
+          );
+          expect(placed.status).toBe(201);
+          const order = placed.body as { id: string; status: string; ticketIds: string[] };
+          expect(order.status).toBe('confirmed');
+          const read = await buyer.get(`/api/orders/${order.id}`);
+          if (read.status !== 200 || (read.body as { status?: string }).status !== 'confirmed') {
+            stale.push(`round ${round} buyer ${i}: GET order ${read.status}`);
+          }
+          const mine = (await buyer.get('/api/me/tickets')).body as { items?: Array<{ id: string }> };
+          const listed = new Set((mine.items ?? []).map((t) => t.id));
+          if (!order.ticketIds.every((id) => listed.has(id)))
+            stale.push(`round ${round} buyer ${i}: tickets`);
+        }),
+      );
+    }
+    expect(stale).toEqual([]);
+  });
+
   test('when anonymous visitors read, then replicas serve them, and pinned reads are counted as such', async () => {
     const before = await readsCounted(rs.stack, { target: 'replica' });
     const anonymous = new CookieBrowser(rs.stack.gatewayUrl);

@@ -126,9 +126,24 @@ export class ShardDatabases {
 
   async runOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
     // A request that may write reports the WAL position of every shard it used (replica-http.ts).
-    const written = shard.replicas.length > 0 ? currentReadContext()?.written : undefined;
-    written?.set(shardKey(this.service, shard.name), shard);
+    this.noteWrite(shard);
     return this.onPrimary(shard, work);
+  }
+
+  /**
+   * Tells the running request that its answer reports a write to the shard owning `key` that is
+   * made elsewhere: by a batch that another request's call started (it runs in that request's
+   * context, not this one's), or by a bus consumer the request waits for. The answer then carries
+   * that shard's position, asked after the response is ready, so a read-back that a replica serves
+   * is never older than what the caller was told. Call it before the write is awaited.
+   */
+  noteWriteFor(key: string): void {
+    this.noteWrite(this.router.shardForKey(key));
+  }
+
+  private noteWrite(shard: ShardSpec): void {
+    if (shard.replicas.length === 0) return;
+    currentReadContext()?.written?.set(shardKey(this.service, shard.name), shard);
   }
 
   private async onPrimary<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {

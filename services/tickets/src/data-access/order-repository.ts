@@ -65,6 +65,9 @@ export class OrderRepository {
    * requests with one key serialise on the unique index.
    */
   async createPending(order: NewOrder, requested: OutboxMessage): Promise<CreatedPending> {
+    // The batch runs in the context of whichever request started it: this request's answer still
+    // reports the order's shard (and the settlement it may wait for, written there too).
+    this.dbs.noteWriteFor(order.id);
     return this.pending.load({ order, requested });
   }
 
