@@ -168,10 +168,12 @@ export async function expectEverythingSettles(
   capacity: number,
   acknowledged: RushOutcome['acknowledged'],
   timeoutMs = 60_000,
-): Promise<void> {
+): Promise<{ settledAfterMs: number }> {
+  const started = Date.now();
   const settled = await Promise.all(
     acknowledged.map(({ buyer, orderId }) => settledOrder(url, buyer, orderId, timeoutMs)),
   );
+  const settledAfterMs = Date.now() - started;
   const confirmed = settled.filter((o) => o.status === 'confirmed').length;
   expect(settled.filter((o) => o.status !== 'confirmed' && o.reason !== 'sold_out')).toEqual([]);
   const report = await checkInvariantsWhenQuiet(env.topology, timeoutMs);
@@ -179,4 +181,5 @@ export async function expectEverythingSettles(
   const seatsSold = (await get(url, `/api/events/${eventId}`)).body.seatsSold;
   expect(seatsSold).toBeLessThanOrEqual(capacity);
   expect(seatsSold).toBeGreaterThanOrEqual(confirmed);
+  return { settledAfterMs };
 }

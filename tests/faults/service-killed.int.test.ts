@@ -3,17 +3,27 @@ import { SupervisedStack, expectEverythingSettles, rush, startSupervisedStack } 
 
 const CAPACITY = 60;
 
+/** Longer than the test: nothing here may wait for a lease, a visibility timeout or a sweep. */
+const TEN_MINUTES = String(10 * 60_000);
+
 /**
- * Issue 13: a service process SIGKILLed mid-rush is brought back by the supervisor `npm start`
- * uses (scripts/lib/supervisor.ts), with no one restarting it by hand; every acknowledged order
- * settles. (tests/tickets/saga-crash.int.test.ts restarts by hand and covers both services.)
+ * A service process SIGKILLed mid-rush is brought back by the supervisor `npm start` uses
+ * (scripts/lib/supervisor.ts), with no one restarting it by hand; every acknowledged order
+ * settles. The bus's lease, its visibility timeout and the pending-order sweep are all set to
+ * ten minutes: the orders the dead process left settle only because the restarted consumer sees
+ * that the dead one's connection is gone and takes its partitions and its unacknowledged
+ * messages at once (consumer-liveness.ts). tests/tickets/saga-crash.int.test.ts restarts by
+ * hand, with short timers, and covers both services on both buses.
  */
 describe('a service SIGKILLed mid-rush under the supervisor', () => {
   let stack: SupervisedStack;
 
   beforeAll(async () => {
-    // Short leases so the restarted consumer takes the dead one's partitions in seconds.
-    stack = await startSupervisedStack({ BUS_LEASE_MS: '1500', BUS_VISIBILITY_TIMEOUT_MS: '3000' });
+    stack = await startSupervisedStack({
+      BUS_LEASE_MS: TEN_MINUTES,
+      BUS_VISIBILITY_TIMEOUT_MS: TEN_MINUTES,
+      PENDING_ORDER_SWEEP_MS: TEN_MINUTES,
+    });
     // Starting a stack takes past 120 s at load 25 on the two-core CI machine.
   }, 180_000);
 
@@ -47,7 +57,15 @@ describe('a service SIGKILLed mid-rush under the supervisor', () => {
     expect(tickets.failures).toBe(1);
     expect(outcome.refused.every((status) => [502, 503].includes(status))).toBe(true);
     expect(outcome.acknowledged.length).toBeGreaterThanOrEqual(40);
-    await expectEverythingSettles(url, stack.env, event.id, CAPACITY, outcome.acknowledged);
+    const { settledAfterMs } = await expectEverythingSettles(
+      url,
+      stack.env,
+      event.id,
+      CAPACITY,
+      outcome.acknowledged,
+    );
+    // The figure in docs/reliability.md: from the rush's end (tickets-1 back) to every order settled.
+    process.stdout.write(`every acknowledged order settled ${settledAfterMs} ms after the rush ended\n`);
   });
 });
 

@@ -105,16 +105,26 @@ export interface Recovered {
   mine: number;
 }
 
-/** Claims up to `count` entries of one stream idle past `visibilityTimeoutMs`, and counts who holds the rest. */
+/**
+ * Claims up to `count` entries of one stream idle past `visibilityTimeoutMs`, and up to `count`
+ * of each gone consumer's entries however recent; counts who holds the rest.
+ */
 export async function reclaimStale(
   redis: ScriptedRedis,
-  from: { stream: string; group: string; consumer: string; visibilityTimeoutMs: number; count: number },
+  from: {
+    stream: string;
+    group: string;
+    consumer: string;
+    visibilityTimeoutMs: number;
+    count: number;
+    gone: readonly string[];
+  },
 ): Promise<Recovered> {
   const r = raw(redis);
   const [claimed, counts, others, mine] = await run(
     r.busRecover.bind(r),
     [from.stream],
-    [from.group, from.consumer, from.visibilityTimeoutMs, from.count],
+    [from.group, from.consumer, from.visibilityTimeoutMs, from.count, ...from.gone],
   );
   return { claimed, counts, others, mine };
 }
@@ -122,13 +132,21 @@ export async function reclaimStale(
 /** Heartbeat and rebalance in one step; resolves with my fair share and the partitions I own. */
 export async function renewAndRebalance(
   redis: ScriptedRedis,
-  lease: { members: string; leases: string[]; consumer: string; leaseMs: number; offset: number },
+  lease: {
+    members: string;
+    connected: string;
+    leases: string[];
+    consumer: string;
+    leaseMs: number;
+    offset: number;
+    gone: readonly string[];
+  },
 ): Promise<{ fair: number; owned: number[] }> {
   const r = raw(redis);
   const [fair, ...owned] = await run(
     r.busRebalance.bind(r),
-    [lease.members, ...lease.leases],
-    [lease.consumer, lease.leaseMs, lease.offset],
+    [lease.members, lease.connected, ...lease.leases],
+    [lease.consumer, lease.leaseMs, lease.offset, ...lease.gone],
   );
   return { fair, owned };
 }

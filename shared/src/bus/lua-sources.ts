@@ -93,21 +93,37 @@ return acked
 `;
 
 /**
- * KEYS: one partition stream. ARGV: group, me, visibility timeout ms, count.
+ * KEYS: one partition stream. ARGV: group, me, visibility timeout ms, count, then the consumers
+ * known to be gone (their connection closed: consumer-liveness.ts).
  * Claims entries idle past the visibility timeout (XPENDING IDLE + XCLAIM: XAUTOCLAIM that can
- * also report delivery counts). Returns {claimed entries, their delivery counts, how many
- * entries other consumers still hold, how many I hold}.
+ * also report delivery counts), and every entry a gone consumer holds, however recent: nobody
+ * will ever acknowledge it. Returns {claimed entries, their delivery counts, how many entries
+ * other consumers still hold, how many I hold}.
  */
 export const RECOVER = `
-local key, group, me, idle = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
-local stale = redis.call('XPENDING', key, group, 'IDLE', idle, '-', '+', ARGV[4])
-local ids, counts = {}, {}
-for _, p in ipairs(stale) do
-  ids[#ids + 1] = p[1]
+local key, group, me, idle, count = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local counts, stale, orphaned = {}, {}, {}
+for _, p in ipairs(redis.call('XPENDING', key, group, 'IDLE', idle, '-', '+', count)) do
+  stale[#stale + 1] = p[1]
   counts[p[1]] = p[4] + 1
 end
+for i = 5, #ARGV do
+  if ARGV[i] ~= me then
+    for _, p in ipairs(redis.call('XPENDING', key, group, '-', '+', count, ARGV[i])) do
+      if counts[p[1]] == nil then
+        orphaned[#orphaned + 1] = p[1]
+        counts[p[1]] = p[4] + 1
+      end
+    end
+  end
+end
 local claimed = {}
-if #ids > 0 then claimed = redis.call('XCLAIM', key, group, me, idle, unpack(ids)) end
+if #stale > 0 then claimed = redis.call('XCLAIM', key, group, me, idle, unpack(stale)) end
+if #orphaned > 0 then
+  for _, entry in ipairs(redis.call('XCLAIM', key, group, me, 0, unpack(orphaned))) do
+    claimed[#claimed + 1] = entry
+  end
+end
 local claimed_counts = {}
 for i, entry in ipairs(claimed) do claimed_counts[i] = counts[entry[1]] end
 local summary = redis.call('XPENDING', key, group)
@@ -121,31 +137,48 @@ return {claimed, claimed_counts, others, mine}
 `;
 
 /**
- * KEYS: members sorted set, then one lease key per partition. ARGV: me, lease ms, start offset.
+ * KEYS: members sorted set, connected sorted set, then one lease key per partition.
+ * ARGV: me, lease ms, start offset, then the consumers known to be gone.
  * Heartbeat and rebalance in one step: renew my membership and my leases, drop dead members,
- * and take free partitions up to my fair share, ceil(P / live members). Uses Redis' clock, so
- * the processes' clocks need not agree. Returns {fair share, owned partitions...}.
+ * and take free partitions up to my fair share, ceil(P / live members). A member is dead when its
+ * lease ran out, or at once when it is in the connected set (it keeps a connection named after
+ * itself) and the caller found that connection gone: its leases are freed now, not after the
+ * lease. It stays in the connected set until its lease would have ended, so every consumer's
+ * heartbeat in that time still sees it gone and reclaims what it held (RECOVER). Uses Redis'
+ * clock, so the processes' clocks need not agree. Returns {fair share, owned partitions...}.
  */
 export const REBALANCE = `
 local me, lease, offset = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now + lease, me)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('PEXPIRE', KEYS[1], lease * 2)
-local partitions = #KEYS - 1
+local first_lease = 3
+for i = 4, #ARGV do
+  local gone = ARGV[i]
+  if gone ~= me and redis.call('ZSCORE', KEYS[2], gone) then
+    redis.call('ZREM', KEYS[1], gone)
+    for k = first_lease, #KEYS do
+      if redis.call('GET', KEYS[k]) == gone then redis.call('DEL', KEYS[k]) end
+    end
+  end
+end
+for k = 1, 2 do
+  redis.call('ZADD', KEYS[k], now + lease, me)
+  redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now)
+  redis.call('PEXPIRE', KEYS[k], lease * 2)
+end
+local partitions = #KEYS - 2
 local fair = math.ceil(partitions / redis.call('ZCARD', KEYS[1]))
 local owned = {}
 for p = 0, partitions - 1 do
-  if redis.call('GET', KEYS[p + 2]) == me then
-    redis.call('PEXPIRE', KEYS[p + 2], lease)
+  if redis.call('GET', KEYS[p + first_lease]) == me then
+    redis.call('PEXPIRE', KEYS[p + first_lease], lease)
     owned[#owned + 1] = p
   end
 end
 for j = 0, partitions - 1 do
   if #owned >= fair then break end
   local p = (offset + j) % partitions
-  if redis.call('SET', KEYS[p + 2], me, 'NX', 'PX', lease) then owned[#owned + 1] = p end
+  if redis.call('SET', KEYS[p + first_lease], me, 'NX', 'PX', lease) then owned[#owned + 1] = p end
 end
 table.insert(owned, 1, fair)
 return owned

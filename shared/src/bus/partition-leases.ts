@@ -1,4 +1,5 @@
 import { deliveriesOf, readGroup } from './consumer-group';
+import { goneConsumers } from './consumer-liveness';
 import { type ScriptedRedis, reclaimStale, releaseLeases, renewAndRebalance } from './lua-scripts';
 import { PartitionState } from './partition-state';
 import type { ResolvedSubscribeOptions } from './subscribe-options';
@@ -29,6 +30,8 @@ export interface PartitionLeasesDeps {
 export class PartitionLeases {
   readonly partitions = new Map<number, PartitionState>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** False once the server refused CLIENT LIST: leases and the visibility timeout alone then. */
+  private livenessKnown = true;
 
   constructor(private readonly deps: PartitionLeasesDeps) {}
 
@@ -36,17 +39,20 @@ export class PartitionLeases {
   async tick(): Promise<void> {
     const { redis, keys, group, consumer, options } = this.deps;
     try {
+      const gone = await this.goneConsumers();
       const { fair, owned } = await renewAndRebalance(redis, {
         members: keys.members(group),
+        connected: keys.connected(group),
         leases: keys.leases(group),
         consumer,
         leaseMs: options.leaseMs,
         offset: Math.floor(Math.random() * keys.topic.partitions),
+        gone,
       });
       this.applyOwnership(fair, owned);
       await this.releaseDrained();
       await this.noticeForeignPending();
-      await this.recover();
+      await this.recover(gone);
     } catch (err) {
       if (!this.deps.isStopping()) this.deps.events.error(err);
     }
@@ -68,7 +74,23 @@ export class PartitionLeases {
   /** Leaves the group's membership, so the others' fair share grows at once (shutdown). */
   async leave(): Promise<void> {
     const { redis, keys, group, consumer } = this.deps;
-    await redis.zrem(keys.members(group), consumer);
+    await Promise.all([
+      redis.zrem(keys.members(group), consumer),
+      redis.zrem(keys.connected(group), consumer),
+    ]);
+  }
+
+  /** Members whose connection closed (consumer-liveness.ts); none if the server will not say. */
+  private async goneConsumers(): Promise<string[]> {
+    if (!this.livenessKnown) return [];
+    const { redis, keys, group, consumer } = this.deps;
+    try {
+      return await goneConsumers(redis, keys.connected(group), consumer);
+    } catch (err) {
+      this.livenessKnown = false;
+      this.deps.events.error(err);
+      return [];
+    }
   }
 
   private applyOwnership(fair: number, owned: number[]): void {
@@ -123,7 +145,7 @@ export class PartitionLeases {
   }
 
   /** Reclaims stale entries of recovering partitions; a partition reads new entries only once none are held elsewhere. */
-  private async recover(): Promise<void> {
+  private async recover(gone: readonly string[]): Promise<void> {
     const { redis, group, consumer, options } = this.deps;
     for (const state of this.partitions.values()) {
       if (state.mode !== 'recovering') continue;
@@ -133,6 +155,7 @@ export class PartitionLeases {
         consumer,
         visibilityTimeoutMs: options.visibilityTimeoutMs,
         count: options.batchSize,
+        gone,
       });
       state.addReclaimed(deliveriesOf(claimed, (i) => counts[i]));
       // Not while a read of it is in flight: entries it delivered are mine but not queued yet.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BusMetrics } from './bus-metrics';
 import { ensureGroups, groupBacklog, removeIdleConsumer } from './consumer-group';
+import { connectionNameOf } from './consumer-liveness';
 import type { ScriptedRedis } from './lua-scripts';
 import { PartitionDelivery } from './partition-delivery';
 import { PartitionLeases } from './partition-leases';
@@ -55,6 +56,9 @@ export class StreamSubscription implements Subscription {
     this.topic = deps.keys.topic.name;
     this.group = deps.group;
     this.consumer = `${deps.consumerPrefix}-${randomUUID().slice(0, 8)}`;
+    // Named before it connects (ioredis names it again on every reconnect): while this connection
+    // is open, the others know this consumer is alive (consumer-liveness.ts).
+    deps.blocking.options.connectionName = connectionNameOf(this.consumer);
     const { redis, keys, group, options, events } = deps;
     const common = { redis, keys, group, consumer: this.consumer, options, events };
     const isStopping = () => this.stopping;

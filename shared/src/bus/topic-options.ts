@@ -95,6 +95,10 @@ export class TopicKeys {
   members(group: string): string {
     return `${this.base}:${group}:members`;
   }
+  /** The members that keep a connection named after themselves (consumer-liveness.ts). */
+  connected(group: string): string {
+    return `${this.base}:${group}:connected`;
+  }
   leases(group: string): string[] {
     return Array.from({ length: this.topic.partitions }, (_, p) => `${this.base}:${group}:lease:${p}`);
   }
