@@ -53,11 +53,13 @@ const ORDERS_GROUP = {
 /**
  * A stand-in service instance answering /readyz and /internal/stats like a real one, its request
  * counter growing by 50 and its cache hits by 9 (of 10 lookups) per poll. It counts the polls.
- * `bus` is the backend it answers as (its readiness check's name and its queue figures).
+ * `bus` is the backend it answers as (its readiness check's name and its queue figures);
+ * `cached: false` answers as a service with no entity cache (no cache counters at all).
  */
 export async function fakeInstance(
   service: string,
   bus: 'redis' | 'rabbitmq' = 'redis',
+  { cached = true }: { cached?: boolean } = {},
 ): Promise<{ url: string; polls: () => number; close: () => Promise<void> }> {
   let polls = 0;
   const server: Server = createServer((req, res) => {
@@ -83,10 +85,12 @@ export async function fakeInstance(
               [null, n],
             ],
           },
-          cache: {
-            memory: null,
-            redis: { hits: polls * 9, negativeHits: 0, misses: polls, errors: 0, stale: 0, bypass: 0 },
-          },
+          cache: cached
+            ? {
+                memory: null,
+                redis: { hits: polls * 9, negativeHits: 0, misses: polls, errors: 0, stale: 0, bypass: 0 },
+              }
+            : null,
           shardQueries: { '0_2': polls * 10, '3_5': 0, '6_8': 0, '9_f': 0 },
           busCounts: [
             {
@@ -107,6 +111,7 @@ export async function fakeInstance(
             state: i === 3 ? 'down' : 'up',
             latencyMs: i === 3 ? null : 1.5,
             rows: i === 3 ? {} : { users: 10 * polls },
+            outboxUnsent: i === 3 ? null : i,
             replicas: [],
             ...(i === 3 ? { reason: 'connect ECONNREFUSED' } : {}),
           })),

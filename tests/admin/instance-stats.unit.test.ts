@@ -1,5 +1,12 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import { cacheCounts, httpCounts, instanceStatsSchema, redact } from '@boxoffice/shared';
+import {
+  EntityCache,
+  cacheCounts,
+  createRedisClient,
+  httpCounts,
+  instanceStatsSchema,
+  redact,
+} from '@boxoffice/shared';
 
 describe('an instance’s counters for /internal/stats', () => {
   test('when probes, /metrics and /internal calls are counted, then the HTTP figures leave them out', async () => {
@@ -67,5 +74,17 @@ describe('an instance’s counters for /internal/stats', () => {
       memory: { hits: 5, negativeHits: 0, misses: 3, errors: 0, stale: 0, bypass: 0 },
       redis: { hits: 2, negativeHits: 1, misses: 1, errors: 0, stale: 0, bypass: 0 },
     });
+  });
+
+  test('when a service has an entity cache nobody has asked yet, then its counts are zero, not absent (absent means no cache)', async () => {
+    const registry = new Registry();
+    expect(await cacheCounts(registry)).toBeNull();
+    const redis = createRedisClient('redis://127.0.0.1:1', 'cache'); // never connected
+    new EntityCache({ redis, keyPrefix: 't:', entity: 'user', metrics: registry });
+    expect(await cacheCounts(registry)).toEqual({
+      memory: null,
+      redis: { hits: 0, negativeHits: 0, misses: 0, errors: 0, stale: 0, bypass: 0 },
+    });
+    redis.disconnect();
   });
 });

@@ -31,6 +31,24 @@ describe('GET /admin/api/topology', () => {
     }
   });
 
+  test('when a service has no entity cache, then its cache card says so instead of showing empty figures', async () => {
+    const tickets = await fakeInstance('tickets', 'redis', { cached: false });
+    const { app, close } = gatewayApp({ TICKETS_URLS: tickets.url });
+    try {
+      await request(app).get('/admin/api/topology').expect(200);
+      await sleep(1100);
+      const view = topologySchema.parse((await request(app).get('/admin/api/topology').expect(200)).body);
+      const service = view.services.find((s) => s.name === 'tickets')!;
+      expect(service.cache).toMatchObject({
+        state: 'unused',
+        effect: 'nothing is cached here: every read goes to its shard',
+      });
+    } finally {
+      await close();
+      await tickets.close();
+    }
+  });
+
   test('when two polls are a second apart, then rates, p99, hit ratio and shard states come from the instances', async () => {
     const users = await fakeInstance('users');
     const { app, close } = gatewayApp({ USERS_URLS: users.url });
@@ -48,7 +66,14 @@ describe('GET /admin/api/topology', () => {
       expect(instance.p99Ms).toBeLessThanOrEqual(50);
       expect(service.cache).toMatchObject({ state: 'up', hitRatio: 0.9, lifetimeHitRatio: 0.9 });
       const [first, , , last] = service.shards;
-      expect(first).toMatchObject({ state: 'up', database: 'users_0_2', rowsTotal: 20, effect: null });
+      expect(first).toMatchObject({
+        state: 'up',
+        database: 'users_0_2',
+        rowsTotal: 20,
+        outboxUnsent: 0,
+        effect: null,
+      });
+      expect(service.shards.map((s) => s.outboxUnsent)).toEqual([0, 1, 2, null]);
       expect(first!.queriesPerSecond).toBeGreaterThan(0);
       expect(last).toMatchObject({ state: 'down', effect: 'keys 90-ff: 503 shard_unavailable' });
       expect(service.state).toBe('degraded');

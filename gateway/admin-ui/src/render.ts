@@ -24,6 +24,12 @@ function instanceCard(instance: InstanceView): string {
 }
 
 function cacheCard(cache: CacheView, service: string): string {
+  if (cache.state === 'unused') {
+    return `<div class="card cache unknown" data-cache="${esc(service)}" data-state="unused">
+    <div class="row"><span class="name">Redis cache</span>${badge(cache.state)}</div>
+    ${effect(cache.effect)}
+  </div>`;
+  }
   return `<div class="card cache ${tone(cache.state)}" data-cache="${esc(service)}" data-state="${esc(cache.state)}">
     <div class="row"><span class="name">Redis cache</span>${badge(cache.state)}</div>
     <div class="row figs">${figure(pct(cache.hitRatio), 'hits')}${figure(num(cache.lookupsPerSecond), 'lookups/s')}</div>
@@ -42,7 +48,14 @@ function rowsList(shard: ShardView): string {
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3);
   if (tables.length === 0) return '';
-  return `<div class="tables">${tables.map(([t, n]) => `<span>${esc(t)} ${num(n)}</span>`).join('')}</div>`;
+  return `<div class="tables" title="estimated by Postgres's statistics">${tables.map(([t, n]) => `<span>${esc(t)} ≈${num(n)}</span>`).join('')}</div>`;
+}
+
+/** Exact, unlike the row estimates: what the relay has still to publish. */
+function outboxLine(shard: ShardView): string {
+  if (shard.outboxUnsent === null) return '';
+  const count = shard.outboxUnsent >= 10_000 ? '10k+' : num(shard.outboxUnsent, 0);
+  return `<div class="row sub ${shard.outboxUnsent > 0 ? 'slow' : ''}" data-outbox="${esc(shard.outboxUnsent)}">outbox: ${count} unsent</div>`;
 }
 
 function shardCard(shard: ShardView, service: string): string {
@@ -57,9 +70,9 @@ function shardCard(shard: ShardView, service: string): string {
   return `<div class="card shard ${tone(shard.state)}" data-shard="${esc(`${service}_${shard.name}`)}" data-state="${esc(shard.state)}">
     <div class="row"><span class="name">${esc(shard.range)}</span>${badge(shard.state)}</div>
     <div class="row sub" title="${esc(shard.host)}">${esc(shard.database)}</div>
-    <div class="row figs">${figure(num(shard.queriesPerSecond), 'q/s')}${figure(num(shard.rowsTotal, 0), 'rows')}</div>
+    <div class="row figs"><span title="statements the services sent, probes and this page's own left out">${figure(num(shard.queriesPerSecond), 'q/s')}</span><span title="estimated by Postgres's statistics">${figure(num(shard.rowsTotal, 0), 'rows (est.)')}</span></div>
     <div class="row sub">query ${ms(shard.latencyMs)}</div>
-    ${rowsList(shard)}${replicas}
+    ${outboxLine(shard)}${rowsList(shard)}${replicas}
     ${shard.state !== 'up' && shard.reason ? `<p class="reason">${esc(shard.reason)}</p>` : ''}
     ${effect(shard.effect)}
   </div>`;

@@ -36,5 +36,6 @@ export function shardSlowEffect(range: string, latencyMs: number): string {
 
 export const CACHE_DOWN_EFFECT = 'lookups fall through to the shards: slower, still correct';
 export const CACHE_OFF_EFFECT = 'CACHE_ENABLED=false: every lookup reads its shard';
+export const CACHE_UNUSED_EFFECT = 'nothing is cached here: every read goes to its shard';
 export const BUS_DOWN_EFFECT =
   'outbox rows wait in the shards and the relays retry; orders stay pending until the bus is back';

@@ -10,6 +10,7 @@ import {
 import {
   CACHE_DOWN_EFFECT,
   CACHE_OFF_EFFECT,
+  CACHE_UNUSED_EFFECT,
   instanceDownEffect,
   instanceNotReadyEffect,
   serviceDownEffect,
@@ -94,6 +95,7 @@ function shardView(
       queriesPerSecond,
       rows: {},
       rowsTotal: null,
+      outboxUnsent: null,
       replicas: [],
       effect: null,
     };
@@ -110,6 +112,7 @@ function shardView(
     queriesPerSecond,
     rows: reported.rows,
     rowsTotal: Object.values(reported.rows).reduce((a, b) => a + b, 0),
+    outboxUnsent: reported.outboxUnsent,
     replicas: reported.replicas.map((r) => ({ host: r.host, state: r.state, lagSeconds: r.lagSeconds })),
     effect:
       state === 'down'
@@ -165,7 +168,19 @@ function cacheView(pairs: SamplePair[], seconds: number | null): CacheView {
   const checks = pairs.map((p) => p.current.readiness.checks['redis cache']).filter((c) => c !== undefined);
   const redis = levelFigures(pairs, 'redis', seconds);
   const memory = levelFigures(pairs, 'memory', seconds);
-  const state = redis.off ? 'off' : checks.length === 0 ? 'unknown' : checks.includes('ok') ? 'up' : 'down';
+  // Every instance answered, and none has an entity cache: nothing to show but that.
+  const sampled = pairs.map((p) => p.current.stats).filter((s) => s !== null);
+  const unused =
+    sampled.length > 0 && sampled.length === pairs.length && sampled.every((s) => s.cache === null);
+  const state = redis.off
+    ? 'off'
+    : unused
+      ? 'unused'
+      : checks.length === 0
+        ? 'unknown'
+        : checks.includes('ok')
+          ? 'up'
+          : 'down';
   return {
     state,
     hitRatio: redis.hitRatio,
@@ -173,7 +188,14 @@ function cacheView(pairs: SamplePair[], seconds: number | null): CacheView {
     lifetimeHitRatio: redis.lifetimeHitRatio,
     memoryHitRatio: memory.hitRatio,
     memoryLookupsPerSecond: memory.lookupsPerSecond,
-    effect: state === 'down' ? CACHE_DOWN_EFFECT : state === 'off' ? CACHE_OFF_EFFECT : null,
+    effect:
+      state === 'down'
+        ? CACHE_DOWN_EFFECT
+        : state === 'off'
+          ? CACHE_OFF_EFFECT
+          : state === 'unused'
+            ? CACHE_UNUSED_EFFECT
+            : null,
   };
 }
 

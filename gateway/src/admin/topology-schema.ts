@@ -40,15 +40,18 @@ export const shardViewSchema = z.object({
   latencyMs: z.number().nullable(),
   /** Statements per second all instances sent to this shard. */
   queriesPerSecond: rate,
-  /** Estimated live rows per table (Postgres statistics, a second or so behind). */
+  /** Estimated live rows per table (Postgres statistics, a second or so behind), the outbox left out. */
   rows: z.record(z.string(), z.number().int().min(0)),
   rowsTotal: z.number().int().min(0).nullable(),
+  /** Outbox rows not yet relayed, counted up to 10 000; null without an outbox or an answer. */
+  outboxUnsent: z.number().int().min(0).nullable(),
   replicas: z.array(replicaViewSchema),
   effect,
 });
 
 export const cacheViewSchema = z.object({
-  state: z.enum(['up', 'down', 'off', 'unknown']),
+  /** `unused`: the service caches no entity (its Redis connection is only a readiness check). */
+  state: z.enum(['up', 'down', 'off', 'unused', 'unknown']),
   /** The Redis level: hits (including cached "absent") per lookup in the window; null without lookups. */
   hitRatio: z.number().min(0).max(1).nullable(),
   lookupsPerSecond: rate,

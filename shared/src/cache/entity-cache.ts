@@ -83,6 +83,8 @@ export class EntityCache<T> implements LocallyEvictable {
     this.options = { ttlSeconds: 300, negativeTtlSeconds: 10, enabled: true, ...rest };
     this.name = `${options.keyPrefix}${options.entity}`;
     this.requests = cacheRequestsCounter(metrics);
+    // A series at 0 from the start: the stats tell a cache nobody has asked yet from no cache.
+    this.requests.inc({ entity: this.options.entity, level: 'l2', result: 'miss' }, 0);
     this.memory = memory && new MemoryTier(memory, this.options.ttlSeconds * 1000);
     options.invalidations?.register(this);
   }

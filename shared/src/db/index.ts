@@ -1,4 +1,9 @@
-export { ShardDatabases, type ShardDatabasesOptions, type ShardResult } from './shard-databases';
+export {
+  ShardDatabases,
+  PROBE_SQL_MARK,
+  type ShardDatabasesOptions,
+  type ShardResult,
+} from './shard-databases';
 export { isShardUnavailableError, shardUnavailable } from './shard-errors';
 export { ensureDatabase, dropDatabase, listDatabases } from './database-admin';
 export { migrateLatest, appliedMigrations, type Migration } from './migrations';

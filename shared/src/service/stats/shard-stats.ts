@@ -1,11 +1,12 @@
-import type { ShardDatabases } from '../../db/shard-databases';
+import { PROBE_SQL_MARK, type ShardDatabases } from '../../db/shard-databases';
 import { databaseOf } from '../../config/topology';
+import { OUTBOX_TABLE } from '../../outbox/outbox-migrations';
 import { formatBucketRange } from '../../sharding/bucket-range';
 import type { ShardSpec } from '../../sharding/shard-map';
 import type { ShardStats } from './stats-schema';
 
-/** Marks the stats queries, so the per-shard statement counter leaves them out. */
-const MARK = '/* boxoffice-stats */';
+/** The outbox is counted up to this many rows: enough to tell a backlog, cheap at any size. */
+export const OUTBOX_COUNT_CAP = 10_000;
 
 /** How long a shard may take to answer the stats query before it counts as down here (ms). */
 const STATS_TIMEOUT_MS = 1500;
@@ -37,13 +38,14 @@ export function countShardQueries(dbs: ShardDatabases): Record<string, number> {
   for (const shard of dbs.router.shards) {
     counts[shard.name] = 0;
     dbs.knexFor(shard).on('query', (data: { sql?: string }) => {
-      if (!data.sql?.startsWith(MARK)) counts[shard.name]! += 1;
+      if (!data.sql?.startsWith(PROBE_SQL_MARK)) counts[shard.name]! += 1;
     });
   }
   return counts;
 }
 
-const ROWS_SQL = `${MARK} select relname, n_live_tup from pg_stat_user_tables where relname not like 'knex_migrations%' and relname <> 'boxoffice_shard' order by relname`;
+const ROWS_SQL = `${PROBE_SQL_MARK} select relname, n_live_tup from pg_stat_user_tables where relname not like 'knex_migrations%' and relname <> 'boxoffice_shard' order by relname`;
+const OUTBOX_SQL = `${PROBE_SQL_MARK} select count(*)::int as n from (select 1 from ${OUTBOX_TABLE} limit ${OUTBOX_COUNT_CAP}) unsent`;
 
 /** A replica's state as this process's replica poller last saw it (shared/src/db/replica-poller.ts). */
 function replicaState(dbs: ShardDatabases, url: string, now: number): ShardStats['replicas'][number] {
@@ -71,13 +73,23 @@ function describe(shard: ShardSpec): Pick<ShardStats, 'name' | 'range' | 'databa
   };
 }
 
-/** Every shard's state, stats-query latency, estimated row counts and replica lag, in parallel. */
+/**
+ * Every shard's state, stats-query latency, estimated row counts, unsent outbox rows and replica
+ * lag, in parallel.
+ */
 export async function shardStats(dbs: ShardDatabases): Promise<ShardStats[]> {
   const results = await dbs.scatter(
     async (db) => {
       const started = performance.now();
       const result = (await db.raw(ROWS_SQL)) as { rows: { relname: string; n_live_tup: string }[] };
-      return { latencyMs: performance.now() - started, rows: result.rows };
+      const latencyMs = performance.now() - started;
+      const hasOutbox = result.rows.some((r) => r.relname === OUTBOX_TABLE);
+      const outbox = hasOutbox ? ((await db.raw(OUTBOX_SQL)) as { rows: { n: number }[] }) : undefined;
+      return {
+        latencyMs,
+        rows: result.rows.filter((r) => r.relname !== OUTBOX_TABLE),
+        outboxUnsent: outbox ? Number(outbox.rows[0]?.n ?? 0) : null,
+      };
     },
     { timeoutMs: STATS_TIMEOUT_MS },
   );
@@ -85,7 +97,15 @@ export async function shardStats(dbs: ShardDatabases): Promise<ShardStats[]> {
     const replicas = result.shard.replicas.map((url) => replicaState(dbs, url, Date.now()));
     if (!result.ok) {
       const reason = redact(reasonOf(result.error));
-      return { ...describe(result.shard), state: 'down', latencyMs: null, rows: {}, reason, replicas };
+      return {
+        ...describe(result.shard),
+        state: 'down',
+        latencyMs: null,
+        rows: {},
+        outboxUnsent: null,
+        reason,
+        replicas,
+      };
     }
     const rows = Object.fromEntries(result.value.rows.map((r) => [r.relname, Number(r.n_live_tup)]));
     return {
@@ -93,6 +113,7 @@ export async function shardStats(dbs: ShardDatabases): Promise<ShardStats[]> {
       state: 'up',
       latencyMs: Math.round(result.value.latencyMs * 10) / 10,
       rows,
+      outboxUnsent: result.value.outboxUnsent,
       replicas,
     };
   });

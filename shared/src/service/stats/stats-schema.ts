@@ -54,8 +54,16 @@ export const shardStatsSchema = z.object({
   state: z.enum(['up', 'down']),
   /** Round trip of the stats query, in ms; null when the shard did not answer. */
   latencyMs: z.number().nullable(),
-  /** Estimated live rows per table (pg_stat_user_tables.n_live_tup), migrations tables left out. */
+  /**
+   * Estimated live rows per table (pg_stat_user_tables.n_live_tup), the migrations tables and
+   * the outbox left out: the outbox's estimate lags its deletes, so an empty one read "224".
+   */
   rows: z.record(z.string(), count),
+  /**
+   * Outbox rows not yet relayed, counted (up to OUTBOX_COUNT_CAP); null when the shard has no
+   * outbox or did not answer.
+   */
+  outboxUnsent: count.nullable(),
   reason: z.string().optional(),
   replicas: z.array(replicaStatsSchema),
 });
