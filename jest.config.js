@@ -35,13 +35,14 @@ function rabbitmqProject() {
   return {
     // The same files as in `integration`, with BUS_URL set to the local RabbitMQ by the setup
     // file, so the test env hands it to every process it starts (tests/support/test-env.ts).
-    // Three files, ~2.5 min at load average 10: the saga, the crash test and the order API.
+    // Four files, ~3 min at load average 10: the saga, the crash tests and the order API.
     ...common,
     displayName: 'rabbitmq',
     testMatch: [
       '<rootDir>/tests/tickets/saga-concurrency.int.test.ts',
       '<rootDir>/tests/tickets/saga-crash.int.test.ts',
       '<rootDir>/tests/tickets/orders-api.int.test.ts',
+      '<rootDir>/tests/faults/service-killed.int.test.ts',
     ],
     setupFiles: ['<rootDir>/tests/support/rabbitmq-bus.setup.js'],
     slowTestThreshold: 20,
