@@ -12,7 +12,7 @@ import { Browser, Page, chromium } from 'playwright-core';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
 import { topologySchema } from '../../gateway/src';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
-import { TEST_PG_URL, TestStack, signUp, startTestStack, uniqueEmail } from '../support';
+import { TEST_PG_URL, TestStack, callerHeaders, signUp, startTestStack, uniqueEmail } from '../support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = join(REPO_ROOT, 'results');
@@ -165,7 +165,9 @@ describe('the topology page (/admin)', () => {
     const text = await (await fetch(`${stack.gatewayUrl}/admin/api/topology`)).text();
     topologySchema.parse(JSON.parse(text));
     const stats = await (
-      await fetch(`${stack.process('users-1').url}/internal/stats?include=shards,bus`)
+      await fetch(`${stack.process('users-1').url}/internal/stats?include=shards,bus`, {
+        headers: callerHeaders(),
+      })
     ).text();
     for (const body of [text, stats]) {
       expect(body).not.toContain(pg.password);
@@ -176,7 +178,9 @@ describe('the topology page (/admin)', () => {
   });
 
   test('when /internal/stats is asked for an unknown part, then it is a 400 naming the parameter', async () => {
-    const res = await fetch(`${stack.process('users-1').url}/internal/stats?include=secrets`);
+    const res = await fetch(`${stack.process('users-1').url}/internal/stats?include=secrets`, {
+      headers: callerHeaders(),
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('validation_failed');
