@@ -8,6 +8,7 @@ import { TopologyPoller, adminRoutes } from './admin';
 import type { GatewayConfig } from './config';
 import { openApiRoutes } from './openapi';
 import { Forward, TrustProxy, Upstream, clientFacts, forwardTo, serviceForPath, withFastPath } from './proxy';
+import { securityHeaders } from './security-headers';
 import { ReadPositions, Sessions } from './sessions';
 
 export interface GatewayDeps {
@@ -99,6 +100,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     readiness,
     parseJson: false,
     routes(app) {
+      app.use(securityHeaders({ https: deps.config.env.SESSION_COOKIE_SECURE }));
       app.use(openApiRoutes());
       app.use('/admin', adminRoutes({ ...adminOptions(deps), uiDir: deps.adminUiDir }));
       // Bodies are read whole (bounded by the limit, 413 beyond it) so a request can be retried
