@@ -1,5 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { signCaller, signIdentity, signInternalToken, verifyIdentity, verifyInternalToken } from '@boxoffice/shared';
+import {
+  signCaller,
+  signIdentity,
+  signInternalToken,
+  verifyIdentity,
+  verifyInternalToken,
+} from '@boxoffice/shared';
 
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';
