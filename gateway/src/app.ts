@@ -3,46 +3,37 @@ import { hostname } from 'node:os';
 import express, { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Redis, SERVICE_NAMES, ServiceName, createApp, requestFront } from '@boxoffice/shared';
+import { SERVICE_NAMES, ServiceName, createApp, requestFront, signCaller } from '@boxoffice/shared';
 import { TopologyPoller, adminRoutes } from './admin';
 import type { GatewayConfig } from './config';
 import { openApiRoutes } from './openapi';
 import { Forward, TrustProxy, Upstream, clientFacts, forwardTo, serviceForPath, withFastPath } from './proxy';
-import { ReadPositions, Sessions, SignInLimiter } from './sessions';
+import { securityHeaders } from './security-headers';
+import { ReadPositions, Sessions } from './sessions';
 
 export interface GatewayDeps {
   config: GatewayConfig;
   logger: Logger;
   metrics: Registry;
   upstreams: Record<ServiceName, Upstream>;
-  /** Redis holding the sign-in limits' counters. */
-  rateLimitRedis: Redis;
   /** Where the topology page's built files are; default gateway/admin-ui/dist. */
   adminUiDir?: string;
 }
 
+/** Sessions; the sign-in limits are the users service's (it counts, the gateway relays its 429). */
 function createSessions(deps: GatewayDeps): Sessions {
   const env = deps.config.env;
-  const limiter = new SignInLimiter(
-    deps.rateLimitRedis,
-    `${env.KEY_PREFIX}gateway:`,
-    {
-      windowSeconds: env.SIGNIN_WINDOW_SECONDS,
-      maxFailuresPerIp: env.SIGNIN_MAX_FAILURES_PER_IP,
-      maxFailuresPerEmail: env.SIGNIN_MAX_FAILURES_PER_EMAIL,
-    },
-    (err) => deps.logger.warn({ err }, 'sign-in limiter unavailable; letting the attempt through'),
-  );
   return new Sessions(
     {
       sessionKeys: env.SESSION_KEYS,
       internalKeys: env.INTERNAL_KEYS,
+      identityTtlSeconds: env.IDENTITY_MAX_AGE_SECONDS,
       ttlSeconds: env.SESSION_TTL_SECONDS,
+      deviceTtlSeconds: env.DEVICE_COOKIE_TTL_SECONDS,
       secureCookie: env.SESSION_COOKIE_SECURE,
       upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     },
     deps.upstreams.users,
-    limiter,
   );
 }
 
@@ -65,6 +56,7 @@ function adminOptions(deps: GatewayDeps) {
       topology: deps.config.topology,
       metrics: deps.metrics,
       gatewayName: `gateway@${hostname()}:${env.PORT}`,
+      callerHeader: () => signCaller('gateway', env.INTERNAL_KEYS, Date.now(), env.IDENTITY_MAX_AGE_SECONDS),
     }),
   };
 }
@@ -108,6 +100,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     readiness,
     parseJson: false,
     routes(app) {
+      app.use(securityHeaders({ https: deps.config.env.SESSION_COOKIE_SECURE }));
       app.use(openApiRoutes());
       app.use('/admin', adminRoutes({ ...adminOptions(deps), uiDir: deps.adminUiDir }));
       // Bodies are read whole (bounded by the limit, 413 beyond it) so a request can be retried

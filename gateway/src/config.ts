@@ -102,18 +102,6 @@ export const gatewayEnvSchema = platformEnvSchema
      * (`10.0.0.5,10.0.0.6`, CIDR ranges, `loopback`) or give the number of proxy hops.
      */
     TRUST_PROXY: trustProxySetting,
-    /** Redis for the sign-in limits; default REDIS_URL. */
-    RATE_LIMIT_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-    /** The sign-in limits' fixed window, in seconds. Default 5 minutes. */
-    SIGNIN_WINDOW_SECONDS: positiveInt.default(300),
-    /**
-     * Failed sign-ins per client IP per window. Default 100: far above one person's typos, low
-     * enough that spraying passwords over many accounts from one address stalls; generous because
-     * many people can share one NAT address. Successful sign-ins are not counted.
-     */
-    SIGNIN_MAX_FAILURES_PER_IP: positiveInt.default(100),
-    /** Failed sign-ins per email address per window. Default 10: guessing one password stays hopeless. */
-    SIGNIN_MAX_FAILURES_PER_EMAIL: positiveInt.default(10),
     /**
      * The key of the topology page (`/admin`, docs/topology-page.md). Unset: the page answers only
      * on localhost, and is off when NODE_ENV=production. Set: required everywhere (header

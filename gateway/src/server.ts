@@ -2,7 +2,6 @@ import {
   SERVICE_NAMES,
   createLogger,
   createMetricsRegistry,
-  createRedisClient,
   exitOnSignals,
   serveHttp,
 } from '@boxoffice/shared';
@@ -29,16 +28,11 @@ async function main(): Promise<void> {
       ),
   });
   await startDiscovery();
-  // Fails fast when Redis is away (no offline queue): the sign-in limiter then fails open.
-  const rateLimitRedis = createRedisClient(config.env.RATE_LIMIT_REDIS_URL ?? config.env.REDIS_URL, 'cache');
-  rateLimitRedis.on('error', (err) => logger.warn({ err: err.message }, 'rate-limit redis error'));
-  void rateLimitRedis.connect().catch(() => undefined);
   const app = createGatewayApp({
     config,
     logger,
     metrics: createMetricsRegistry('gateway'),
     upstreams,
-    rateLimitRedis,
   });
   try {
     const running = await serveHttp({
@@ -52,10 +46,6 @@ async function main(): Promise<void> {
           name: `${service} upstream`,
           close: () => upstreams[service].close(),
         })),
-        {
-          name: 'rate-limit redis',
-          close: () => rateLimitRedis.quit().catch(() => rateLimitRedis.disconnect()),
-        },
       ],
     });
     exitOnSignals(running.shutdown);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createGatewayApp } from '../../gateway/src';
 import { loadGatewayConfig } from '../../gateway/src';
 import { createServiceUpstreams } from '../../gateway/src';
-import { createLogger, createMetricsRegistry, createRedisClient } from '@boxoffice/shared';
+import { createLogger, createMetricsRegistry } from '@boxoffice/shared';
 
 /** A port nothing listens on: connecting is refused at once, like a killed instance. */
 export const REFUSED = 'http://127.0.0.1:1';
@@ -37,8 +37,6 @@ export function gatewayApp(env: Record<string, string>, uiDir = fakeUiDir()) {
     logger: createLogger({ service: 'gateway', level: 'silent' }),
     metrics: createMetricsRegistry('gateway'),
     upstreams,
-    // Never connected: the sign-in limiter is not used by these tests.
-    rateLimitRedis: createRedisClient('redis://127.0.0.1:1', 'cache'),
     adminUiDir: uiDir,
   });
   return { app, close: () => Promise.all(Object.values(upstreams).map((u) => u.close())) };

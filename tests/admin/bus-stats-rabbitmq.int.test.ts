@@ -21,7 +21,7 @@ import {
 } from '@boxoffice/shared';
 import { topologySchema } from '../../gateway/src';
 import { buildEventsDeps, createEventsApp } from '../../services/events/src';
-import { type TestEnv, createTestEnv } from '../support';
+import { type TestEnv, callerHeaders, createTestEnv } from '../support';
 import { gatewayApp } from './admin-fixtures';
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -46,7 +46,7 @@ function context(service: ServiceName, overrides: Record<string, string> = {}, w
 }
 
 async function busStats(app: Parameters<typeof request>[0]) {
-  const res = await request(app).get('/internal/stats?include=bus').expect(200);
+  const res = await request(app).get('/internal/stats?include=bus').set(callerHeaders()).expect(200);
   return instanceStatsSchema.parse(res.body).bus!;
 }
 
@@ -97,7 +97,12 @@ describe('the bus figures on RabbitMQ', () => {
   });
 
   test('when the gateway polls that service, then its JSON names RabbitMQ, its port and the ready messages as backlog', async () => {
-    const { app, close } = gatewayApp({ EVENTS_URLS: eventsUrl, BUS_URL: RABBITMQ_URL });
+    const { app, close } = gatewayApp({
+      EVENTS_URLS: eventsUrl,
+      BUS_URL: RABBITMQ_URL,
+      // The gateway signs its poll of /internal/stats with the service's key.
+      INTERNAL_KEYS: env.env.INTERNAL_KEYS!,
+    });
     try {
       const view = topologySchema.parse((await request(app).get('/admin/api/topology').expect(200)).body);
       expect(view.bus).toMatchObject({ kind: 'rabbitmq', state: 'up', host: '127.0.0.1:5672', effect: null });

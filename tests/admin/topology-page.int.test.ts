@@ -12,7 +12,7 @@ import { Browser, Page, chromium } from 'playwright-core';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
 import { topologySchema } from '../../gateway/src';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
-import { TEST_PG_URL, TestStack, signUp, startTestStack, uniqueEmail } from '../support';
+import { TEST_PG_URL, TestStack, callerHeaders, signUp, startTestStack, uniqueEmail } from '../support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = join(REPO_ROOT, 'results');
@@ -44,14 +44,59 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
-  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  page = await watchedPage();
   await page.goto(`${stack.gatewayUrl}/admin`);
 }, 240_000);
+
+/** What a page reported: console errors, uncaught errors, and Content-Security-Policy violations. */
+const reports = new Map<Page, string[]>();
+
+/**
+ * A new page that records every console error, uncaught error and CSP violation (the
+ * `securitypolicyviolation` event, listened for before any of the page's own scripts run).
+ */
+async function watchedPage(): Promise<Page> {
+  const watched = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  const seen: string[] = [];
+  reports.set(watched, seen);
+  watched.on('console', (message) => {
+    if (message.type() === 'error') seen.push(`console: ${message.text()}`);
+  });
+  watched.on('pageerror', (err) => seen.push(`error: ${err.message}`));
+  await watched.exposeFunction('reportViolation', (text: string) => seen.push(`csp: ${text}`));
+  await watched.addInitScript(
+    `document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));`,
+  );
+  return watched;
+}
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
+
+/**
+ * Polls `check` every 200 ms until it holds. Not page.waitForFunction: that evaluates its
+ * predicate in the page, which the page's Content-Security-Policy (no eval) rightly refuses.
+ */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${WAIT_MS} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Figure number `index` (0: the first) of every element matching `cards`, as numbers; NaN for "–". */
+async function figuresOf(cards: string, index: number): Promise<number[]> {
+  const all = page.locator(cards);
+  const figures: number[] = [];
+  for (let i = 0; i < (await all.count()); i++) {
+    const texts = await all.nth(i).locator('.fig b').allTextContents();
+    figures.push(parseFloat(texts[index] ?? ''));
+  }
+  return figures;
+}
 
 /** The first figure of an element (e.g. req/s), as a number; NaN for "–". */
 async function figure(selector: string): Promise<number> {
@@ -62,12 +107,9 @@ async function figure(selector: string): Promise<number> {
 
 describe('the topology page (/admin)', () => {
   test('when it opens, then every service, instance and shard is drawn up, with the bus', async () => {
-    await page.waitForFunction(
-      `document.querySelectorAll('[data-instance][data-state="up"]').length === 6`,
-      null,
-      {
-        timeout: WAIT_MS,
-      },
+    await until(
+      'six instances up',
+      async () => (await page.locator('[data-instance][data-state="up"]').count()) === 6,
     );
     for (const service of ['users', 'events', 'tickets']) {
       await page.locator(`[data-service="${service}"]`).waitFor();
@@ -93,6 +135,13 @@ describe('the topology page (/admin)', () => {
     }
   });
 
+  test('when it has run under its Content-Security-Policy, then no violation, console error or page error was reported', async () => {
+    await page.locator('[data-bus]').waitFor();
+    const csp = (await page.request.get(`${stack.gatewayUrl}/admin`)).headers()['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    expect(reports.get(page)).toEqual([]);
+  });
+
   test('when a burst of requests runs, then the request and query figures move', async () => {
     const before = await figure('[data-gateway]');
     expect(Number.isNaN(before) || before <= 1).toBe(true); // only the page's own loads so far
@@ -108,19 +157,17 @@ describe('the topology page (/admin)', () => {
     })();
     try {
       // The gateway's req/s above 1 and some events shard's q/s above 0 (the page's first figures).
-      await page.waitForFunction(
-        `parseFloat(document.querySelector('[data-gateway] .fig b')?.textContent ?? '') > 1 &&
-         [...document.querySelectorAll('[data-service="events"] [data-shard]')].some(
-           (card) => parseFloat(card.querySelector('.fig b')?.textContent ?? '') > 0)`,
-        null,
-        { timeout: WAIT_MS },
+      await until(
+        'gateway req/s above 1 and some events shard q/s above 0',
+        async () =>
+          (await figure('[data-gateway]')) > 1 &&
+          (await figuresOf('[data-service="events"] [data-shard]', 0)).some((q) => q > 0),
       );
       // Both events instances answer a share of the listing (the gateway round-robins).
-      await page.waitForFunction(
-        `[...document.querySelectorAll('[data-service="events"] [data-instance]')].filter(
-           (card) => parseFloat(card.querySelector('.fig b')?.textContent ?? '') > 0).length === 2`,
-        null,
-        { timeout: WAIT_MS },
+      await until(
+        'both events instances serving',
+        async () =>
+          (await figuresOf('[data-service="events"] [data-instance]', 0)).filter((r) => r > 0).length === 2,
       );
       mkdirSync(RESULTS, { recursive: true });
       await page.screenshot({ path: join(RESULTS, 'topology.png'), fullPage: true });
@@ -130,11 +177,8 @@ describe('the topology page (/admin)', () => {
     }
     // Postgres's row statistics follow within seconds (an idle backend flushes them within 10 s).
     // Some users shard's rows figure (its second) above 1: the boxoffice_shard row plus new users.
-    await page.waitForFunction(
-      `[...document.querySelectorAll('[data-service="users"] [data-shard]')].some(
-         (card) => parseFloat(card.querySelectorAll('.fig b')[1]?.textContent ?? '') > 1)`,
-      null,
-      { timeout: WAIT_MS },
+    await until('some users shard with more than one row', async () =>
+      (await figuresOf('[data-service="users"] [data-shard]', 1)).some((rows) => rows > 1),
     );
   });
 
@@ -165,7 +209,9 @@ describe('the topology page (/admin)', () => {
     const text = await (await fetch(`${stack.gatewayUrl}/admin/api/topology`)).text();
     topologySchema.parse(JSON.parse(text));
     const stats = await (
-      await fetch(`${stack.process('users-1').url}/internal/stats?include=shards,bus`)
+      await fetch(`${stack.process('users-1').url}/internal/stats?include=shards,bus`, {
+        headers: callerHeaders(),
+      })
     ).text();
     for (const body of [text, stats]) {
       expect(body).not.toContain(pg.password);
@@ -176,10 +222,47 @@ describe('the topology page (/admin)', () => {
   });
 
   test('when /internal/stats is asked for an unknown part, then it is a 400 naming the parameter', async () => {
-    const res = await fetch(`${stack.process('users-1').url}/internal/stats?include=secrets`);
+    const res = await fetch(`${stack.process('users-1').url}/internal/stats?include=secrets`, {
+      headers: callerHeaders(),
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('validation_failed');
     expect(JSON.stringify(body)).toMatch(/include/);
   });
+});
+
+describe('the API docs page (/api/docs) under the Content-Security-Policy', () => {
+  test('when it opens in Chromium, then Swagger UI draws the operations and nothing is blocked or fails', async () => {
+    const docs = await watchedPage();
+    try {
+      const response = await docs.goto(`${stack.gatewayUrl}/api/docs`);
+      expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+      await docs.locator('.swagger-ui .opblock').first().waitFor({ timeout: WAIT_MS });
+      expect(await docs.locator('.swagger-ui .opblock').count()).toBeGreaterThan(5);
+      expect(reports.get(docs)).toEqual([]);
+    } finally {
+      await docs.close();
+    }
+  });
+});
+
+describe('security headers on the gateway', () => {
+  test.each(['/admin', '/api/docs', '/api/openapi.json', '/api/sessions'])(
+    'when %s is asked, then the answer forbids framing, sniffing and foreign scripts',
+    async (path) => {
+      const res = await fetch(`${stack.gatewayUrl}${path}`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      // Plain HTTP here (SESSION_COOKIE_SECURE off): no HSTS, which would point browsers at HTTPS.
+      expect(res.headers.get('strict-transport-security')).toBeNull();
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createLogger, createMetricsRegistry, createRedisClient } from '@boxoffice/shared';
+import { createLogger, createMetricsRegistry } from '@boxoffice/shared';
 import {
   createGatewayApp,
   loadGatewayConfig,
@@ -47,7 +47,6 @@ describe('the gateway balancing over instances found by DNS', () => {
   let port: number;
   let built: ServiceUpstreams;
   let app: ReturnType<typeof createGatewayApp>;
-  const rateLimitRedis = createRedisClient('redis://127.0.0.1:6379', 'cache');
 
   /** Which instances answered `count` requests to GET /api/events through the gateway. */
   async function instancesAnswering(count: number): Promise<{ seen: Set<string>; statuses: Set<number> }> {
@@ -90,7 +89,6 @@ describe('the gateway balancing over instances found by DNS', () => {
       logger: createLogger({ service: 'gateway', level: 'silent' }),
       metrics: createMetricsRegistry('gateway'),
       upstreams: built.upstreams,
-      rateLimitRedis,
     });
   });
 
@@ -98,7 +96,6 @@ describe('the gateway balancing over instances found by DNS', () => {
     built?.stopDiscovery();
     await Promise.all(Object.values(built?.upstreams ?? {}).map((u) => u.close()));
     await Promise.all([...instances.values()].map(close));
-    rateLimitRedis.disconnect();
   });
 
   test('when the name resolves to two addresses, then requests are balanced over both', async () => {

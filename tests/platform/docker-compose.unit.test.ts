@@ -73,7 +73,6 @@ function connectionsOf(
   if (process.kind === 'gateway') {
     const config = loadGatewayConfig(env);
     return [
-      { url: config.env.RATE_LIMIT_REDIS_URL ?? config.env.REDIS_URL, kind: 'redis' },
       ...SERVICE_NAMES.flatMap((service) => config.upstreams[service].map((url) => ({ url, kind: service }))),
     ];
   }

@@ -1,7 +1,7 @@
 import { IncomingHttpHeaders, Server, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createLogger, createMetricsRegistry, createRedisClient } from '@boxoffice/shared';
+import { createLogger, createMetricsRegistry } from '@boxoffice/shared';
 import { Upstream, createGatewayApp, loadGatewayConfig } from '../../gateway/src';
 
 /**
@@ -62,17 +62,13 @@ function gateway(serviceUrl: string, env: Record<string, string> = {}) {
     events: new Upstream('events', [serviceUrl]),
     tickets: new Upstream('tickets', [serviceUrl]),
   };
-  // Never connected: no test here signs in successfully.
-  const rateLimitRedis = createRedisClient('redis://127.0.0.1:1', 'cache');
   const app = createGatewayApp({
     config,
     logger: createLogger({ service: 'gateway', level: 'silent' }),
     metrics: createMetricsRegistry('gateway'),
     upstreams,
-    rateLimitRedis,
   });
   const close = async () => {
-    rateLimitRedis.disconnect();
     await Promise.all(Object.values(upstreams).map((u) => u.close()));
   };
   return { app, close };

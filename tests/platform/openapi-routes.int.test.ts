@@ -5,7 +5,6 @@ import {
   ServiceName,
   createLogger,
   createMetricsRegistry,
-  createRedisClient,
   createServiceContext,
   loadConfig,
   serviceEnvSchema,
@@ -21,7 +20,7 @@ import {
 import { buildEventsDeps, createEventsApp } from '../../services/events/src';
 import { buildTicketsDeps, createTicketsApp } from '../../services/tickets/src';
 import { buildUsersDeps, createUsersApp } from '../../services/users/src';
-import { TEST_REDIS_URL, TestEnv, createTestEnv } from '../support';
+import { TestEnv, createTestEnv } from '../support';
 import { ListedRoute, listRoutes } from '../support/express-routes';
 
 const key = (route: ListedRoute) => `${route.method.toUpperCase()} ${route.path}`;
@@ -49,7 +48,6 @@ function documentedOperations(): string[] {
 describe('the OpenAPI document and the routes the processes serve', () => {
   let env: TestEnv;
   const contexts: ServiceContext[] = [];
-  const rateLimitRedis = createRedisClient(TEST_REDIS_URL, 'cache');
   let gatewayRoutes: ListedRoute[];
   let serviceRoutes: Record<ServiceName, ListedRoute[]>;
 
@@ -82,14 +80,12 @@ describe('the OpenAPI document and the routes the processes serve', () => {
       logger: createLogger({ service: 'gateway', level: 'silent' }),
       metrics: createMetricsRegistry('gateway'),
       upstreams: createServiceUpstreams(config).upstreams,
-      rateLimitRedis,
     });
     gatewayRoutes = listRoutes(gateway.app);
   });
 
   afterAll(async () => {
     for (const ctx of contexts) for (const step of ctx.shutdownSteps) await step.close();
-    rateLimitRedis.disconnect();
     await env?.cleanup();
   });
 

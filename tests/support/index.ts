@@ -15,6 +15,7 @@ export {
   signUpAndSignIn,
   uniqueEmail,
   identityHeaders,
+  callerHeaders,
   sessionCookieFor,
   type SignedUpUser,
   type TestUser,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { IDENTITY_HEADER, signIdentity } from '@boxoffice/shared';
+import { CALLER_HEADER, IDENTITY_HEADER, signCaller, signIdentity } from '@boxoffice/shared';
 import { encodeSession, newSession } from '../../gateway/src';
 import { TEST_INTERNAL_KEY, TEST_SESSION_KEY } from './test-env';
 
@@ -65,6 +65,14 @@ export async function signUpAndSignIn(
 /** Headers that make a direct call to a service (test env) act for `userId`, as the gateway would. */
 export function identityHeaders(userId: string): Record<string, string> {
   return { [IDENTITY_HEADER]: signIdentity(userId, [TEST_INTERNAL_KEY]) };
+}
+
+/**
+ * Headers that make a direct call to a service's `/internal/*` (test env) pass as the gateway's,
+ * acting for the client at `address`.
+ */
+export function callerHeaders(address = '127.0.0.1'): Record<string, string> {
+  return { [CALLER_HEADER]: signCaller(address, [TEST_INTERNAL_KEY]) };
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   InProcessService,
   TestEnv,
   buildServiceInProcess,
+  callerHeaders,
   createTestEnv,
   expectDocumented,
   identityHeaders,
@@ -32,7 +33,7 @@ describe('the email index across the users shards', () => {
   const shardFor = (key: string): Knex => shardDbs.get(router.shardForKey(key).name)!;
 
   const signIn = (email: string, password: string) =>
-    request(svc.app).post('/internal/sessions').send({ email, password });
+    request(svc.app).post('/internal/sessions').set(callerHeaders()).send({ email, password });
 
   const indexRow = (email: string) =>
     shardFor(emailKey(email))('email_index')

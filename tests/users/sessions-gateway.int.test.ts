@@ -4,6 +4,7 @@ import { encodeSession, newSession } from '../../gateway/src';
 import {
   TEST_INTERNAL_KEY,
   TestStack,
+  callerHeaders,
   expectDocumented,
   signIn,
   signUp,
@@ -17,6 +18,7 @@ const OLD_KEY = 'previous-session-key-0123456789abcde';
 const TTL_SECONDS = 3600;
 const MAX_PER_EMAIL = 4;
 const MAX_PER_IP = 8;
+const MAX_PER_DEVICE = 3;
 
 /** Sessions end to end: real processes, the gateway minting and checking the signed cookie. */
 describe('sessions through the gateway', () => {
@@ -32,6 +34,7 @@ describe('sessions through the gateway', () => {
         SESSION_TTL_SECONDS: String(TTL_SECONDS),
         SIGNIN_MAX_FAILURES_PER_EMAIL: String(MAX_PER_EMAIL),
         SIGNIN_MAX_FAILURES_PER_IP: String(MAX_PER_IP),
+        SIGNIN_MAX_FAILURES_PER_DEVICE: String(MAX_PER_DEVICE),
         SIGNIN_WINDOW_SECONDS: '60',
         // The test plays the proxy in front of the gateway, naming a client address per test.
         TRUST_PROXY: 'loopback',
@@ -183,6 +186,109 @@ describe('sessions through the gateway', () => {
       for (let i = 0; i < MAX_PER_IP + 2; i++) {
         expect((await postSession({ email, password }, ip)).status).toBe(200);
       }
+    });
+  });
+
+  describe('device cookies (a device that signed in before is not locked out by strangers)', () => {
+    const deviceCookieIn = (res: request.Response) =>
+      ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('did='));
+    /** Signs in with the right password and returns the `did=…` pair the gateway set. */
+    const trustDevice = async (email: string, password: string) => {
+      const res = await postSession({ email, password });
+      expect(res.status).toBe(200);
+      return deviceCookieIn(res)!.split(';')[0]!;
+    };
+    const lockOut = async (email: string) => {
+      for (let i = 0; i < MAX_PER_EMAIL; i++) await postSession({ email, password: 'attacker-guess' });
+      expect((await postSession({ email, password: 'attacker-guess' })).status).toBe(429);
+    };
+    const signInWith = (cookie: string, body: object, ip = freshIp()) =>
+      gw().post('/api/sessions').set('x-forwarded-for', ip).set('cookie', cookie).send(body);
+
+    test('when a sign-in succeeds, then it sets an HttpOnly device cookie scoped to /api/sessions for 180 days', async () => {
+      const { email, password } = await signUp(stack.gatewayUrl);
+      const cookie = deviceCookieIn(await postSession({ email, password }))!;
+      expect(cookie).toMatch(/; HttpOnly/);
+      expect(cookie).toMatch(/; Path=\/api\/sessions/);
+      expect(cookie).toMatch(new RegExp(`; Max-Age=${180 * 24 * 3600}`));
+      expect(deviceCookieIn(await postSession({ email, password: 'wrong-password' }))).toBeUndefined();
+    });
+
+    test("when an attacker's wrong guesses pass the account's limit, then the owner's device still signs in", async () => {
+      const { user, email, password } = await signUp(stack.gatewayUrl);
+      const device = await trustDevice(email, password);
+      await lockOut(email);
+      const res = expectDocumented('POST', '/api/sessions', await signInWith(device, { email, password }));
+      expect(res.status).toBe(200);
+      expect(res.body.id).toBe(user.id);
+    });
+
+    test('when one address is over its limit, then a trusted device behind it still signs in', async () => {
+      const { email, password } = await signUp(stack.gatewayUrl);
+      const device = await trustDevice(email, password);
+      const ip = freshIp();
+      for (let i = 0; i < MAX_PER_IP; i++)
+        await postSession({ email: uniqueEmail('spray'), password: 'x' }, ip);
+      expect((await postSession({ email: uniqueEmail(), password: 'x' }, ip)).status).toBe(429);
+      expect((await signInWith(device, { email, password }, ip)).status).toBe(200);
+    });
+
+    test('when the trusted device itself guesses wrong too often, then that device is limited', async () => {
+      const { email, password } = await signUp(stack.gatewayUrl);
+      const device = await trustDevice(email, password);
+      for (let i = 0; i < MAX_PER_DEVICE; i++) {
+        expect((await signInWith(device, { email, password: 'typo-password' })).status).toBe(401);
+      }
+      const limited = await signInWith(device, { email, password });
+      expect(limited.status).toBe(429);
+      expect(limited.headers['retry-after']).toBeDefined();
+    });
+
+    test.each([
+      [
+        'a tampered device cookie',
+        (device: string) => `${device.slice(0, -2)}${device.endsWith('A') ? 'B' : 'A'}${device.slice(-1)}`,
+      ],
+      ['a garbage device cookie', () => 'did=v2.abc.1.2.xyz'],
+    ])(
+      'when the account is locked out and the client sends %s, then it counts as none: 429',
+      async (_what, forge) => {
+        const { email, password } = await signUp(stack.gatewayUrl);
+        const device = await trustDevice(email, password);
+        await lockOut(email);
+        expect((await signInWith(forge(device), { email, password })).status).toBe(429);
+      },
+    );
+
+    test("when the account is locked out and the client sends another account's device cookie, then it counts as none: 429", async () => {
+      const victim = await signUp(stack.gatewayUrl);
+      const attacker = await signUp(stack.gatewayUrl);
+      const attackerDevice = await trustDevice(attacker.email, attacker.password);
+      await lockOut(victim.email);
+      expect(
+        (await signInWith(attackerDevice, { email: victim.email, password: victim.password })).status,
+      ).toBe(429);
+    });
+
+    test('when the users service port is called directly with a signed caller header, then the limits hold there too', async () => {
+      const { email, password } = await signUp(stack.gatewayUrl);
+      const direct = () =>
+        request(stack.process('users-1').url).post('/internal/sessions').set(callerHeaders('203.0.113.9'));
+      for (let i = 0; i < MAX_PER_EMAIL; i++) {
+        expect((await direct().send({ email, password: 'wrong-password' })).status).toBe(401);
+      }
+      const limited = await direct().send({ email, password });
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe('rate_limited');
+    });
+
+    test('when the users service port is called directly without the caller header, then it answers 401', async () => {
+      const { email, password } = await signUp(stack.gatewayUrl);
+      const res = await request(stack.process('users-1').url)
+        .post('/internal/sessions')
+        .send({ email, password });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('unauthenticated');
     });
   });
 

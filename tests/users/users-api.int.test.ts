@@ -1,10 +1,19 @@
+import { createHmac } from 'node:crypto';
 import request from 'supertest';
-import { IDENTITY_HEADER, signIdentity } from '@boxoffice/shared';
+import {
+  CALLER_HEADER,
+  IDENTITY_HEADER,
+  signCaller,
+  signIdentity,
+  signInternalToken,
+} from '@boxoffice/shared';
 import { buildUsersDeps, createUsersApp } from '../../services/users/src';
 import {
   InProcessService,
+  TEST_INTERNAL_KEY,
   TestEnv,
   buildServiceInProcess,
+  callerHeaders,
   createTestEnv,
   expectDocumented,
   identityHeaders,
@@ -181,7 +190,27 @@ describe('the users service API', () => {
       [
         'an identity with a tampered user id',
         (id: string, other: string) =>
-          signIdentity(id, ['test-internal-key-0123456789abcdef']).replace(id, other),
+          signIdentity(id, [TEST_INTERNAL_KEY]).replace(
+            Buffer.from(id).toString('base64url'),
+            Buffer.from(other).toString('base64url'),
+          ),
+      ],
+      [
+        'an identity signed with the right key that expires in 50 years',
+        (id: string) => {
+          const now = Math.floor(Date.now() / 1000);
+          return signInternalToken('identity', id, [TEST_INTERNAL_KEY], {
+            issuedAt: now,
+            expiresAt: now + 50 * 365 * 24 * 3600,
+          });
+        },
+      ],
+      [
+        'an identity in the old v1 format (no issue time) signed with the right key, 50 years ahead',
+        (id: string) => {
+          const payload = `v1.${id}.${Math.floor(Date.now() / 1000) + 50 * 365 * 24 * 3600}`;
+          return `${payload}.${createHmac('sha256', TEST_INTERNAL_KEY).update(payload).digest('base64url')}`;
+        },
       ],
     ])('when the call carries %s, then it answers 401 unauthenticated', async (_what, identity) => {
       const { user } = await signUp(svc.app);
@@ -230,10 +259,16 @@ describe('the users service API', () => {
         await patch(user.id, { password: 'brand-new-password', currentPassword: password }),
       );
       expect(res.status).toBe(200);
-      expect((await post('/internal/sessions').send({ email, password })).status).toBe(401);
-      expect((await post('/internal/sessions').send({ email, password: 'brand-new-password' })).status).toBe(
-        200,
+      expect((await post('/internal/sessions').set(callerHeaders()).send({ email, password })).status).toBe(
+        401,
       );
+      expect(
+        (
+          await post('/internal/sessions')
+            .set(callerHeaders())
+            .send({ email, password: 'brand-new-password' })
+        ).status,
+      ).toBe(200);
     });
 
     test('when the current password is wrong, then it answers 403 and nothing changes', async () => {
@@ -249,7 +284,9 @@ describe('the users service API', () => {
       );
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('forbidden');
-      expect((await post('/internal/sessions').send({ email, password })).status).toBe(200);
+      expect((await post('/internal/sessions').set(callerHeaders()).send({ email, password })).status).toBe(
+        200,
+      );
       expect((await request(svc.app).get(`/api/users/${user.id}`)).body.displayName).toBe('Test User');
     });
 
@@ -263,7 +300,9 @@ describe('the users service API', () => {
       );
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('email_taken');
-      expect((await post('/internal/sessions').send({ email, password })).status).toBe(200);
+      expect((await post('/internal/sessions').set(callerHeaders()).send({ email, password })).status).toBe(
+        200,
+      );
     });
 
     test('when the address is the same in another case, then nothing moves and it answers 200', async () => {
@@ -318,20 +357,61 @@ describe('the users service API', () => {
   });
 
   describe('POST /internal/sessions (the credential check behind sign-in)', () => {
+    test.each([
+      ['no caller header', () => ({})],
+      ['a garbage caller header', () => ({ [CALLER_HEADER]: 'v2.x.1.2.y' })],
+      [
+        'a caller header signed with another key',
+        () => ({ [CALLER_HEADER]: signCaller('127.0.0.1', ['k'.repeat(32)]) }),
+      ],
+      [
+        'a user identity instead of a caller header',
+        () => ({ [CALLER_HEADER]: signIdentity('127.0.0.1', [TEST_INTERNAL_KEY]) }),
+      ],
+      [
+        'a caller header signed with the right key that expires in 50 years',
+        () => {
+          const now = Math.floor(Date.now() / 1000);
+          const times = { issuedAt: now, expiresAt: now + 50 * 365 * 24 * 3600 };
+          return { [CALLER_HEADER]: signInternalToken('caller', '127.0.0.1', [TEST_INTERNAL_KEY], times) };
+        },
+      ],
+    ])(
+      'when the call carries %s, then it answers 401 JSON before looking at the password',
+      async (_what, headers) => {
+        const { email, password } = await signUp(svc.app);
+        const res = await post('/internal/sessions').set(headers()).send({ email, password });
+        expect(res.status).toBe(401);
+        expect(res.body).toEqual({
+          error: { code: 'unauthenticated', message: expect.stringMatching(/caller/) },
+        });
+      },
+    );
+
+    test('when GET /internal/stats is asked without the caller header, then it answers 401; /internal/ping stays open', async () => {
+      expect((await request(svc.app).get('/internal/stats')).status).toBe(401);
+      expect((await request(svc.app).get('/internal/stats').set(callerHeaders())).status).toBe(200);
+      expect((await request(svc.app).get('/internal/ping')).status).toBe(200);
+    });
+
     test('when the credentials are right in any letter case of the address, then it answers 200 with the user', async () => {
       const { user, email, password } = await signUp(svc.app);
-      const res = await post('/internal/sessions').send({ email: ` ${email.toUpperCase()}`, password });
+      const res = await post('/internal/sessions')
+        .set(callerHeaders())
+        .send({ email: ` ${email.toUpperCase()}`, password });
       expect(res.status).toBe(200);
       expect(res.body).toEqual(user);
     });
 
     test('when the address is unknown or the password wrong, then both answer the same 401', async () => {
       const { email } = await signUp(svc.app);
-      const unknown = await post('/internal/sessions').send({
+      const unknown = await post('/internal/sessions').set(callerHeaders()).send({
         email: uniqueEmail(),
         password: 'whatever-pw',
       });
-      const wrong = await post('/internal/sessions').send({ email, password: 'whatever-pw' });
+      const wrong = await post('/internal/sessions')
+        .set(callerHeaders())
+        .send({ email, password: 'whatever-pw' });
       expect(unknown.status).toBe(401);
       expect(wrong.status).toBe(401);
       expect(unknown.body).toEqual(wrong.body);
@@ -343,7 +423,7 @@ describe('the users service API', () => {
       ['an invalid email', { email: 'a@', password: 'x' }],
       ['an overlong password', { email: 'a@example.test', password: 'p'.repeat(257) }],
     ])('when the body has %s, then it answers 400', async (_what, body) => {
-      const res = await post('/internal/sessions').send(body);
+      const res = await post('/internal/sessions').set(callerHeaders()).send(body);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     });

@@ -27,6 +27,17 @@ describe('the gateway remembering verified session cookies', () => {
     expect(verifyIdentity(later, [INTERNAL], NOW + 31_000 + 59_000)).toBe(UID);
   });
 
+  test('when the identity lifetime is configured to 10 s, then it is re-signed after 5 s and verifies under that bound', () => {
+    const sessions = new VerifiedSessions([KEY], [INTERNAL], 10);
+    const first = sessions.identityFor(cookie, NOW);
+
+    expect(sessions.identityFor(cookie, NOW + 4_000)).toBe(first);
+    const later = sessions.identityFor(cookie, NOW + 5_000);
+    expect(later).not.toBe(first);
+    expect(verifyIdentity(later, [INTERNAL], NOW + 5_000 + 9_000, 10)).toBe(UID);
+    expect(verifyIdentity(first, [INTERNAL], NOW + 11_000, 10)).toBeUndefined();
+  });
+
   test('when a remembered session expires, then it is refused like any expired cookie', () => {
     const sessions = new VerifiedSessions([KEY], [INTERNAL]);
     const short = `sid=${encodeSession(newSession(UID, 60, NOW), [KEY])}`;

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { InstanceStats, instanceStatsSchema, redact } from '@boxoffice/shared';
+import { CALLER_HEADER, InstanceStats, instanceStatsSchema, redact } from '@boxoffice/shared';
 
 /**
  * One poll of one instance: `/readyz` says whether it is ready and which dependency fails,
@@ -21,9 +21,13 @@ export interface InstanceSample {
   stats: InstanceStats | null;
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const response = await request(url, {
     method: 'GET',
+    headers,
     headersTimeout: POLL_TIMEOUT_MS,
     bodyTimeout: POLL_TIMEOUT_MS,
     signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
@@ -59,9 +63,11 @@ async function readiness(base: string): Promise<Readiness> {
   }
 }
 
-async function stats(base: string): Promise<InstanceStats | null> {
+async function stats(base: string, callerHeader: string): Promise<InstanceStats | null> {
   try {
-    const { status, body } = await getJson(`${base}/internal/stats?include=shards,bus`);
+    const { status, body } = await getJson(`${base}/internal/stats?include=shards,bus`, {
+      [CALLER_HEADER]: callerHeader,
+    });
     if (status !== 200) return null;
     const parsed = instanceStatsSchema.safeParse(body);
     return parsed.success ? parsed.data : null;
@@ -70,9 +76,9 @@ async function stats(base: string): Promise<InstanceStats | null> {
   }
 }
 
-/** Polls one instance; never rejects (an unreachable instance is `down`). */
-export async function sampleInstance(url: string): Promise<InstanceSample> {
+/** Polls one instance, proving with `callerHeader` that it is the gateway; never rejects (an unreachable instance is `down`). */
+export async function sampleInstance(url: string, callerHeader: string): Promise<InstanceSample> {
   const base = url.replace(/\/+$/, '');
-  const [ready, figures] = await Promise.all([readiness(base), stats(base)]);
+  const [ready, figures] = await Promise.all([readiness(base), stats(base, callerHeader)]);
   return { url, readiness: ready, stats: ready.state === 'down' ? null : figures };
 }

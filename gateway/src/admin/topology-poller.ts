@@ -33,6 +33,8 @@ export interface TopologyPollerDeps {
   /** The gateway's own registry: its requests are read in-process. */
   metrics: Registry;
   gatewayName: string;
+  /** A fresh signed caller header for /internal/stats (services refuse the call without one). */
+  callerHeader: () => string;
   now?: () => number;
 }
 
@@ -59,7 +61,9 @@ export class TopologyPoller {
     const at = this.now();
     const [gateway, ...perService] = await Promise.all([
       httpCounts(this.deps.metrics),
-      ...SERVICE_NAMES.map((s) => Promise.all(this.deps.upstreams[s].urls.map(sampleInstance))),
+      ...SERVICE_NAMES.map((s) =>
+        Promise.all(this.deps.upstreams[s].urls.map((url) => sampleInstance(url, this.deps.callerHeader()))),
+      ),
     ]);
     const sample: Sample = {
       at,

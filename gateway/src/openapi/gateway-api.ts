@@ -66,4 +66,15 @@ export const gatewayApi: ApiRoute[] = [
     security: anyone,
     responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } } },
   },
+  {
+    method: 'get',
+    path: '/api/docs/init.js',
+    operationId: 'getApiDocsScript',
+    summary: 'The script that starts Swagger UI on /api/docs (a file, so the page needs no inline script)',
+    tags: ['platform'],
+    security: anyone,
+    responses: {
+      200: { description: 'JavaScript', content: { 'text/javascript': { schema: z.string() } } },
+    },
+  },
 ];

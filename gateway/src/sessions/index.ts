@@ -1,6 +1,5 @@
-export { Sessions, type SessionOptions } from './session-routes';
+export { Sessions, DEVICE_COOKIE, type SessionOptions } from './session-routes';
 export { VerifiedSessions } from './verified-sessions';
-export { SignInLimiter, type SignInLimits, type Reservation } from './sign-in-limiter';
 export {
   SESSION_COOKIE,
   encodeSession,

@@ -1,17 +1,15 @@
-import { signIdentity } from '@boxoffice/shared';
+import { DEFAULT_IDENTITY_MAX_AGE_SECONDS, signIdentity } from '@boxoffice/shared';
 import { SESSION_COOKIE, SessionPayload, cookieValues, decodeSession } from './session-cookie';
 
 /** Session cookies remembered as verified, per gateway process. */
 const MAX_VERIFIED = 10_000;
-/** A forwarded identity is valid 60 s (shared/src/auth/identity.ts); one is reused for 30 of them. */
-const IDENTITY_REUSE_MS = 30_000;
 
 /**
  * The signed identity to forward for a request's session cookie, without redoing the crypto on
- * every request of a browsing user (issue 12): a cookie value that verified once maps to its
+ * every request of a browsing user: a cookie value that verified once maps to its
  * session (its expiry is still checked on every use; a cookie never changes, and the keys are
  * fixed for the process's life), and the identity signed for a user is reused for half its
- * lifetime. Values that fail verification are not remembered, so junk cannot evict real sessions.
+ * lifetime (30 s of the default 60), so it reaches a service with at least half its life left. Values that fail verification are not remembered, so junk cannot evict real sessions.
  * Both maps are bounded: past their size the oldest entry goes (first in, first out).
  */
 export class VerifiedSessions {
@@ -21,6 +19,8 @@ export class VerifiedSessions {
   constructor(
     private readonly sessionKeys: readonly string[],
     private readonly internalKeys: readonly string[],
+    /** How long a signed identity lives: the services' IDENTITY_MAX_AGE_SECONDS. */
+    private readonly identityTtlSeconds = DEFAULT_IDENTITY_MAX_AGE_SECONDS,
   ) {}
 
   identityFor(cookieHeader: string | undefined, nowMs = Date.now()): string | undefined {
@@ -44,9 +44,9 @@ export class VerifiedSessions {
 
   private identity(uid: string, nowMs: number): string {
     const signed = this.identities.get(uid);
-    if (signed && nowMs - signed.signedAt < IDENTITY_REUSE_MS && nowMs >= signed.signedAt)
-      return signed.value;
-    const value = signIdentity(uid, this.internalKeys, nowMs);
+    const reuseMs = (this.identityTtlSeconds * 1000) / 2;
+    if (signed && nowMs - signed.signedAt < reuseMs && nowMs >= signed.signedAt) return signed.value;
+    const value = signIdentity(uid, this.internalKeys, nowMs, this.identityTtlSeconds);
     this.identities.delete(uid);
     remember(this.identities, uid, { value, signedAt: nowMs });
     return value;

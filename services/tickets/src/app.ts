@@ -1,11 +1,11 @@
 import type { Express } from 'express';
-import { ServiceContext, createServiceApp } from '@boxoffice/shared';
+import { ServiceContext, createServiceApp, internalAuthOf } from '@boxoffice/shared';
 import { ticketsRoutes } from './api';
 import type { TicketsDeps } from './domain';
 
 /** The tickets service's HTTP app, built from its context and its deps. Never listens: see server.ts. */
 export function createTicketsApp(ctx: ServiceContext, deps: TicketsDeps): Express {
   return createServiceApp(ctx, (app) => {
-    app.use(ticketsRoutes(deps, ctx.config.INTERNAL_KEYS));
+    app.use(ticketsRoutes(deps, internalAuthOf(ctx.config)));
   });
 }

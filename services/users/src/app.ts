@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { ServiceContext, createServiceApp } from '@boxoffice/shared';
+import { ServiceContext, createServiceApp, internalAuthOf } from '@boxoffice/shared';
 import { credentialsRoutes, usersRoutes } from './api';
 import type { UsersDeps } from './domain';
 
@@ -7,6 +7,6 @@ import type { UsersDeps } from './domain';
 export function createUsersApp(ctx: ServiceContext, deps: UsersDeps): Express {
   return createServiceApp(ctx, (app) => {
     app.use(credentialsRoutes(deps));
-    app.use(usersRoutes(deps, ctx.config.INTERNAL_KEYS));
+    app.use(usersRoutes(deps, internalAuthOf(ctx.config)));
   });
 }

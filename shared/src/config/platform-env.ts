@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { memoryCacheEnvShape } from '../cache/cache-config';
 import { commaList, portNumber } from './load-config';
+import { signInEnvShape } from './sign-in-env';
 
 /** The documented development key for forwarded identities: fine on a laptop, refused in production. */
 export const DEV_INTERNAL_KEY = 'dev-internal-key-change-me-0000';
@@ -56,6 +57,13 @@ const platformEnvFields = z.object({
   INTERNAL_KEYS: commaList
     .pipe(z.array(z.string().min(16, 'each key needs at least 16 characters')).min(1))
     .default([DEV_INTERNAL_KEY]),
+  /**
+   * The longest lifetime, in seconds, a service accepts for what the gateway signs (the forwarded
+   * identity, the caller header of /internal/*), whatever its expiry says; the gateway signs them
+   * for this long. Default 60: long enough for one request's hops, short enough that a leaked
+   * header is useless a minute later. At most 300.
+   */
+  IDENTITY_MAX_AGE_SECONDS: z.coerce.number().int().min(5).max(300).default(60),
   /** Largest JSON body accepted, in bytes (64 KiB). */
   BODY_LIMIT_BYTES: z.coerce
     .number()
@@ -119,6 +127,7 @@ const platformEnvFields = z.object({
   REPLICA_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
   /** The in-process level in front of each Redis cache (CACHE_L1_*): see docs/caching.md. */
   ...memoryCacheEnvShape,
+  ...signInEnvShape,
 });
 
 /** The platform's environment; KEY_PREFIX derived when unset, and the dev internal key refused in production. */

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
+import { InternalAuth, idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
 import {
   EventsDeps,
   ThumbnailWidth,
@@ -19,9 +19,9 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const CURRENT = 'public, max-age=60';
 
 /** Event images (DESIGN §6): upload and delete by the organizer, thumbnails made on demand. */
-export function eventImageRoutes(deps: EventsDeps, internalKeys: readonly string[]): Router {
+export function eventImageRoutes(deps: EventsDeps, auth: InternalAuth): Router {
   const router = Router();
-  const signedIn = requireIdentity(internalKeys);
+  const signedIn = requireIdentity(auth);
   // Any type is read (up to the image limit, 413 beyond) so the use-case can name a wrong one (415).
   const imageBody = express.raw({ type: () => true, limit: deps.images.maxBytes });
 

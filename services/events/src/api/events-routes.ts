@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import {
   IDENTITY_HEADER,
+  type InternalAuth,
   type LoadedPage,
   currentReadContext,
   idParam,
@@ -25,9 +26,9 @@ function listingKey(query: ListEventsQuery): string {
 }
 
 /** The public events API (DESIGN §6). Routes parse, delegate to a use-case, and reply. */
-export function eventsRoutes(deps: EventsDeps, internalKeys: readonly string[]): Router {
+export function eventsRoutes(deps: EventsDeps, auth: InternalAuth): Router {
   const router = Router();
-  const signedIn = requireIdentity(internalKeys);
+  const signedIn = requireIdentity(auth);
   const pages = new EventPages();
 
   router.post('/api/events', signedIn, async (req, res) => {

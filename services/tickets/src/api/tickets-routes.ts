@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
+import { InternalAuth, idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
 import { TicketsDeps, cancelTicket, getOrder, getTicket, listMyTickets, placeOrder } from '../domain';
 import {
   decodeTicketCursor,
@@ -12,9 +12,9 @@ import {
 import { orderJson, statusForOrder, ticketJson } from './ticket-json';
 
 /** Routes only parse, delegate and reply (STYLE habit 2). Every route is user-scoped. */
-export function ticketsRoutes(deps: TicketsDeps, internalKeys: readonly string[]): Router {
+export function ticketsRoutes(deps: TicketsDeps, auth: InternalAuth): Router {
   const router = Router();
-  router.use(['/api/orders', '/api/me/tickets', '/api/tickets'], requireIdentity(internalKeys));
+  router.use(['/api/orders', '/api/me/tickets', '/api/tickets'], requireIdentity(auth));
 
   router.post('/api/orders', async (req, res) => {
     const body = parseInput(placeOrderBody, req.body);

@@ -1,6 +1,9 @@
 export { buildUsersDeps, PROFILE_CACHE_TTL_SECONDS, type UsersDeps } from './users-deps';
 export { signUp, type SignUpInput } from './sign-up';
 export { verifyCredentials, type Credentials } from './verify-credentials';
+export { signIn, type SignInRequest, type SignedIn } from './sign-in';
+export { SignInLimiter, type SignInLimits, type SignInAttempt, type Reservation } from './sign-in-limiter';
+export { DeviceTokens } from './device-tokens';
 export { getMyProfile, getProfile } from './get-profile';
 export { updateMe, type UpdateMeInput } from './update-me';
 export { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';

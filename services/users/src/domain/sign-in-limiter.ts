@@ -3,10 +3,20 @@ import { Redis, emailKey } from '@boxoffice/shared';
 export interface SignInLimits {
   /** Length of the fixed window, in seconds. */
   windowSeconds: number;
-  /** Failed sign-ins allowed per client IP per window. */
+  /** Failed sign-ins allowed per client IP per window (clients without a trusted device). */
   maxFailuresPerIp: number;
-  /** Failed sign-ins allowed per email address per window. */
+  /** Failed sign-ins allowed per email address per window (clients without a trusted device). */
   maxFailuresPerEmail: number;
+  /** Failed sign-ins allowed per trusted device per window. */
+  maxFailuresPerDevice: number;
+}
+
+/** Who is signing in: the client address, the address typed, and the trusted device if any. */
+export interface SignInAttempt {
+  address: string;
+  email: string;
+  /** The id in a valid device cookie for this very account (device-tokens.ts), else undefined. */
+  device: string | undefined;
 }
 
 export type Reservation =
@@ -43,11 +53,15 @@ end
 return 0`;
 
 /**
- * Limits failed sign-ins per IP (spraying many accounts) and per address (guessing one account's
- * password). Every attempt reserves a slot before the password is checked, so a burst of parallel
- * guesses cannot slip through together; a successful sign-in gives its slot back, so people who
- * know their password are never limited however often they sign in. Redis being down is not a
- * reason to refuse every sign-in: the limiter then lets attempts through (fails open) and reports.
+ * Limits failed sign-ins. A client without a trusted device is limited per IP (spraying many
+ * accounts) and per address (guessing one account's password); a client presenting a valid
+ * device cookie for the account is limited per device only, so strangers' failures, which lock
+ * the account and the address, never lock out a device its owner signed in from before
+ * (docs/decisions/0016-device-cookies-against-lockout.md). Every attempt reserves a slot before
+ * the password is checked, so a burst of parallel guesses cannot slip through together; a
+ * successful sign-in gives its slot back, so people who know their password are never limited
+ * however often they sign in. Redis being down is not a reason to refuse every sign-in: the
+ * limiter then lets attempts through (fails open) and reports.
  */
 export class SignInLimiter {
   constructor(
@@ -57,13 +71,19 @@ export class SignInLimiter {
     private readonly onRedisError: (err: unknown) => void,
   ) {}
 
-  async reserve(ip: string, email: string | undefined): Promise<Reservation> {
-    const keys = [`${this.keyPrefix}signin:ip:${ip}`];
-    const caps = [this.limits.maxFailuresPerIp];
-    if (email !== undefined) {
-      // Hashed, so the limiter's keys do not list who tried to sign in.
-      keys.push(`${this.keyPrefix}signin:email:${emailKey(email)}`);
-      caps.push(this.limits.maxFailuresPerEmail);
+  async reserve(attempt: SignInAttempt): Promise<Reservation> {
+    const keys: string[] = [];
+    const caps: number[] = [];
+    if (attempt.device !== undefined) {
+      keys.push(`${this.keyPrefix}signin:device:${attempt.device}`);
+      caps.push(this.limits.maxFailuresPerDevice);
+    } else {
+      // The address is hashed, so the limiter's keys do not list who tried to sign in.
+      keys.push(
+        `${this.keyPrefix}signin:ip:${attempt.address}`,
+        `${this.keyPrefix}signin:email:${emailKey(attempt.email)}`,
+      );
+      caps.push(this.limits.maxFailuresPerIp, this.limits.maxFailuresPerEmail);
     }
     let counts: Array<[number, number]>;
     try {
