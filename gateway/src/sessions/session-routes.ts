@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Request, Response, Router } from 'express';
-import { AppError, REQUEST_ID_HEADER, isUuid, normalizeEmail } from '@boxoffice/shared';
+import { AppError, REQUEST_ID_HEADER, assertUtf8, isUuid, normalizeEmail } from '@boxoffice/shared';
 import { Upstream, upstreamError } from '../proxy';
 import { SESSION_COOKIE, encodeSession, newSession } from './session-cookie';
 import { SignInLimiter } from './sign-in-limiter';
@@ -72,6 +72,9 @@ export class Sessions {
   }
 
   private async signIn(req: Request, res: Response): Promise<void> {
+    // The gateway reads the address itself (for the per-address limit), so it refuses a body that
+    // is not UTF-8 before that: decoding it would count the attempt against a made-up address.
+    if (Buffer.isBuffer(req.body)) assertUtf8(req.body);
     const reservation = await this.limiter.reserve(req.ip ?? 'unknown', emailIn(req.body));
     if (!reservation.allowed) {
       throw new AppError('rate_limited', 'Too many failed sign-ins; try again later', {

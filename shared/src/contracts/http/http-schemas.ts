@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import type { ErrorBody } from '../../errors';
+import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../../errors';
 
 /**
  * The pieces every HTTP contract file uses, defined once. Schema-level `.meta()` is zod 4's own
@@ -8,10 +8,19 @@ import type { ErrorBody } from '../../errors';
  * form differs from the parsed one, e.g. a query-string integer).
  */
 
-/** The one error shape (DESIGN §6): what `AppError.toBody()` writes (`satisfies` keeps them together). */
+const errorCodes = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
+
+/**
+ * The one error shape: what `AppError.toBody()` writes (`satisfies` keeps them together). `code`
+ * is one of the catalogue's, so the document lists every code a client may match on.
+ */
 export const errorBody = z
   .strictObject({
-    error: z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+    error: z.strictObject({
+      code: z.enum(errorCodes).meta({ description: 'Stable: clients match on it' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
   })
   .meta({ id: 'Error' }) satisfies z.ZodType<ErrorBody>;
 
