@@ -19,7 +19,7 @@ export const TICKET_STATUSES = ['active', 'cancelled'] as const;
 
 /** POST /api/orders. */
 export const placeOrderBody = z.strictObject({
-  eventId: z.uuid(),
+  eventId: uuid,
   quantity: z.number().int().min(1).max(MAX_QUANTITY),
 });
 
