@@ -20,4 +20,8 @@ export {
   newId,
   newColocatedId,
   colocatedIdSql,
-  isUuid, normalizeEmail, emailKey, emailBucket } from './ids';
+  isUuid,
+  normalizeEmail,
+  emailKey,
+  emailBucket,
+} from './ids';
