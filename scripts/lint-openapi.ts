@@ -1,8 +1,10 @@
 /**
  * `npm run lint` step: lints the OpenAPI document exactly as the gateway serves it. Builds the
- * gateway's document routes on a free loopback port, fetches /api/openapi.json, and runs
- * `redocly lint` (rules: redocly.yaml) on it. Exits with redocly's status: 0 only with no errors,
- * and redocly.yaml (recommended-strict) makes every warning an error.
+ * gateway's document routes on a free loopback port, fetches /api/openapi.json, and runs two
+ * linters on that one file, both offline:
+ * - `redocly lint` (rules: redocly.yaml, recommended-strict: every warning is an error);
+ * - `spectral lint` (rules: .spectral.yaml, spectral:oas), failing on any finding, hints included.
+ * Both always run, so one run shows every finding; exits 0 only when both pass.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
   try {
     const file = join(dir, 'openapi.json');
     writeFileSync(file, await servedDocument());
-    const result = spawnSync(
+    const redocly = spawnSync(
       join(ROOT, 'node_modules', '.bin', 'redocly'),
       ['lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format', 'stylish'],
       {
@@ -42,7 +44,23 @@ async function main(): Promise<void> {
         env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
       },
     );
-    process.exitCode = result.status ?? 1;
+    // spectral:oas ships inside the package and the document has no external $ref: no network.
+    const spectral = spawnSync(
+      join(ROOT, 'node_modules', '.bin', 'spectral'),
+      [
+        'lint',
+        file,
+        '--ruleset',
+        join(ROOT, '.spectral.yaml'),
+        '--fail-severity',
+        'hint',
+        '--format',
+        'stylish',
+      ],
+      { stdio: 'inherit' },
+    );
+    if (spectral.status === 0) process.stdout.write('spectral: no findings\n');
+    process.exitCode = redocly.status === 0 && spectral.status === 0 ? 0 : 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,11 +8,10 @@ import {
   jsonResponse,
   userView,
 } from '@boxoffice/shared';
-import { withGatewayErrors } from './gateway-errors';
 
-/** The routes the gateway answers itself: sessions (DESIGN §7) and this document. */
-export const gatewayApi: ApiRoute[] = [
-  withGatewayErrors({
+/** The sessions the gateway mints and clears itself (docs/decisions/0005-signed-cookie-sessions-without-a-store.md). */
+export const sessionsApi: ApiRoute[] = [
+  {
     method: 'post',
     path: '/api/sessions',
     operationId: 'signIn',
@@ -32,26 +31,34 @@ export const gatewayApi: ApiRoute[] = [
       },
       400: errorResponse,
       401: errorResponse,
-      413: errorResponse,
-      429: errorResponse,
-      503: errorResponse,
+      429: {
+        ...errorResponse,
+        description: 'rate_limited: too many failed sign-ins (Retry-After says when to retry)',
+      },
     },
-  }),
+  },
   {
     method: 'delete',
     path: '/api/sessions',
     operationId: 'signOut',
     summary: 'Sign out',
-    description: 'Clears the `sid` cookie. Always 204, signed in or not.',
+    description:
+      'Clears the `sid` cookie: 204, signed in or not. Like every `/api` path its body is read (and refused when too large or badly encoded), though it takes none.',
     tags: ['sessions'],
     security: anyone,
     responses: { 204: { description: 'Signed out; the cookie is cleared' } },
   },
+];
+
+/** The document and its page: the gateway answers them itself and reads no body for them. */
+export const documentApi: ApiRoute[] = [
   {
     method: 'get',
     path: '/api/openapi.json',
     operationId: 'getOpenApiDocument',
     summary: 'This document',
+    description:
+      'The OpenAPI 3.1 document of the whole API, generated from the zod schemas the services validate with.',
     tags: ['platform'],
     security: anyone,
     // Described, not schema'd: the OpenAPI 3.1 meta-schema is the schema of this answer.
@@ -62,6 +69,8 @@ export const gatewayApi: ApiRoute[] = [
     path: '/api/docs',
     operationId: 'getApiDocs',
     summary: 'Swagger UI for this document',
+    description:
+      'An HTML page that renders /api/openapi.json; its assets are served from the gateway, no CDN.',
     tags: ['platform'],
     security: anyone,
     responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } } },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TopicOptions } from '../bus/topic-options';
+import { uuid } from './http/http-schemas';
 
 /**
  * The messages of the purchase saga (DESIGN §5): the contract between the tickets and events
@@ -33,31 +34,31 @@ export const REJECTION_REASONS = ['sold_out', 'not_on_sale', 'event_not_found'] 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export const orderRequestedSchema = z.object({
-  orderId: z.uuid(),
-  buyerId: z.uuid(),
-  eventId: z.uuid(),
+  orderId: uuid,
+  buyerId: uuid,
+  eventId: uuid,
   quantity: z.number().int().min(1),
 });
 export type OrderRequested = z.infer<typeof orderRequestedSchema>;
 
 export const seatsReservedSchema = z.object({
-  orderId: z.uuid(),
-  eventId: z.uuid(),
+  orderId: uuid,
+  eventId: uuid,
   quantity: z.number().int().min(1),
 });
 export type SeatsReserved = z.infer<typeof seatsReservedSchema>;
 
 export const seatsRejectedSchema = z.object({
-  orderId: z.uuid(),
-  eventId: z.uuid(),
+  orderId: uuid,
+  eventId: uuid,
   reason: z.enum(REJECTION_REASONS),
 });
 export type SeatsRejected = z.infer<typeof seatsRejectedSchema>;
 
 export const ticketCancelledSchema = z.object({
-  ticketId: z.uuid(),
-  orderId: z.uuid(),
-  eventId: z.uuid(),
+  ticketId: uuid,
+  orderId: uuid,
+  eventId: uuid,
 });
 export type TicketCancelled = z.infer<typeof ticketCancelledSchema>;
 
@@ -67,12 +68,12 @@ export type TicketCancelled = z.infer<typeof ticketCancelledSchema>;
  * without it, the waiter reads the order.
  */
 export const orderSettledSchema = z.object({
-  orderId: z.uuid(),
+  orderId: uuid,
   outcome: z
     .object({
       status: z.enum(['confirmed', 'rejected']),
       reason: z.enum(REJECTION_REASONS).optional(),
-      ticketIds: z.array(z.uuid()),
+      ticketIds: z.array(uuid),
     })
     .optional(),
 });

@@ -5,6 +5,7 @@
 export const ERROR_CATALOGUE = {
   validation_failed: 400,
   malformed_json: 400,
+  invalid_utf8: 400,
   invalid_cursor: 400,
   unauthenticated: 401,
   forbidden: 403,

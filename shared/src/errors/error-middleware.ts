@@ -2,10 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AppError } from './app-error';
+import { INVALID_UTF8_TYPE, invalidUtf8Error } from './utf8-body';
 
 /** Body-parser errors carry a `type`; these are the ones a client can cause. */
 function fromBodyParser(err: { type?: string; limit?: number }): AppError | undefined {
   switch (err.type) {
+    case INVALID_UTF8_TYPE:
+      return invalidUtf8Error();
     case 'entity.parse.failed':
       return new AppError('malformed_json', 'The request body is not valid JSON');
     case 'entity.too.large':

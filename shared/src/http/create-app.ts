@@ -3,6 +3,7 @@ import express, { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorMiddleware, notFoundMiddleware } from '../errors/error-middleware';
+import { verifyUtf8 } from '../errors/utf8-body';
 import { httpMetrics } from './metrics';
 import { ReadinessCheck, readinessHandler } from './readiness';
 import { requestContext } from './request-context';
@@ -57,7 +58,7 @@ export function requestFront(
 
 /**
  * The Express app every process is built on, in order: request id and request log, metrics,
- * the probes (/healthz alive, /readyz dependencies, /metrics), JSON bodies, the process's routes,
+ * the probes (/healthz alive, /readyz dependencies, /metrics), JSON bodies (UTF-8 only), the process's routes,
  * a JSON 404, and the one error middleware. It never listens; see `serveHttp`.
  */
 export function createApp(options: CreateAppOptions): Express {
@@ -78,7 +79,9 @@ export function createApp(options: CreateAppOptions): Express {
     res.type(options.metrics.contentType).send(await options.metrics.metrics());
   });
   if (options.parseJson !== false) {
-    app.use(express.json({ limit: options.bodyLimitBytes ?? 64 * 1024, strict: true }));
+    // Bodies that are not UTF-8 are refused (400 invalid_utf8) before they are decoded, so a
+    // service never stores U+FFFD for bytes a client sent, however the request reached it.
+    app.use(express.json({ limit: options.bodyLimitBytes ?? 64 * 1024, strict: true, verify: verifyUtf8 }));
   }
   options.routes(app);
   app.use(notFoundMiddleware);

@@ -15,4 +15,13 @@ export {
   type ShardSpec,
 } from './shard-map';
 export { ShardRouter, bucketOf, hasBucket } from './shard-router';
-export { newId, newColocatedId, colocatedIdSql, isUuid, normalizeEmail, emailKey, emailBucket } from './ids';
+export {
+  UUID_PATTERN,
+  newId,
+  newColocatedId,
+  colocatedIdSql,
+  isUuid,
+  normalizeEmail,
+  emailKey,
+  emailBucket,
+} from './ids';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ApiRoute } from './openapi-document';
 import {
   anyone,
+  errorBody,
   errorResponse,
   idPathParams,
   instantJson,
@@ -32,7 +33,9 @@ const futureInstant = instant.refine((date) => date.getTime() > Date.now(), 'mus
 export const createEventBody = z.strictObject({
   title: label,
   venue: label,
-  startsAt: futureInstant.meta({ description: 'ISO 8601 with a zone, in the future' }),
+  startsAt: futureInstant.meta({
+    description: 'ISO 8601 with a zone, after the time the request arrives (else 400, see the example)',
+  }),
   capacity,
   description: description.default(''),
 });
@@ -42,7 +45,9 @@ export const updateEventBody = z
   .strictObject({
     title: label.optional(),
     venue: label.optional(),
-    startsAt: futureInstant.meta({ description: 'In the future' }).optional(),
+    startsAt: futureInstant
+      .meta({ description: 'After the time the request arrives (else 400, see the example)' })
+      .optional(),
     capacity: capacity.meta({ description: 'Not below seatsSold (409)' }).optional(),
     description: description.optional(),
     status: z.enum(EVENT_STATUSES).meta({ description: 'cancelled is final' }).optional(),
@@ -153,6 +158,33 @@ function eventResponse(description: string) {
 
 const eventIdParams = idPathParams('Event');
 
+/**
+ * The 400 of a write with `startsAt`. "In the future" compares with the clock when the request
+ * arrives, which no JSON Schema keyword can state (docs/decisions/0017-platform-answers-in-the-document.md),
+ * so the operation documents the exact answer a past instant gets.
+ */
+const refusedEventInput = {
+  description:
+    'validation_failed (a field breaks a rule; `details` names each one, e.g. a `startsAt` that is not in the future), malformed_json, invalid_utf8, or a body that does not match its Content-Encoding',
+  content: {
+    'application/json': {
+      schema: errorBody,
+      examples: {
+        startsAtNotInTheFuture: {
+          summary: 'startsAt is not after the time the request arrived',
+          value: {
+            error: {
+              code: 'validation_failed',
+              message: 'Invalid request: body.startsAt: must be in the future',
+              details: [{ path: 'body.startsAt', message: 'must be in the future' }],
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 /** The events service's public routes (DESIGN §6; docs/events.md explains the choices). */
 export const eventsApi: ApiRoute[] = [
   {
@@ -160,12 +192,14 @@ export const eventsApi: ApiRoute[] = [
     path: '/api/events',
     operationId: 'createEvent',
     summary: 'Create an event (signed in); it goes on sale at once',
+    description:
+      'Creates an event organised by the signed-in user, on the shard its new id names. `startsAt` must be in the future when the request arrives: a rule JSON Schema cannot state, so a past instant is the 400 `validation_failed` shown below, naming `body.startsAt`.',
     tags: ['events'],
     security: signedIn,
     request: { body: jsonBody(createEventBody) },
     responses: {
       201: eventResponse('The new event, status on_sale'),
-      400: errorResponse,
+      400: refusedEventInput,
       401: errorResponse,
       413: errorResponse,
       503: errorResponse,
@@ -176,6 +210,8 @@ export const eventsApi: ApiRoute[] = [
     path: '/api/events',
     operationId: 'listEvents',
     summary: 'List events by (startsAt, id), across every shard, with a cursor',
+    description:
+      'Events (drafts excluded) ordered by (startsAt, id), merged from every shard. A page with `partial: true` is missing the shards named in `unavailableShards`.',
     tags: ['events'],
     security: anyone,
     request: { query: listEventsQuery },
@@ -193,6 +229,8 @@ export const eventsApi: ApiRoute[] = [
     path: '/api/events/{id}',
     operationId: 'getEvent',
     summary: 'One event, with seatsSold and seatsAvailable',
+    description:
+      'The event, from the cache when it has it (seatsAvailable may be up to 60 s stale), with a strong ETag; a matching If-None-Match is a 304.',
     tags: ['events'],
     security: anyone,
     request: { params: eventIdParams },
@@ -208,6 +246,8 @@ export const eventsApi: ApiRoute[] = [
     path: '/api/events/{id}',
     operationId: 'updateEvent',
     summary: 'Change an event (its organizer only)',
+    description:
+      'Changes the fields sent. If-Match with the ETag of a GET makes the change conditional (412 when stale). `startsAt`, when sent, must be in the future (400 `validation_failed` otherwise); capacity may not drop below seatsSold (409).',
     tags: ['events'],
     security: signedIn,
     request: {
@@ -222,7 +262,7 @@ export const eventsApi: ApiRoute[] = [
     },
     responses: {
       200: eventResponse('The changed event'),
-      400: errorResponse,
+      400: refusedEventInput,
       401: errorResponse,
       403: { ...errorResponse, description: 'Not the organizer' },
       404: errorResponse,
@@ -237,6 +277,8 @@ export const eventsApi: ApiRoute[] = [
     path: '/api/events/{id}/image',
     operationId: 'uploadEventImage',
     summary: 'Set the event image (its organizer only); the body is the image',
+    description:
+      'Stores the body as the event image after checking its format and size, and gives the event a new versioned imageUrl.',
     tags: ['events'],
     security: signedIn,
     request: {
@@ -254,7 +296,10 @@ export const eventsApi: ApiRoute[] = [
       403: { ...errorResponse, description: 'Not the organizer' },
       404: errorResponse,
       409: { ...errorResponse, description: 'The event is cancelled' },
-      413: errorResponse,
+      413: {
+        ...errorResponse,
+        description: 'payload_too_large: the image exceeds IMAGE_MAX_BYTES (default 5 MiB)',
+      },
       415: { ...errorResponse, description: 'Not image/jpeg, image/png or image/webp' },
       422: { ...errorResponse, description: 'image_invalid (not that format, truncated) or image_too_large' },
       503: errorResponse,
@@ -266,6 +311,8 @@ export const eventsApi: ApiRoute[] = [
     operationId: 'getEventImage',
     summary:
       'The event image at one width, made on demand; the format follows Accept (AVIF, WebP, else JPEG)',
+    description:
+      'Resizes the image to the width asked for, once per width and format, and caches the result; never enlarges past the original.',
     tags: ['events'],
     security: anyone,
     request: { params: eventIdParams, query: thumbnailQuery },
@@ -285,6 +332,7 @@ export const eventsApi: ApiRoute[] = [
     path: '/api/events/{id}/image',
     operationId: 'deleteEventImage',
     summary: 'Remove the event image (its organizer only)',
+    description: 'Removes the image and sets imageUrl to null; 404 when the event has none.',
     tags: ['events'],
     security: signedIn,
     request: { params: eventIdParams },

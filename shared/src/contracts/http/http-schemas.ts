@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import type { ErrorBody } from '../../errors';
+import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../../errors';
+import { UUID_PATTERN } from '../../sharding/ids';
 
 /**
  * The pieces every HTTP contract file uses, defined once. Schema-level `.meta()` is zod 4's own
@@ -8,18 +9,32 @@ import type { ErrorBody } from '../../errors';
  * form differs from the parsed one, e.g. a query-string integer).
  */
 
-/** The one error shape (DESIGN §6): what `AppError.toBody()` writes (`satisfies` keeps them together). */
+const errorCodes = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
+
+/**
+ * The one error shape: what `AppError.toBody()` writes (`satisfies` keeps them together). `code`
+ * is one of the catalogue's, so the document lists every code a client may match on.
+ */
 export const errorBody = z
   .strictObject({
-    error: z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+    error: z.strictObject({
+      code: z.enum(errorCodes).meta({ description: 'Stable: clients match on it' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
   })
   .meta({ id: 'Error' }) satisfies z.ZodType<ErrorBody>;
 
 /** Any error response: `$ref` to the one `components.responses.Error` the document defines. */
 export const errorResponse = { $ref: '#/components/responses/Error' } as const;
 
-/** An id as the services write it (lower-case UUID). */
-export const uuid = z.uuid();
+/**
+ * An id: any UUID (8-4-4-4-12 hex digits, either case, any version). The services write v4 ids in
+ * lower case, but read any UUID a client sends, as `format: uuid` promises; the pattern says
+ * exactly which text that is (validators differ: ajv-formats also takes a `urn:uuid:` prefix).
+ * zod's own `z.uuid()` refuses versions other than 1–8 and the RFC variant bits.
+ */
+export const uuid = z.string().regex(UUID_PATTERN, 'must be a UUID').meta({ format: 'uuid' });
 
 /** An instant as every response writes it: ISO 8601 in UTC (`toISOString()`). */
 export const instantJson = z.iso.datetime();
@@ -41,12 +56,12 @@ export const signedIn = [{ session: [] }];
 export const anyone = [];
 
 /**
- * `{id}` in a path. Documented as a plain string because a malformed id is a 404 like an unknown
- * one, never a 400: the services decide that, not the schema.
+ * `{id}` in a path: a UUID, like every id. A path that does not match names nothing, so the
+ * services answer it with the same 404 as an unknown id, never a 400 (`idParam`).
  */
 export function idPathParams(what: string) {
   return z.object({
-    id: z.string().meta({ description: `${what} id (UUID). A malformed id is a 404, like an unknown one.` }),
+    id: uuid.meta({ description: `${what} id (UUID). A malformed id is a 404, like an unknown one.` }),
   });
 }
 

@@ -15,6 +15,8 @@ export const platformApi: ApiRoute[] = [
     path: '/healthz',
     operationId: 'getLiveness',
     summary: 'Liveness: the process is up',
+    description:
+      'Answers 200 while the process runs, whatever its dependencies do; a liveness probe restarts a process that stops answering.',
     tags: ['platform'],
     security: anyone,
     responses: { 200: jsonResponse(aliveView, 'alive') },
@@ -24,6 +26,8 @@ export const platformApi: ApiRoute[] = [
     path: '/readyz',
     operationId: 'getReadiness',
     summary: 'Readiness: every dependency answers',
+    description:
+      'Runs every dependency check (shards, Redis, the bus, or for the gateway one live instance of each service) and answers 200 only when all pass; 503 names the failing ones.',
     tags: ['platform'],
     security: anyone,
     responses: { 200: jsonResponse(readyView, 'ready'), 503: errorResponse },
@@ -33,6 +37,8 @@ export const platformApi: ApiRoute[] = [
     path: '/metrics',
     operationId: 'getMetrics',
     summary: 'Prometheus metrics of this process (text exposition format)',
+    description:
+      'The request histogram, cache, bus and pool metrics of the process that answers, for Prometheus to scrape.',
     tags: ['platform'],
     security: anyone,
     responses: {

@@ -19,7 +19,7 @@ export const TICKET_STATUSES = ['active', 'cancelled'] as const;
 
 /** POST /api/orders. */
 export const placeOrderBody = z.strictObject({
-  eventId: z.uuid(),
+  eventId: uuid,
   quantity: z.number().int().min(1).max(MAX_QUANTITY),
 });
 
@@ -97,6 +97,8 @@ export const ticketsApi: ApiRoute[] = [
     path: '/api/orders',
     operationId: 'placeOrder',
     summary: 'Order tickets for an event (the purchase saga)',
+    description:
+      'Records a pending order and asks the events service for the seats; waits up to `Prefer: wait=N` seconds (default 2) for the outcome: 201 confirmed, 409 rejected, or 202 still pending. An event id that names no event is rejected with `reason: event_not_found`.',
     tags: ['tickets'],
     security: signedIn,
     request: {
@@ -119,6 +121,8 @@ export const ticketsApi: ApiRoute[] = [
     path: '/api/orders/{id}',
     operationId: 'getOrder',
     summary: "One of the signed-in buyer's orders",
+    description:
+      "The order with its status and, once confirmed, its ticket ids; another buyer's order is a 404, like an unknown one.",
     tags: ['tickets'],
     security: signedIn,
     request: { params: idPathParams('Order') },
@@ -134,6 +138,8 @@ export const ticketsApi: ApiRoute[] = [
     path: '/api/me/tickets',
     operationId: 'listMyTickets',
     summary: "The signed-in buyer's tickets, newest first (one-shard keyset pagination)",
+    description:
+      "The signed-in buyer's tickets, newest first, from the one shard their ids share with the buyer's; pass nextCursor for the next page.",
     tags: ['tickets'],
     security: signedIn,
     request: { query: myTicketsQuery },
@@ -149,6 +155,7 @@ export const ticketsApi: ApiRoute[] = [
     path: '/api/tickets/{id}',
     operationId: 'getTicket',
     summary: "One of the signed-in buyer's tickets (cancelled ones stay readable)",
+    description: "One ticket of the signed-in buyer; another buyer's ticket is a 404, like an unknown one.",
     tags: ['tickets'],
     security: signedIn,
     request: { params: idPathParams('Ticket') },
@@ -164,6 +171,8 @@ export const ticketsApi: ApiRoute[] = [
     path: '/api/tickets/{id}/cancel',
     operationId: 'cancelTicket',
     summary: 'Cancel a ticket; its seat goes back on sale. Cancelling again changes nothing.',
+    description:
+      'Marks the ticket cancelled and gives its seat back to the event (through the bus); a ticket already cancelled is returned unchanged.',
     tags: ['tickets'],
     security: signedIn,
     request: { params: idPathParams('Ticket') },
