@@ -79,7 +79,9 @@ export const documentApi: ApiRoute[] = [
     method: 'get',
     path: '/api/docs/init.js',
     operationId: 'getApiDocsScript',
-    summary: 'The script that starts Swagger UI on /api/docs (a file, so the page needs no inline script)',
+    summary: 'The script that starts Swagger UI on /api/docs',
+    description:
+      "A file rather than an inline script, so the page runs under a Content-Security-Policy that allows only this origin's scripts.",
     tags: ['platform'],
     security: anyone,
     responses: {
