@@ -304,6 +304,7 @@ export function fuzzOperations(world: FuzzWorld): Record<string, OperationFuzz> 
     'GET /metrics': plain('GET /metrics'),
     'GET /api/openapi.json': plain('GET /api/openapi.json'),
     'GET /api/docs': plain('GET /api/docs'),
+    'GET /api/docs/init.js': plain('GET /api/docs/init.js'),
     'GET /admin': plain('GET /admin'),
     'GET /admin/api/topology': plain('GET /admin/api/topology'),
     'POST /api/sessions': jsonOperation('POST /api/sessions', {
