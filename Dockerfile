@@ -10,7 +10,7 @@
 # which offline and mirror-only builds cannot do; nothing here needs a newer syntax than the
 # builder's own (tests/platform/compose-image.unit.test.ts keeps it that way).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # Only the package manifests, so the npm ci layers are rebuilt when dependencies change, not code.
 FROM ${NODE_IMAGE} AS manifests

@@ -42,7 +42,7 @@ fi
 # The images the compose file and the Dockerfile start from, as docker-standins.sh names them.
 node_image=$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile | head -n 1)
 missing=""
-for image in "${node_image:-node:20-bookworm-slim}" postgres:15 redis:7; do
+for image in "${node_image:-node:24-bookworm-slim}" postgres:15 redis:7; do
   docker image inspect "$image" >/dev/null 2>&1 || missing="$missing $image"
 done
 if [ -n "$missing" ]; then

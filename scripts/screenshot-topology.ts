@@ -12,14 +12,12 @@
  * --key KEY (the gateway's ADMIN_KEY, when it has one; also ADMIN_KEY from the environment).
  * Only loopback targets: the page is for your own stack.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser';
 import { REPO_ROOT } from './lib/process-stack';
 import { assertLoopbackTargets } from './load/options';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -33,16 +31,11 @@ async function main(): Promise<void> {
   const after = Number(values.after);
   if (!Number.isFinite(after) || after < 0 || after > 600) throw new Error('--after takes 0 to 600 seconds');
   assertLoopbackTargets([values.target], false);
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
   const out = values.out ?? join(REPO_ROOT, 'results', `topology-${stamp}.png`);
   const key = values.key ?? process.env.ADMIN_KEY;
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({
       viewport: { width: 1500, height: 1000 },

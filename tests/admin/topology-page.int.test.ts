@@ -1,20 +1,21 @@
 /**
- * The topology page in a real browser (Debian's Chromium driven by playwright-core) on a real
+ * The topology page in a real browser (headless Chromium driven by playwright-core, from
+ * scripts/lib/browser.ts: the system's, else the one npm ci installed) on a real
  * stack: two instances of each service, as `INSTANCES=2 npm start` runs it. It checks that
  * every instance, shard, cache and topic is drawn, that a burst of requests moves the figures
  * (spread over both events instances), and that a killed instance is marked down with what the
  * gateway does about it: first one of two (the other takes its requests), then the last one
  * (its routes answer 503). Screenshots go to results/ (docs/images/topology.png is one of them).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
 import { topologySchema } from '../../gateway/src';
+import { launchChromium } from '../../scripts/lib/browser';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
 import { TEST_PG_URL, TestStack, callerHeaders, signUp, startTestStack, uniqueEmail } from '../support';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = join(REPO_ROOT, 'results');
 /** Every wait on the page is bounded; generous, for a loaded CI machine. */
 const WAIT_MS = 30_000;
@@ -33,17 +34,9 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: apt-get install chromium (CI runs .ci/chromium.sh), or set CHROMIUM_PATH`,
-    );
-  }
   await buildAdminUi({ ifNeeded: true });
   stack = await startTestStack({ instances: 2, env: { PG_URL: pg.url } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await launchChromium();
   page = await watchedPage();
   await page.goto(`${stack.gatewayUrl}/admin`);
 }, 240_000);
