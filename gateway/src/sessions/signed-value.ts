@@ -1,31 +1,18 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { contextMac, signedByAnyKey } from '@boxoffice/shared';
 
-/**
+/*
  * `base64url(body).base64url(HMAC-SHA256(context + body))`: the signed-cookie format of the
  * session and the read positions. The MAC covers a fixed context string per kind of value, so one
  * kind can never be replayed as another (or as any other HMAC this system computes), even if an
  * operator reused a key.
  */
-function mac(context: string, key: string, body: string): Buffer {
-  return createHmac('sha256', key).update(context).update(body).digest();
-}
 
 /** Signs `json` (already serialised) with the first key. */
 export function signValue(context: string, json: string, keys: readonly string[]): string {
   const key = keys[0];
   if (!key) throw new Error('signValue needs at least one key');
   const body = Buffer.from(json).toString('base64url');
-  return `${body}.${mac(context, key, body).toString('base64url')}`;
-}
-
-function signedByAny(context: string, body: string, signature: Buffer, keys: readonly string[]): boolean {
-  // Every key is tried (no early exit), so timing does not reveal which key matched.
-  let matched = false;
-  for (const key of keys) {
-    const expected = mac(context, key, body);
-    if (expected.length === signature.length && timingSafeEqual(expected, signature)) matched = true;
-  }
-  return matched;
+  return `${body}.${contextMac(context, key, body).toString('base64url')}`;
 }
 
 /**
@@ -46,7 +33,7 @@ export function verifyValue(
   const given = Buffer.from(signature, 'base64url');
   // Node decodes base64url leniently; insist on the canonical form so a value has one spelling.
   if (given.toString('base64url') !== signature) return undefined;
-  if (!signedByAny(context, body, given, keys)) return undefined;
+  if (!signedByAnyKey(context, body, given, keys)) return undefined;
   try {
     return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
   } catch {

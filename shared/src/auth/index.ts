@@ -20,3 +20,4 @@ export {
   type TokenTimes,
 } from './internal-token';
 export { signedInUser } from './signed-in-user';
+export { contextMac, signedByAnyKey } from './context-mac';

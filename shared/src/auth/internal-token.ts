@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { contextMac, signedByAnyKey } from './context-mac';
 
 /**
  * What a token vouches for. Each purpose signs with its own context string, so a token made for
@@ -20,9 +20,8 @@ export interface TokenTimes {
   expiresAt: number;
 }
 
-function mac(purpose: TokenPurpose, key: string, payload: string): Buffer {
-  return createHmac('sha256', key).update(`boxoffice-${purpose}.`).update(payload).digest();
-}
+/** The MAC context of a purpose: each purpose signs with its own (context-mac.ts). */
+const contextOf = (purpose: TokenPurpose) => `boxoffice-${purpose}.`;
 
 /**
  * `v2.<base64url subject>.<iat>.<exp>.<base64url HMAC-SHA256>`, signed with the first key. The
@@ -37,23 +36,13 @@ export function signInternalToken(
   const key = keys[0];
   if (!key) throw new Error('signInternalToken needs at least one key');
   const payload = `v2.${Buffer.from(subject).toString('base64url')}.${times.issuedAt}.${times.expiresAt}`;
-  return `${payload}.${mac(purpose, key, payload).toString('base64url')}`;
+  return `${payload}.${contextMac(contextOf(purpose), key, payload).toString('base64url')}`;
 }
 
 /** `iat` and `exp` for a token issued at `nowMs` that lives `ttlSeconds`. */
 export function tokenTimes(nowMs: number, ttlSeconds: number): TokenTimes {
   const issuedAt = Math.floor(nowMs / 1000);
   return { issuedAt, expiresAt: issuedAt + ttlSeconds };
-}
-
-function signedByAny(purpose: TokenPurpose, payload: string, signature: Buffer, keys: readonly string[]) {
-  // Every key is tried (no early exit), so timing does not reveal which key matched.
-  let matched = false;
-  for (const key of keys) {
-    const expected = mac(purpose, key, payload);
-    if (expected.length === signature.length && timingSafeEqual(expected, signature)) matched = true;
-  }
-  return matched;
 }
 
 /**
@@ -84,6 +73,6 @@ export function verifyInternalToken(
   const given = Buffer.from(signature, 'base64url');
   // Node decodes base64url leniently; insist on the canonical form so a token has one spelling.
   if (given.toString('base64url') !== signature) return undefined;
-  if (!signedByAny(purpose, parts.slice(0, 4).join('.'), given, keys)) return undefined;
+  if (!signedByAnyKey(contextOf(purpose), parts.slice(0, 4).join('.'), given, keys)) return undefined;
   return Buffer.from(subject, 'base64url').toString('utf8');
 }
