@@ -48,7 +48,8 @@ done
 if [ -n "$missing" ]; then
   step "building stand-ins for$missing (no image registry here)"
   [ -f ../shared/tools/docker-standins.sh ] || skip "../shared/tools/docker-standins.sh is not beside the clone"
-  WORK="$WORK/standins" bash ../shared/tools/docker-standins.sh || skip "the stand-in images could not be built"
+  PATH="${MACHINE_PATH:-$PATH}" WORK="$WORK/standins" bash ../shared/tools/docker-standins.sh ||
+    skip "the stand-in images could not be built"
 fi
 
 # deploy/rabbitmq/Dockerfile starts from debian:bookworm-slim; the stand-ins' Debian base is one.
