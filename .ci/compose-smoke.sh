@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI: the full topology run for real (`npm run compose:smoke`, issue 14). Installs docker.io and
+# CI: the full topology run for real (`npm run compose:smoke`). Installs docker.io and
 # docker-compose if missing, starts dockerd if it is not running, builds the stand-in base images
 # (../shared/tools/docker-standins.sh: no image registry is reachable) when they are absent.
 # Exit 0 passed, 1 failed, 2 skipped: Docker cannot run on this machine — said plainly, and

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:read`: what a cached read costs through the stack, next to a bare Express app,
- * in the same command (issue 12, docs/performance.md "Fast paths: reads").
+ * in the same command (docs/performance.md "Fast paths: reads").
  *
  * Starts a private stack and a bare Express 5 app (scripts/bench/bare-express.ts) in its own
  * process, seeds events through the API, then measures with autocannon in alternating rounds:

@@ -1,5 +1,5 @@
 /**
- * `npm run check:invariants`: checks DESIGN §5's invariants over every shard and prints each
+ * `npm run check:invariants`: checks the purchase invariants (docs/architecture.md, The purchase saga) over every shard and prints each
  * violation with its ids. Exits 1 if there is any. Waits up to SETTLE_MS (default 30 s) for
  * orders still in flight to settle, since the invariants hold for a quiet system.
  */

@@ -1,6 +1,6 @@
 /**
  * `npm run seed`: a populated system for a newcomer. Creates demo users and their events through
- * the public API at the gateway (DESIGN §6), exactly as a client would: POST /api/users, sign in
+ * the public API at the gateway (docs/architecture.md, The public API), exactly as a client would: POST /api/users, sign in
  * with POST /api/sessions, then POST /api/events with the `sid` cookie. Run it after `npm start`.
  *
  *   npm run seed -- --users 10 --events 200 --url http://127.0.0.1:8080

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole stack on this machine (DESIGN §8). Checks Postgres and Redis, creates
+ * `npm start`: the whole stack on this machine (docs/architecture.md, Running it). Checks Postgres and Redis, creates
  * and migrates every shard, starts each service (INSTANCES of each) and the gateway as child
  * processes, waits until every /readyz answers 200, prints what runs where, restarts a child that
  * dies (with backoff, scripts/lib/supervisor.ts), and on Ctrl-C, SIGINT or SIGTERM stops every
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   const paths = statePaths(config.BOXOFFICE_STATE_DIR);
   takeLock(paths);
   process.on('exit', () => releaseLock(paths));
-  // Both signals stop everything at any point, even mid-start (issue 13, finding 7): npm hands
+  // Both signals stop everything at any point, even mid-start: npm hands
   // SIGTERM and SIGINT to this process (the "start" script execs node), and a terminal's Ctrl-C
   // reaches the whole process group.
   process.on('SIGINT', () => void stopAll(0));

@@ -2,7 +2,7 @@ import type { Migration } from '@boxoffice/shared';
 
 /**
  * The events table, identical on every events shard; a row lives on the shard its id's first two
- * hex digits name (DESIGN §3). The CHECKs are the last line of defence for the seat invariant
+ * hex digits name (docs/architecture.md, Sharding). The CHECKs are the last line of defence for the seat invariant
  * (0 ≤ seats_sold ≤ capacity): the conditional UPDATEs keep it, the database refuses to lose it.
  */
 export const eventsTableMigration: Migration = {

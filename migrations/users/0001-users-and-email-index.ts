@@ -1,7 +1,7 @@
 import type { Migration } from '@boxoffice/shared';
 
 /**
- * Three tables on every users shard (DESIGN §3). Which rows a shard holds depends on the key:
+ * Three tables on every users shard (docs/architecture.md, Sharding). Which rows a shard holds depends on the key:
  * - `users`: the rows whose id's bucket the shard covers.
  * - `email_index`: the rows whose SHA-256(normalised email) bucket the shard covers. Its primary
  *   key on the hash is what makes an address unique across all shards.

@@ -1,6 +1,6 @@
 import type { TargetResult } from './read-rounds';
 
-/** A ratio the issue aims for (issue 12), as measured. */
+/** A ratio with the target it is held to, as measured. */
 export interface RatioResult {
   name: string;
   value: number;

@@ -32,7 +32,7 @@ async function migrateRun(ctx: SmokeContext): Promise<MigrateRun> {
   };
 }
 
-/** Finding 4 of issue 14: `up`, `--scale` and `run` must not migrate again. */
+/** `up`, `--scale` and `run` must not migrate again. */
 export async function assertMigrateRanOnce(ctx: SmokeContext): Promise<string> {
   const before = ctx.state.migrate;
   assertSmoke(before, 'the up step records the migrate container first');

@@ -59,7 +59,7 @@ function pathOf(service: ServiceName, ctx: SmokeContext): string {
   return `/api/orders/${orderId}`;
 }
 
-/** Every JSON log line of a container carries "instance": "<its host name>:<port>" (finding 5). */
+/** Every JSON log line of a container carries "instance": "<its host name>:<port>". */
 async function assertLogsNameHost(ctx: SmokeContext, container: string, instance: string): Promise<void> {
   const logs = await ctx.cli.docker(['logs', container]);
   const instances = new Set(

@@ -136,7 +136,7 @@ async function readFacts(dbs: Databases): Promise<SagaFacts> {
 }
 
 /**
- * DESIGN §5's invariants, for a quiet system, on facts already read (pure, so every rule is
+ * the purchase invariants (docs/architecture.md, The purchase saga), for a quiet system, on facts already read (pure, so every rule is
  * unit-tested without a database):
  * - every event: 0 ≤ seats_sold ≤ capacity;
  * - seats_sold = seats held by its reservations (quantity − released) = its active tickets on all ticket shards;

@@ -1,5 +1,5 @@
 /**
- * Keeps the processes of a stack running, as an orchestrator would (issue 13, finding 6): a
+ * Keeps the processes of a stack running, as an orchestrator would: a
  * process that exits while the stack is up is started again on the same port after a delay that
  * doubles with each consecutive failure (1 s, 2 s, 4 s… up to `maxDelayMs`), and each restart is
  * logged. A process that keeps dying is given up on after `maxRestarts` consecutive restarts, and

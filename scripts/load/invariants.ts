@@ -3,7 +3,7 @@ import { checkInvariantsWhenQuiet } from '../lib/invariants';
 import type { InvariantOutcome } from './load-result';
 
 /**
- * The purchase invariants (DESIGN §5), checked the way `npm run check:invariants` does: straight
+ * The purchase invariants (docs/architecture.md, The purchase saga), checked the way `npm run check:invariants` does: straight
  * against every shard, once the system is quiet (messages still in flight look like violations,
  * so it re-checks for up to `settleMs`).
  */

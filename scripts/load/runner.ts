@@ -88,7 +88,7 @@ export async function runLoad(plan: RunPlan): Promise<LoadResult> {
 
   const cacheAfter = await scrapeCacheCounts(plan.metricsUrls);
   const notes = (await prepared.finish?.()) ?? [];
-  // DESIGN §5: every load test ends with the invariant check (it matters most where buyers buy).
+  // Every load test ends with the invariant check (it matters most where buyers buy).
   const invariants = await runInvariantCheck(plan.topology);
   const rowsAfter = await countShardRows(plan.topology).catch(() => null);
   if (cacheAfter.missing.length > 0) notes.push(`no /metrics from ${cacheAfter.missing.join(', ')}`);

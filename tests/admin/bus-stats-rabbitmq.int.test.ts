@@ -1,7 +1,7 @@
 /**
  * The topology page's bus figures on a RabbitMQ bus (the local broker, real Postgres and Redis):
  * a service's `/internal/stats?include=bus` reads the purchase topics' queues through its bus,
- * and the gateway's JSON draws them as RabbitMQ's. Issue 19's RabbitMQ gap.
+ * and the gateway's JSON draws them as RabbitMQ's.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

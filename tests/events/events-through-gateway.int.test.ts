@@ -3,7 +3,7 @@ import request from 'supertest';
 import { ShardRouter } from '@boxoffice/shared';
 import { TestStack, expectDocumented, signUpAndSignIn, startTestStack } from '../support';
 
-/** Issue 4's "done when", end to end: a signed-in user, the gateway, real processes and shards. */
+/** End to end: a signed-in user, the gateway, real processes and shards. */
 describe('events through the gateway', () => {
   let stack: TestStack;
   let organizer: string;

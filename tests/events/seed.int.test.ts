@@ -6,7 +6,7 @@ import { DEMO_PASSWORD, seedDemo } from '../../scripts/seed';
 import { EventBody, EventsHarness, identityOf, startEvents } from './events-test-kit';
 
 /**
- * `npm run seed` against a stand-in gateway: the users endpoints (DESIGN §6) faked in a few
+ * `npm run seed` against a stand-in gateway: the users endpoints (docs/architecture.md, The public API) faked in a few
  * lines, /api/events* forwarded to the real events service with a signed identity from the
  * `sid` cookie. The real gateway's sessions are another issue; this pins the seed's contract.
  */

@@ -13,7 +13,7 @@ import {
 const CAPACITY = 60;
 
 /**
- * Issue 13: the bus Redis (BUS_URL, its own redis-server, no persistence) SIGKILLed mid-rush and
+ * The bus Redis (BUS_URL, its own redis-server, no persistence) SIGKILLed mid-rush and
  * started again empty: every message in flight on it is gone. The outbox re-sends what was not
  * yet relayed; the pending-order sweeper (services/tickets/src/domain/pending-order-sweeper.ts,
  * 3 s here instead of 30 s) re-requests orders whose messages were lost. Every order settles.

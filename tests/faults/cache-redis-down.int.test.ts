@@ -3,7 +3,7 @@ import { createEvent, get, newBuyer } from '../tickets/purchase-kit';
 import { OwnRedis, startOwnRedis } from './fault-kit';
 
 /**
- * Issue 13: the cache Redis (REDIS_URL, its own redis-server here) SIGKILLed. The bus stays on
+ * The cache Redis (REDIS_URL, its own redis-server here) SIGKILLed. The bus stays on
  * the machine's Redis (BUS_URL), so only the cache is gone: reads go to the shards.
  */
 describe('the cache Redis down', () => {

@@ -32,7 +32,7 @@ function buyerOn(shard9: boolean): Buyer {
 const onShard9 = (buyer: Buyer) => parseInt(buyer.id.slice(0, 2), 16) >= 0x90;
 
 /**
- * Issue 13: the Postgres server holding one tickets shard (9_f: buyers whose id starts 9–f) is
+ * The Postgres server holding one tickets shard (9_f: buyers whose id starts 9–f) is
  * its own server here, stopped mid-rush as a crash (pg_ctl -m immediate) and started again.
  */
 describe('one shard server stopped mid-rush', () => {

@@ -14,8 +14,8 @@ const DOCUMENTED_KEY = 'dev-internal-key-change-me-0000';
 const OWN_KEY = 'my-own-internal-key-0123456789';
 const OWN_SESSION_KEY = 'my-own-session-key-0123456789-0123456789';
 
-/** Issue 13, finding 4: the documented internal key is a laptop key. */
-describe('the internal key in production (issue 13 finding 4)', () => {
+/** The documented internal key is a laptop key. */
+describe('the internal key in production', () => {
   test('when NODE_ENV=production and INTERNAL_KEYS is left at the documented default, then a service refuses to start naming INTERNAL_KEYS', () => {
     expect(() => loadConfig(serviceEnvSchema(7101), { NODE_ENV: 'production' })).toThrow(
       /INTERNAL_KEYS: set your own keys in production/,
@@ -45,8 +45,8 @@ describe('the internal key in production (issue 13 finding 4)', () => {
   });
 });
 
-/** Issue 13, finding 8: DB_PREFIX alone must isolate Redis as well as Postgres. */
-describe('the Redis key prefix (issue 13 finding 8)', () => {
+/** DB_PREFIX alone must isolate Redis as well as Postgres. */
+describe('the Redis key prefix', () => {
   test('when two stacks set different DB_PREFIX and no KEY_PREFIX, then their Redis key prefixes differ', () => {
     const a = loadConfig(platformEnvSchema, { DB_PREFIX: 'stack_a_' });
     const b = loadConfig(platformEnvSchema, { DB_PREFIX: 'stack_b_' });
@@ -66,8 +66,8 @@ describe('the Redis key prefix (issue 13 finding 8)', () => {
   });
 });
 
-/** Issue 13, finding 5: forwarding headers count only from proxies the operator named. */
-describe('TRUST_PROXY (issue 13 finding 5)', () => {
+/** Forwarding headers count only from proxies the operator named. */
+describe('TRUST_PROXY', () => {
   const clientIpSeenBy = async (trustProxy: string | undefined) => {
     const config = loadGatewayConfig(trustProxy === undefined ? {} : { TRUST_PROXY: trustProxy });
     const app = createApp({

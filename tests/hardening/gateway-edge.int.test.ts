@@ -6,7 +6,7 @@ import { newId } from '@boxoffice/shared';
 
 const MAX_FAILURES_PER_IP = 3;
 
-/** Issue 13, findings 3 and 5: what the public edge does with encoded bodies and forwarding headers. */
+/** What the public edge does with encoded bodies and forwarding headers. */
 describe('the gateway at the public edge', () => {
   let stack: TestStack;
 
@@ -36,7 +36,7 @@ describe('the gateway at the public edge', () => {
       JSON.stringify({ email: uniqueEmail('gz'), password: 'correct horse battery', displayName: 'Gz' }),
     );
 
-  describe('encoded request bodies (finding 3)', () => {
+  describe('encoded request bodies', () => {
     test('when a valid sign-up body is gzip-encoded, then the user is created (201)', async () => {
       const res = await post('/api/users', 'gzip', gzipSync(signUpBody()));
       expect(expectDocumented('POST', '/api/users', res).status).toBe(201);
@@ -78,7 +78,7 @@ describe('the gateway at the public edge', () => {
     });
   });
 
-  describe('X-Forwarded-For from a client (finding 5)', () => {
+  describe('X-Forwarded-For from a client', () => {
     test('when a client sends a different X-Forwarded-For with each failed sign-in, then the per-IP limit still stops it', async () => {
       const statuses: number[] = [];
       for (let i = 0; i <= MAX_FAILURES_PER_IP; i++) {

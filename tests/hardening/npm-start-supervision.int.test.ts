@@ -8,7 +8,7 @@ import { newId } from '@boxoffice/shared';
 import { TestEnv, createTestEnv, sessionCookieFor } from '../support';
 import { freePortBase, pidOf, portsClosedWithin, runNpmStart, stackPorts } from '../support/npm-start-kit';
 
-/** Issue 13, findings 6 and 7: `npm start` keeps its processes running and stops on a signal. */
+/** `npm start` keeps its processes running and stops on a signal. */
 describe('npm start as a supervisor', () => {
   let env: TestEnv;
 

@@ -40,7 +40,7 @@ describe('npm run bench:read', () => {
     }
   });
 
-  test('the ratios of issue 12 are computed from the targets (the listing cached and not), with the load average', () => {
+  test('the target ratios are computed from the targets (the listing cached and not), with the load average', () => {
     const [bare, gateway, direct, listing, uncached] = result.targets.map(
       (t) => t.rounds[0]!.requestsPerSecond,
     );

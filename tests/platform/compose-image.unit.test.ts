@@ -135,7 +135,7 @@ describe('the one image (Dockerfile)', () => {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
-  // scripts/load.ts is issue 7's; until `npm run load` exists this check waits, visibly.
+  // Until `npm run load` exists this check waits, visibly.
   (pkg.scripts.load ? test : test.skip)(
     'when loadgen runs, then it runs the same entry as `npm run load`',
     () => {

@@ -20,7 +20,7 @@ import {
 } from '../support';
 
 /**
- * The email index (DESIGN §3): one address, one user, across every shard, under races and when a
+ * The email index (docs/architecture.md, Sharding): one address, one user, across every shard, under races and when a
  * process dies between the steps of a sign-up or an address change (docs/users.md).
  */
 describe('the email index across the users shards', () => {

@@ -65,7 +65,7 @@ function readBody(req: IncomingMessage, done: (body: Buffer | undefined) => void
 }
 
 /**
- * The gateway's fast path (issue 12): a request for a service is forwarded by plain Node, without
+ * The gateway's fast path: a request for a service is forwarded by plain Node, without
  * Express's request and response prototypes and router walk, which cost a fifth of the gateway's
  * CPU on a cached read. It keeps what the app's path does: the request front (id, log, metrics),
  * the X-Forwarded-* facts under trust proxy, the identity and write positions (via the

@@ -55,7 +55,7 @@ export type Forward = (
 /**
  * Request headers that describe the body as the client sent it. The gateway's body reader
  * (express.raw) has already decoded a gzip, deflate or br body, so the body it forwards is
- * plain: labelling it `Content-Encoding: gzip` made every service refuse it (issue 13, finding 3).
+ * plain: labelling it `Content-Encoding: gzip` made every service refuse it.
  */
 const DECODED_BY_GATEWAY = new Set(['content-encoding']);
 

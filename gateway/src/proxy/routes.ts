@@ -1,7 +1,7 @@
 import type { ServiceName } from '@boxoffice/shared';
 
 /**
- * Which service owns which public path (DESIGN §6), first match wins: `/api/me/tickets` belongs
+ * Which service owns which public path (docs/architecture.md, The public API), first match wins: `/api/me/tickets` belongs
  * to tickets even though the rest of `/api/me` is the users service's.
  */
 export const ROUTE_TABLE: ReadonlyArray<{ pattern: RegExp; service: ServiceName }> = [

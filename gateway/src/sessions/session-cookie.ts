@@ -1,7 +1,7 @@
 import { isUuid } from '@boxoffice/shared';
 import { signValue, verifyValue } from './signed-value';
 
-/** The session cookie's name (DESIGN §7). */
+/** The session cookie's name (docs/architecture.md, Security). */
 export const SESSION_COOKIE = 'sid';
 
 /** What a session cookie says: who, issued when, valid until when (Unix seconds). */

@@ -2,7 +2,7 @@ import { SeededUser, inParallel, signUpAndIn } from '../seed-client';
 import type { ShardLabels } from '../shard-labels';
 import type { ScenarioContext, VirtualUser } from './scenario';
 
-/** An order as the tickets service answers it (DESIGN §6). */
+/** An order as the tickets service answers it (docs/architecture.md, The public API). */
 interface OrderBody {
   id?: unknown;
   status?: unknown;

@@ -59,7 +59,7 @@ interface Flight {
 }
 
 /**
- * Cache-aside for documents by id (DESIGN §1: cache per entity), in two levels: this process's
+ * Cache-aside for documents by id (the talk's "cache per entity": docs/talk-map.md), in two levels: this process's
  * memory (L1, optional, short-lived), then the service's Redis (L2), then `load()` (the shard).
  * Concurrent misses of one key in one process share one Redis read and one load. A write calls
  * `invalidate` after its transaction commits: memory here, Redis, and (with `invalidations`) a

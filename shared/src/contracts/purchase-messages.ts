@@ -3,7 +3,7 @@ import type { TopicOptions } from '../bus/topic-options';
 import { uuid } from './http/http-schemas';
 
 /**
- * The messages of the purchase saga (DESIGN §5): the contract between the tickets and events
+ * The messages of the purchase saga (docs/architecture.md, The purchase saga): the contract between the tickets and events
  * services. It lives in shared because neither service may import the other; both validate
  * what they receive with these schemas.
  */

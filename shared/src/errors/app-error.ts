@@ -1,6 +1,6 @@
 import { ErrorCode, statusOf } from './error-catalogue';
 
-/** The JSON body of every error response (DESIGN §6). */
+/** The JSON body of every error response (docs/architecture.md, The public API). */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }

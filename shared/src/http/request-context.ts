@@ -46,7 +46,7 @@ Object.defineProperty(IncomingMessage.prototype, 'log', {
  * (the gateway always does), else a new UUID; it is echoed in the response, bound to `req.log`
  * (so every log line of the request carries it) and available as `req.id` to pass downstream.
  *
- * Kept lean because every request of every process pays for it (issue 12): `req.log` is made on
+ * Kept lean because every request of every process pays for it: `req.log` is made on
  * first use, and the access line ("request completed" at debug; 5xx at info, the error
  * middleware having logged their cause) is only listened for when its level is on.
  */

@@ -1,4 +1,4 @@
-/** A bucket is the first two hex digits of a shard key: 0..255 (DESIGN §3). */
+/** A bucket is the first two hex digits of a shard key: 0..255 (docs/architecture.md, Sharding). */
 export const BUCKET_COUNT = 256;
 
 /** An inclusive range of buckets, e.g. 0x00..0x2f. */

@@ -18,7 +18,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** An unversioned URL names whatever is current, which an upload changes: a minute, then revalidate. */
 const CURRENT = 'public, max-age=60';
 
-/** Event images (DESIGN §6): upload and delete by the organizer, thumbnails made on demand. */
+/** Event images (docs/architecture.md, The public API): upload and delete by the organizer, thumbnails made on demand. */
 export function eventImageRoutes(deps: EventsDeps, auth: InternalAuth): Router {
   const router = Router();
   const signedIn = requireIdentity(auth);

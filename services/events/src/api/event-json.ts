@@ -1,7 +1,7 @@
 import type { EventView } from '@boxoffice/shared';
 import type { EventRecord } from '../domain';
 
-/** The public shape of an event (DESIGN §6): the record plus what a client would compute. */
+/** The public shape of an event (docs/architecture.md, The public API): the record plus what a client would compute. */
 export function eventJson(event: EventRecord): EventView {
   return {
     id: event.id,

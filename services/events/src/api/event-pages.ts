@@ -10,7 +10,7 @@ export interface RenderedEvent {
 
 /**
  * GET /api/events/:id's answers, rendered once per cached copy of an event instead of parsed and
- * re-serialised on every request (issue 12). Keyed by the cached JSON text itself, so an answer
+ * re-serialised on every request. Keyed by the cached JSON text itself, so an answer
  * can never outlive the copy it came from: a changed event is a different text, hence a
  * different key. Bounded: past `max` texts the oldest rendered is dropped (first in, first out).
  */

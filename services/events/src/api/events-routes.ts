@@ -25,7 +25,7 @@ function listingKey(query: ListEventsQuery): string {
   ].join('|');
 }
 
-/** The public events API (DESIGN §6). Routes parse, delegate to a use-case, and reply. */
+/** The public events API (docs/architecture.md, The public API). Routes parse, delegate to a use-case, and reply. */
 export function eventsRoutes(deps: EventsDeps, auth: InternalAuth): Router {
   const router = Router();
   const signedIn = requireIdentity(auth);

@@ -173,8 +173,8 @@ async function findEvent(db: Knex, id: string): Promise<EventRecord | undefined>
 /**
  * The listing reads up to `shards × (limit + 1)` rows per request. Its timestamps are read as
  * ISO text (`timestamptzAsIsoText`): parsing each into a Date only to print it again cost more
- * than the query's own parsing, and formatting them in SQL (`to_char`, the seventh session's
- * fix) made each shard's query ≈ 70 % dearer for Postgres (docs/performance.md, "Timestamps as
+ * than the query's own parsing, and formatting them in SQL (`to_char`) made each shard's query
+ * ≈ 70 % dearer for Postgres (docs/performance.md, "Timestamps as
  * text").
  */
 const LISTED_COLUMNS =

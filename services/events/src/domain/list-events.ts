@@ -20,7 +20,7 @@ export interface EventPage {
 }
 
 /**
- * The cross-shard listing (DESIGN §3): ask every shard in parallel for the rows after the
+ * The cross-shard listing (docs/architecture.md, Sharding): ask every shard in parallel for the rows after the
  * cursor, merge by (startsAt, id), keep `limit`. Each shard is asked for one row more than the
  * page holds, so we know whether another page exists. A shard that is down or slower than the
  * shard timeout is left out and named (a partial page); only when none answers is it a 503.

@@ -50,7 +50,7 @@ export async function decideBatch(
 }
 
 /**
- * Step 2 of the purchase saga (DESIGN §5): decide a run of `order.requested` messages. Per
+ * Step 2 of the purchase saga (docs/architecture.md, The purchase saga): decide a run of `order.requested` messages. Per
  * events shard, one transaction: record the messages in the inbox; in one statement, lock the
  * events they name and read the decisions made earlier; decide first come first served (pure,
  * decideOrders); in one more, take the seats, record each decision by order id and put

@@ -17,7 +17,7 @@ export {
 
 /**
  * Postgres timestamps cannot hold year 0000 and a ticket is never older than 1970: a cursor
- * instant outside 1970–9999 (UTC) is not one this API issued (was a 500: issue 13, finding 2).
+ * instant outside 1970–9999 (UTC) is not one this API issued (Postgres would refuse it: a 500).
  */
 const MAX_INSTANT_MS = Date.UTC(10_000, 0, 1) - 1;
 const cursorInstant = z.iso.datetime().refine((text) => {

@@ -1,7 +1,7 @@
 import type { TicketView } from '@boxoffice/shared';
 import type { OrderRecord, TicketRecord } from '../domain';
 
-/** The public JSON of an order (DESIGN §6); no buyer id, no fingerprint. */
+/** The public JSON of an order (docs/architecture.md, The public API); no buyer id, no fingerprint. */
 export function orderJson(order: OrderRecord) {
   return {
     id: order.id,

@@ -10,8 +10,7 @@ const BATCH = 200;
  * `order.requested` through the outbox, unless one is still waiting there to be relayed. The
  * events service answers a repeated request with the decision it already made (by order id), and
  * settling is idempotent, so a re-request never takes a second seat; it only makes a lost
- * `order.requested` or `seats.*` message be sent again. The SQL is here, not in data-access,
- * to keep this change out of the order path (issue 12 rewrites it).
+ * `order.requested` or `seats.*` message be sent again.
  */
 export class PendingOrderSweeper {
   private timer: NodeJS.Timeout | undefined;

@@ -26,7 +26,7 @@ function fingerprint(eventId: string, quantity: number): string {
 }
 
 /**
- * Step 1 of the purchase saga (DESIGN §5): write a pending order and its `order.requested`
+ * Step 1 of the purchase saga (docs/architecture.md, The purchase saga): write a pending order and its `order.requested`
  * outbox row so they commit together (concurrent POSTs are written together, one statement per
  * shard: OrderRepository.createPending), then wait up to `waitMs` for the outcome. The waiter is
  * registered before the write: the outcome cannot be announced before the order commits, so a

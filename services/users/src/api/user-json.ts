@@ -1,6 +1,6 @@
 import type { UserProfile } from '../domain';
 
-/** The signed-in user's own view (DESIGN §6): never the password hash. */
+/** The signed-in user's own view (docs/architecture.md, The public API): never the password hash. */
 export function userJson(profile: UserProfile) {
   return {
     id: profile.id,

@@ -71,13 +71,13 @@ export const listEventsQuery = z
     to: instant.meta({ description: 'Only events starting before' }).optional(),
   })
   // zod runs this even when from or to failed (they are then still the raw text), so it checks
-  // for Dates: `from=x&to=y` was a 500 (issue 13, finding 1).
+  // for Dates: `from=x&to=y` would otherwise reach the query as an invalid date (a 500).
   .refine((q) => !(q.from instanceof Date && q.to instanceof Date) || q.from.getTime() < q.to.getTime(), {
     message: 'must be after from',
     path: ['to'],
   });
 
-/** The public shape of an event (DESIGN §6): the record plus what a client would compute. */
+/** The public shape of an event (docs/architecture.md, The public API): the record plus what a client would compute. */
 export const eventView = z.strictObject({
   id: uuid,
   organizerId: uuid,
@@ -185,7 +185,7 @@ const refusedEventInput = {
   },
 };
 
-/** The events service's public routes (DESIGN §6; docs/events.md explains the choices). */
+/** The events service's public routes (docs/architecture.md, The public API; docs/events.md explains the choices). */
 export const eventsApi: ApiRoute[] = [
   {
     method: 'post',

@@ -1,5 +1,5 @@
 /**
- * The HTTP API contract (DESIGN §6): each service's request schemas (which it validates with) and
+ * The HTTP API contract (docs/architecture.md, The public API): each service's request schemas (which it validates with) and
  * response schemas, and the routes that tie them to paths. The gateway generates its OpenAPI
  * document from these lists; docs/decisions/0007-openapi-from-zod.md says how to add a route.
  */

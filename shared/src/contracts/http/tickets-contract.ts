@@ -11,7 +11,7 @@ import {
   uuid,
 } from './http-schemas';
 
-/** At most 10 seats per order (DESIGN §5). */
+/** At most 10 seats per order (docs/architecture.md, The purchase saga). */
 const MAX_QUANTITY = 10;
 
 export const ORDER_STATUSES = ['pending', 'confirmed', 'rejected'] as const;
@@ -39,7 +39,7 @@ export const myTicketsQuery = z.strictObject({
   cursor: z.string().max(200).meta({ description: 'nextCursor of the previous page' }).optional(),
 });
 
-/** Default wait when the client sends no `Prefer: wait=N` (DESIGN §5: 2 s). */
+/** Default wait when the client sends no `Prefer: wait=N` (2 s: docs/architecture.md, The purchase saga). */
 export const DEFAULT_WAIT_SECONDS = 2;
 export const MAX_WAIT_SECONDS = 10;
 
@@ -62,7 +62,7 @@ const preferHeader = z
   })
   .optional();
 
-/** The public JSON of an order (DESIGN §6); no buyer id, no fingerprint. */
+/** The public JSON of an order (docs/architecture.md, The public API); no buyer id, no fingerprint. */
 export const orderView = z.strictObject({
   id: uuid,
   eventId: uuid,
@@ -90,7 +90,7 @@ export const ticketPageView = z.strictObject({
   nextCursor: z.string().nullable(),
 });
 
-/** The tickets service's public routes (DESIGN §5, §6; docs/purchase-saga.md). Every one is user-scoped. */
+/** The tickets service's public routes (docs/architecture.md, The purchase saga and The public API; docs/purchase-saga.md). Every one is user-scoped. */
 export const ticketsApi: ApiRoute[] = [
   {
     method: 'post',
