@@ -30,16 +30,24 @@ export interface PartitionLeasesDeps {
 export class PartitionLeases {
   readonly partitions = new Map<number, PartitionState>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
   /** False once the server refused CLIENT LIST: leases and the visibility timeout alone then. */
   private livenessKnown = true;
 
   constructor(private readonly deps: PartitionLeasesDeps) {}
 
   /** One heartbeat, then the next one scheduled (until stopped). Never throws: errors are emitted. */
-  async tick(): Promise<void> {
+  tick(): Promise<void> {
+    this.ticking = this.beat().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async beat(): Promise<void> {
     const { redis, keys, group, consumer, options } = this.deps;
     try {
       const gone = await this.goneConsumers();
+      // A shutdown that began meanwhile has released the leases: renewing them would undo that.
+      if (this.deps.isStopping()) return;
       const { fair, owned } = await renewAndRebalance(redis, {
         members: keys.members(group),
         connected: keys.connected(group),
@@ -61,8 +69,10 @@ export class PartitionLeases {
     this.heartbeat = setTimeout(() => void this.tick(), interval);
   }
 
-  stop(): void {
+  /** No more heartbeats; resolves once the one in flight (if any) has finished. */
+  stop(): Promise<void> {
     clearTimeout(this.heartbeat);
+    return this.ticking ?? Promise.resolve();
   }
 
   /** Gives every lease back (shutdown). */

@@ -107,12 +107,14 @@ export class StreamSubscription implements Subscription {
   private async shutdown(): Promise<void> {
     const { redis, keys } = this.deps;
     this.stopping = true;
-    this.leases.stop();
+    const heartbeat = this.leases.stop();
     this.delivery.stop();
     this.reader.interrupt();
     await this.reader.finished();
     this.delivery.dispatch(); // finish what was already delivered here
     await this.delivery.idle();
+    // A heartbeat in flight must end before the leases are given back, or it would renew them.
+    await heartbeat;
     const steps: (() => Promise<unknown>)[] = [
       ...[...this.leases.partitions.values()].map((s) => () => this.delivery.flushAcks(s)),
       () => this.leases.releaseAll(),
