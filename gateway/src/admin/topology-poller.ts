@@ -59,10 +59,11 @@ export class TopologyPoller {
 
   private async poll(): Promise<TopologyView> {
     const at = this.now();
+    const caller = this.deps.callerHeader(); // one signature serves every instance of this poll
     const [gateway, ...perService] = await Promise.all([
       httpCounts(this.deps.metrics),
       ...SERVICE_NAMES.map((s) =>
-        Promise.all(this.deps.upstreams[s].urls.map((url) => sampleInstance(url, this.deps.callerHeader()))),
+        Promise.all(this.deps.upstreams[s].urls.map((url) => sampleInstance(url, caller))),
       ),
     ]);
     const sample: Sample = {

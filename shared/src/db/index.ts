@@ -1,9 +1,4 @@
-export {
-  ShardDatabases,
-  PROBE_SQL_MARK,
-  type ShardDatabasesOptions,
-  type ShardResult,
-} from './shard-databases';
+export { ShardDatabases, type ShardDatabasesOptions, type ShardResult } from './shard-databases';
 export { isShardUnavailableError, shardUnavailable } from './shard-errors';
 export { ensureDatabase, dropDatabase, listDatabases } from './database-admin';
 export { migrateLatest, appliedMigrations, type Migration } from './migrations';

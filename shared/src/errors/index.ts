@@ -3,4 +3,3 @@ export { ERROR_CATALOGUE, statusOf, type ErrorCode } from './error-catalogue';
 export { errorMiddleware, notFoundMiddleware, sendError, toAppError, fromZodError } from './error-middleware';
 export { notFound } from './not-found';
 export { parseInput } from './validate';
-export { assertUtf8, invalidUtf8Error, verifyUtf8 } from './utf8-body';

@@ -10,17 +10,10 @@ export function invalidUtf8Error(): AppError {
 }
 
 /**
- * Throws `invalid_utf8` unless the bytes are well-formed UTF-8. Decoding them anyway would turn
- * each bad sequence into U+FFFD and store that as if the client had sent it. `isUtf8` checks
- * without decoding (Node ≥ 18.14), so a 64 KiB body costs microseconds.
- */
-export function assertUtf8(body: Buffer): void {
-  if (!isUtf8(body)) throw invalidUtf8Error();
-}
-
-/**
  * express.json's `verify` hook: runs on the raw bytes (after gzip/deflate are undone) before they
- * are decoded. body-parser re-labels whatever `verify` throws as a 403, so this throws a plain
+ * are decoded, since decoding them anyway would turn each bad sequence into U+FFFD and store that
+ * as if the client had sent it. `isUtf8` checks without decoding, so a 64 KiB body costs
+ * microseconds. body-parser re-labels whatever `verify` throws as a 403, so this throws a plain
  * error with a `type` for the error middleware to map, not the AppError itself.
  */
 export function verifyUtf8(_req: unknown, _res: unknown, body: Buffer): void {
