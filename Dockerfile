@@ -16,7 +16,12 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
-COPY shared/package.json shared/
+COPY shared/platform/package.json shared/platform/
+COPY shared/sharding/package.json shared/sharding/
+COPY shared/bus/package.json shared/bus/
+COPY shared/cache/package.json shared/cache/
+COPY shared/contracts/package.json shared/contracts/
+COPY shared/runtime/package.json shared/runtime/
 COPY gateway/package.json gateway/
 COPY services/users/package.json services/users/
 COPY services/events/package.json services/events/
@@ -46,7 +51,7 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # The manifests with every node_modules folder, the workspaces' own included: a workspace whose
-# dependency differs from the root's keeps it in <workspace>/node_modules (shared's lru-cache 11).
+# dependency differs from the root's keeps it in <workspace>/node_modules (@boxoffice/cache's lru-cache 11).
 COPY --from=prod-deps /app ./
 # Workspace packages point `main` at src/index.ts for tsx and jest; here only the .js exists.
 RUN npm pkg set main=src/index.js types=src/index.d.ts --workspaces >/dev/null

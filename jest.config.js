@@ -4,7 +4,10 @@
  * compile TypeScript with SWC; type checking is `npm run typecheck`'s job.
  */
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
-const moduleNameMapper = { '^@boxoffice/shared$': '<rootDir>/shared/src/index.ts' };
+// Each library under shared/ resolves to its source, as tsx does through the workspace links.
+const moduleNameMapper = {
+  '^@boxoffice/(platform|sharding|bus|cache|contracts|runtime)$': '<rootDir>/shared/$1/src/index.ts',
+};
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
 module.exports = {

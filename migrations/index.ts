@@ -1,4 +1,5 @@
-import type { Migration, ServiceName } from '@boxoffice/shared';
+import type { Migration } from '@boxoffice/sharding';
+import type { ServiceName } from '@boxoffice/runtime';
 import { eventsMigrations } from './events';
 import { ticketsMigrations } from './tickets';
 import { usersMigrations } from './users';

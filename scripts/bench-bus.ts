@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createRedisClient, deleteKeysWithPrefix } from '@boxoffice/shared';
+import { createRedisClient, deleteKeysWithPrefix } from '@boxoffice/platform';
 import { removeRabbitNames } from './lib/remove-rabbit-names';
 import { Backend, BenchSettings, BenchTarget, PhaseResult } from './bench-bus/bench-support';
 import { atLeastOncePhases, atMostOncePhases, outboxPhases } from './bench-bus/throughput-phases';

@@ -29,7 +29,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { encodeSession, newSession } from '../gateway/src';
 import { startMonolith } from './bench/monolith-stack';
 import { clusterCpuDelta, cpuDelta, cpuSeconds, postgresCpuByPid } from './bench/process-cpu';

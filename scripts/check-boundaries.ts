@@ -1,8 +1,11 @@
 /**
- * `npm run lint` step: packages talk only through their public entry (STYLE habit 3).
- * - a service imports @boxoffice/shared and nothing from another service or the gateway;
- * - the gateway imports no service; shared imports no service and not the gateway;
- * - nobody deep-imports "@boxoffice/<package>/…";
+ * `npm run lint` step: the package graph is one way, and packages talk only through their index.
+ * - LAYERS below is the graph (docs/architecture.md draws it): a package may import only the
+ *   libraries listed for it, by name (`@boxoffice/<name>`), and must declare each one in its
+ *   package.json; no service imports another service or the gateway, and no library imports a
+ *   service or the gateway;
+ * - nobody deep-imports "@boxoffice/<package>/…", and no package reaches into another by a
+ *   relative path (a library's tests may use the test helpers of a library it depends on);
  * - scripts/, tests/ and migrations/ may import a package only through its public entry
  *   (`@boxoffice/<package>`, or the package's `src` / `src/index.ts` by path), never a file
  *   inside its `src`; they may import each other (tests use tests/support and scripts/lib).
@@ -12,12 +15,22 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
-const PACKAGES: Record<string, string> = {
-  shared: 'shared',
-  gateway: 'gateway',
-  users: 'services/users',
-  events: 'services/events',
-  tickets: 'services/tickets',
+
+/** Each package's folder and the libraries it may import. Libraries first, lowest layer first. */
+const LAYERS: Record<string, { dir: string; uses: string[] }> = {
+  platform: { dir: 'shared/platform', uses: [] },
+  sharding: { dir: 'shared/sharding', uses: ['platform'] },
+  bus: { dir: 'shared/bus', uses: ['platform', 'sharding'] },
+  cache: { dir: 'shared/cache', uses: ['platform', 'sharding', 'bus'] },
+  contracts: { dir: 'shared/contracts', uses: ['platform', 'bus'] },
+  runtime: { dir: 'shared/runtime', uses: ['platform', 'sharding', 'bus', 'cache', 'contracts'] },
+  gateway: { dir: 'gateway', uses: ['platform', 'sharding', 'bus', 'contracts', 'runtime'] },
+  users: { dir: 'services/users', uses: ['platform', 'sharding', 'bus', 'cache', 'contracts', 'runtime'] },
+  events: { dir: 'services/events', uses: ['platform', 'sharding', 'bus', 'cache', 'contracts', 'runtime'] },
+  tickets: {
+    dir: 'services/tickets',
+    uses: ['platform', 'sharding', 'bus', 'cache', 'contracts', 'runtime'],
+  },
 };
 /** Code outside every package: it uses the packages as a client would. */
 const CLIENT_FOLDERS = ['scripts', 'tests', 'migrations'];
@@ -41,7 +54,9 @@ function repoPath(absolutePath: string): string {
 /** The package a file path points into, if any. */
 function packageOf(absolutePath: string): string | undefined {
   const rel = repoPath(absolutePath);
-  return Object.keys(PACKAGES).find((name) => rel === PACKAGES[name] || rel.startsWith(`${PACKAGES[name]}/`));
+  return Object.keys(LAYERS).find(
+    (name) => rel === LAYERS[name]!.dir || rel.startsWith(`${LAYERS[name]!.dir}/`),
+  );
 }
 
 /** True when a path names a package's public entry: `<package>/src` or `<package>/src/index(.ts)`. */
@@ -52,15 +67,36 @@ function isPublicEntry(absolutePath: string, pkg: string): boolean {
   // The topology page's build script is the gateway's second entry: npm start and the browser
   // test build the page through it (it needs Vite, which the gateway's runtime must not load).
   if (pkg === 'gateway' && rel === 'gateway/admin-ui/build-admin-ui') return true;
-  return rel === `${PACKAGES[pkg]}/src` || rel === PACKAGES[pkg];
+  return rel === `${LAYERS[pkg]!.dir}/src` || rel === LAYERS[pkg]!.dir;
+}
+
+function declaredDependencies(pkg: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, LAYERS[pkg]!.dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  return Object.keys(manifest.dependencies ?? {});
 }
 
 function packageViolation(owner: string, specifier: string, file: string): string | undefined {
-  const named = /^@boxoffice\/([a-z]+)/.exec(specifier)?.[1];
-  const target = named ?? (specifier.startsWith('.') ? packageOf(resolve(file, '..', specifier)) : undefined);
-  if (!target || target === owner || target === 'shared') return undefined;
-  if (owner === 'shared') return `shared must not import ${target}`;
-  return `${owner} must not import ${target}`;
+  const named = /^@boxoffice\/([a-z]+)$/.exec(specifier)?.[1];
+  const fromTests = repoPath(file).startsWith(`${LAYERS[owner]!.dir}/test/`);
+  if (named) {
+    // A package's tests use it as a client would, through its index.
+    if (named === owner && fromTests) return undefined;
+    if (named === owner) return `${owner} imports itself by name; use a relative path`;
+    if (!LAYERS[owner]!.uses.includes(named)) return `${owner} must not import ${named}`;
+    if (!declaredDependencies(owner).includes(`@boxoffice/${named}`)) {
+      return `${owner} imports ${named} without declaring it in ${LAYERS[owner]!.dir}/package.json`;
+    }
+    return undefined;
+  }
+  if (!specifier.startsWith('.')) return undefined;
+  const target = resolve(file, '..', specifier);
+  const pkg = packageOf(target);
+  if (!pkg || pkg === owner) return undefined;
+  const intoTests = repoPath(target).startsWith(`${LAYERS[pkg]!.dir}/test/`);
+  if (fromTests && intoTests && LAYERS[owner]!.uses.includes(pkg)) return undefined;
+  return `${owner} reaches into ${pkg} by path; import "@boxoffice/${pkg}"`;
 }
 
 function clientViolation(specifier: string, file: string): string | undefined {
@@ -68,20 +104,30 @@ function clientViolation(specifier: string, file: string): string | undefined {
   const target = resolve(file, '..', specifier);
   const pkg = packageOf(target);
   if (!pkg || isPublicEntry(target, pkg)) return undefined;
-  return `deep import into ${pkg}; import its public entry ("${PACKAGES[pkg]}/src" or "@boxoffice/${pkg}")`;
+  return `deep import into ${pkg}; import its public entry ("${LAYERS[pkg]!.dir}/src" or "@boxoffice/${pkg}")`;
 }
 
 function violation(owner: string | undefined, specifier: string, file: string): string | undefined {
   const deep = /^@boxoffice\/([a-z]+)\/./.exec(specifier);
   if (deep) return `deep import into @boxoffice/${deep[1]}; import "@boxoffice/${deep[1]}"`;
+  if (/^@boxoffice\//.test(specifier) && !LAYERS[/^@boxoffice\/([a-z]+)/.exec(specifier)![1]!]) {
+    return `no package ${specifier}`;
+  }
   return owner ? packageViolation(owner, specifier, file) : clientViolation(specifier, file);
 }
 
+const problems: string[] = [];
+for (const [owner, { dir }] of Object.entries(LAYERS)) {
+  for (const dependency of declaredDependencies(owner).filter((name) => name.startsWith('@boxoffice/'))) {
+    const name = dependency.slice('@boxoffice/'.length);
+    if (!LAYERS[owner]!.uses.includes(name))
+      problems.push(`${dir}/package.json: ${owner} must not depend on ${name}`);
+  }
+}
 const checked: [string | undefined, string][] = [
-  ...Object.entries(PACKAGES).map(([owner, dir]): [string, string] => [owner, dir]),
+  ...Object.entries(LAYERS).map(([owner, { dir }]): [string, string] => [owner, dir]),
   ...CLIENT_FOLDERS.map((dir): [undefined, string] => [undefined, dir]),
 ];
-const problems: string[] = [];
 for (const [owner, dir] of checked) {
   for (const file of sourceFiles(join(ROOT, dir))) {
     const lines = readFileSync(file, 'utf8').split('\n');

@@ -4,7 +4,8 @@
  * orders still in flight to settle, since the invariants hold for a quiet system.
  */
 import { z } from 'zod';
-import { loadConfig, loadTopology, platformEnvSchema } from '@boxoffice/shared';
+import { loadConfig } from '@boxoffice/platform';
+import { loadTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { checkInvariantsWhenQuiet } from './lib/invariants';
 
 const schema = platformEnvSchema.extend({ SETTLE_MS: z.coerce.number().int().min(0).default(30_000) });

@@ -2,7 +2,8 @@
  * `npm run migrate`: create missing shard databases and migrate every shard of every service.
  * Reads the same configuration as the services (PG_URL, SHARD_PRESET, TOPOLOGY_FILE, DB_PREFIX).
  */
-import { loadConfig, loadTopology, platformEnvSchema } from '@boxoffice/shared';
+import { loadConfig } from '@boxoffice/platform';
+import { loadTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { migrateAllShards } from './lib/migrate-shards';
 
 async function main(): Promise<void> {

@@ -8,16 +8,9 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  DEFAULT_PORTS,
-  ShardRouter,
-  SERVICE_NAMES,
-  formatBucketRange,
-  loadConfig,
-  loadTopology,
-  platformEnvSchema,
-  portNumber,
-} from '@boxoffice/shared';
+import { loadConfig, portNumber } from '@boxoffice/platform';
+import { ShardRouter, formatBucketRange } from '@boxoffice/sharding';
+import { DEFAULT_PORTS, SERVICE_NAMES, loadTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { buildAdminUi } from '../gateway/admin-ui/build-admin-ui';
 import { migrateAllShards } from './lib/migrate-shards';
 import { checkDependencies } from './lib/preflight';

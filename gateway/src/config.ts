@@ -1,16 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { commaList, loadConfig, portNumber } from '@boxoffice/platform';
 import {
   DEFAULT_PORTS,
   SERVICE_NAMES,
   ServiceName,
   Topology,
-  commaList,
-  loadConfig,
   loadTopology,
   platformEnvSchema,
-  portNumber,
-} from '@boxoffice/shared';
+} from '@boxoffice/runtime';
 
 const urlList = commaList.pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
 

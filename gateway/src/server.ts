@@ -1,10 +1,5 @@
-import {
-  SERVICE_NAMES,
-  createLogger,
-  createMetricsRegistry,
-  exitOnSignals,
-  serveHttp,
-} from '@boxoffice/shared';
+import { createLogger, createMetricsRegistry, exitOnSignals, serveHttp } from '@boxoffice/platform';
+import { SERVICE_NAMES } from '@boxoffice/runtime';
 import { createGatewayApp } from './app';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { createServiceUpstreams } from './proxy';

@@ -1,4 +1,4 @@
-import type { Migration } from '@boxoffice/shared';
+import type { Migration } from '@boxoffice/sharding';
 
 /**
  * The events table, identical on every events shard; a row lives on the shard its id's first two

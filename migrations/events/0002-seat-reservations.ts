@@ -1,4 +1,4 @@
-import type { Migration } from '@boxoffice/shared';
+import type { Migration } from '@boxoffice/sharding';
 
 /**
  * One row per order the events service has decided, on the event's shard: `reserved` rows hold

@@ -1,4 +1,4 @@
-import type { Migration } from '@boxoffice/shared';
+import type { Migration } from '@boxoffice/sharding';
 
 /**
  * One original image per event, on the event's shard, in a table of its own so the events row

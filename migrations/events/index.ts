@@ -1,4 +1,5 @@
-import { Migration, inboxMigration, outboxMigration, shardIdentityMigration } from '@boxoffice/shared';
+import { Migration, shardIdentityMigration } from '@boxoffice/sharding';
+import { inboxMigration, outboxMigration } from '@boxoffice/bus';
 import { eventsTableMigration } from './0001-events';
 import { seatReservationsMigration } from './0002-seat-reservations';
 import { eventImagesMigration } from './0003-event-images';

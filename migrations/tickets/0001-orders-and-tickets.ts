@@ -1,4 +1,4 @@
-import type { Migration } from '@boxoffice/shared';
+import type { Migration } from '@boxoffice/sharding';
 
 /**
  * Orders and tickets live on the buyer's shard: their ids carry the buyer's first two hex digits

@@ -1,4 +1,5 @@
-import { Migration, inboxMigration, outboxMigration, shardIdentityMigration } from '@boxoffice/shared';
+import { Migration, shardIdentityMigration } from '@boxoffice/sharding';
+import { inboxMigration, outboxMigration } from '@boxoffice/bus';
 import { ordersAndTicketsMigration } from './0001-orders-and-tickets';
 
 /** The tickets service's migrations, in order, applied to every tickets shard. Append; never reorder. */

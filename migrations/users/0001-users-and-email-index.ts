@@ -1,4 +1,4 @@
-import type { Migration } from '@boxoffice/shared';
+import type { Migration } from '@boxoffice/sharding';
 
 /**
  * Three tables on every users shard (docs/architecture.md, Sharding). Which rows a shard holds depends on the key:

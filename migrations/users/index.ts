@@ -1,4 +1,4 @@
-import { Migration, shardIdentityMigration } from '@boxoffice/shared';
+import { Migration, shardIdentityMigration } from '@boxoffice/sharding';
 import { usersAndEmailIndexMigration } from './0001-users-and-email-index';
 
 /** The users service's migrations, in order, applied to every users shard. Append; never reorder. */

@@ -7,15 +7,8 @@ import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
-import {
-  BusOptions,
-  Envelope,
-  OutgoingMessage,
-  ServiceBus,
-  TOPIC_DEFAULTS,
-  createBus,
-  createRedisClient,
-} from '@boxoffice/shared';
+import { createRedisClient } from '@boxoffice/platform';
+import { BusOptions, Envelope, OutgoingMessage, ServiceBus, TOPIC_DEFAULTS, createBus } from '@boxoffice/bus';
 
 export type Backend = 'redis' | 'rabbitmq';
 

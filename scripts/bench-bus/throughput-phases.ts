@@ -5,16 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import knex from 'knex';
-import {
-  Delivery,
-  OutboxRelay,
-  dropDatabase,
-  ensureDatabase,
-  migrateLatest,
-  outboxMigration,
-  withDatabase,
-  writeOutbox,
-} from '@boxoffice/shared';
+import { dropDatabase, ensureDatabase, migrateLatest, withDatabase } from '@boxoffice/sharding';
+import { Delivery, OutboxRelay, outboxMigration, writeOutbox } from '@boxoffice/bus';
 import {
   BATCH,
   BenchSettings,

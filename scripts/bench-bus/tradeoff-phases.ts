@@ -24,7 +24,7 @@ import {
   sleep,
   topicFootprint,
 } from './bench-support';
-import { Envelope, Subscription, isBusFullError } from '@boxoffice/shared';
+import { Envelope, Subscription, isBusFullError } from '@boxoffice/bus';
 
 type Report = (result: PhaseResult) => void;
 

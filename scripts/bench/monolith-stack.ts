@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { dropDatabase, ensureDatabase, withDatabase } from '@boxoffice/shared';
+import { dropDatabase, ensureDatabase, withDatabase } from '@boxoffice/sharding';
 import { REPO_ROOT, RunningProcess, freePort, stopProcess, waitUntilReady } from '../lib/process-stack';
 
 /** The monolith baseline running: its URL, its process (for CPU time) and its facts after the run. */

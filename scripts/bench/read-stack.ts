@@ -1,12 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  TopologyFile,
-  formatBucketRange,
-  loadConfig,
-  platformEnvSchema,
-  withDatabase,
-} from '@boxoffice/shared';
+import { loadConfig } from '@boxoffice/platform';
+import { formatBucketRange, withDatabase } from '@boxoffice/sharding';
+import { TopologyFile, platformEnvSchema } from '@boxoffice/runtime';
 import { REPO_ROOT, freePort } from '../lib/process-stack';
 import { OwnStack, startOwnStack } from '../load/own-stack';
 import { createEvent, getJson, inParallel, newRunId, signUpAndIn } from '../load/seed-client';

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { RunRecorder } from '../load/stats';
 
 /** What one rush measured, the same for Boxoffice and the monolith. */

@@ -1,6 +1,5 @@
 import { cpus, loadavg } from 'node:os';
-import type { LoadResult } from '../load/load-result';
-import { RESULT_VERSION } from '../load/load-result';
+import { type LoadResult, RESULT_VERSION } from '../load/load-result';
 import { toRecord } from '../load/stats';
 import type { RushOutcome } from './rush-client';
 

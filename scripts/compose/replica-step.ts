@@ -2,7 +2,7 @@
  * The compose topology's read replica (docs/replicas.md): pg-9-f-replica streams from pg-9-f,
  * and the events service sends anonymous listing reads of its 9-f shard to it.
  */
-import { DEFAULT_PORTS as PORTS } from '@boxoffice/shared';
+import { DEFAULT_PORTS as PORTS } from '@boxoffice/runtime';
 import { waitFor } from './gateway-probe';
 import { SmokeContext, SmokeStep, assertSmoke } from './smoke-step';
 import { runningContainers } from './stack-steps';

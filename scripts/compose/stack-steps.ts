@@ -2,7 +2,7 @@
  * Steps about the containers themselves: build the images, start the topology, no anonymous
  * volumes, scale a service, and `migrate` running once.
  */
-import { SERVICE_NAMES } from '@boxoffice/shared';
+import { SERVICE_NAMES } from '@boxoffice/runtime';
 import { hostsAnswering, waitFor } from './gateway-probe';
 import { MigrateRun, SmokeContext, SmokeStep, assertSmoke } from './smoke-step';
 
@@ -80,7 +80,7 @@ export const imageStep: SmokeStep = {
       'boxoffice:local',
       'node',
       '-e',
-      "require('/app/shared/src/index.js')",
+      "require('/app/shared/runtime/src/index.js')",
     ]);
     const user = await ctx.cli.docker(['run', '--rm', 'boxoffice:local', 'id', '-un']);
     assertSmoke(user.trim() === 'node', `the runtime image runs as ${user.trim()}, not node`);

@@ -4,7 +4,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PORTS as PORTS, SERVICE_NAMES, ServiceName } from '@boxoffice/shared';
+import { DEFAULT_PORTS as PORTS, SERVICE_NAMES, ServiceName } from '@boxoffice/runtime';
 import type { LoadResult } from '../load/load-result';
 import { createEvent, getJson, signUpAndIn } from '../load/seed-client';
 import { hostsAnswering, postJson, waitFor } from './gateway-probe';

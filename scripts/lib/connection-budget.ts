@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { SERVICE_NAMES, Topology, withDatabase } from '@boxoffice/shared';
+import { withDatabase } from '@boxoffice/sharding';
+import { SERVICE_NAMES, Topology } from '@boxoffice/runtime';
 
 /**
  * `npm start` runs every shard of every service on one local Postgres, whose max_connections is

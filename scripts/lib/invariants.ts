@@ -1,5 +1,5 @@
 import knex, { Knex } from 'knex';
-import { SERVICE_NAMES, ServiceName, Topology } from '@boxoffice/shared';
+import { SERVICE_NAMES, ServiceName, Topology } from '@boxoffice/runtime';
 
 /** One broken invariant, with the ids needed to find it. */
 export interface Violation {

@@ -1,14 +1,12 @@
 import knex from 'knex';
 import {
-  SERVICE_NAMES,
-  ServiceName,
   ShardRouter,
-  Topology,
   databaseOf,
   ensureDatabase,
   migrateLatest,
   stampShardIdentity,
-} from '@boxoffice/shared';
+} from '@boxoffice/sharding';
+import { SERVICE_NAMES, ServiceName, Topology } from '@boxoffice/runtime';
 import { MIGRATIONS } from '../../migrations';
 
 export interface ShardMigrationReport {

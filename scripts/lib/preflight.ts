@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import Redis from 'ioredis';
-import { SERVICE_NAMES, Topology, busBackendOf, createBus, withDatabase } from '@boxoffice/shared';
+import { withDatabase } from '@boxoffice/sharding';
+import { busBackendOf, createBus } from '@boxoffice/bus';
+import { SERVICE_NAMES, Topology } from '@boxoffice/runtime';
 
 const HOW_TO_POSTGRES = `Start PostgreSQL (Debian: pg_ctlcluster <version> main start; macOS: brew services start postgresql)
 or point PG_URL (or TOPOLOGY_FILE) at a server you can reach. The default is postgres://postgres@127.0.0.1:5432.`;

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync, utimesSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_PORTS, SERVICE_NAMES, ServiceName } from '@boxoffice/shared';
+import { DEFAULT_PORTS, SERVICE_NAMES, ServiceName } from '@boxoffice/runtime';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 

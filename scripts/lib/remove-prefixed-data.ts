@@ -1,10 +1,5 @@
-import {
-  createRedisClient,
-  deleteKeysWithPrefix,
-  dropDatabase,
-  listDatabases,
-  withDatabase,
-} from '@boxoffice/shared';
+import { createRedisClient, deleteKeysWithPrefix } from '@boxoffice/platform';
+import { dropDatabase, listDatabases, withDatabase } from '@boxoffice/sharding';
 import { removeRabbitNames } from './remove-rabbit-names';
 
 /**

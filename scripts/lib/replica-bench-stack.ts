@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVICE_NAMES, buildTopology, loadConfig, platformEnvSchema } from '@boxoffice/shared';
+import { loadConfig } from '@boxoffice/platform';
+import { SERVICE_NAMES, buildTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { migrateAllShards } from './migrate-shards';
 import {
   RunningProcess,

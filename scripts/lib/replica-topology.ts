@@ -1,14 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import {
-  PlatformEnv,
-  SERVICE_NAMES,
-  Topology,
-  TopologyFile,
-  buildTopology,
-  databaseOf,
-  formatBucketRange,
-  withDatabase,
-} from '@boxoffice/shared';
+import { databaseOf, formatBucketRange, withDatabase } from '@boxoffice/sharding';
+import { PlatformEnv, SERVICE_NAMES, Topology, TopologyFile, buildTopology } from '@boxoffice/runtime';
 import type { ReplicaCluster } from './replica-cluster';
 
 /**

@@ -1,4 +1,4 @@
-import type { Topology } from '@boxoffice/shared';
+import type { Topology } from '@boxoffice/runtime';
 import { checkInvariantsWhenQuiet } from '../lib/invariants';
 import type { InvariantOutcome } from './load-result';
 

@@ -2,14 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  SERVICE_NAMES,
-  Topology,
-  TopologyFile,
-  buildTopology,
-  loadConfig,
-  platformEnvSchema,
-} from '@boxoffice/shared';
+import { loadConfig } from '@boxoffice/platform';
+import { SERVICE_NAMES, Topology, TopologyFile, buildTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { poolPlanFor } from '../lib/connection-budget';
 import { migrateAllShards } from '../lib/migrate-shards';
 import { removePrefixedData } from '../lib/remove-prefixed-data';

@@ -1,6 +1,5 @@
 import { cpus, loadavg } from 'node:os';
-import type { ServiceName, Topology } from '@boxoffice/shared';
-import { SERVICE_NAMES } from '@boxoffice/shared';
+import { type ServiceName, type Topology, SERVICE_NAMES } from '@boxoffice/runtime';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
 import { cacheDelta, scrapeCacheCounts } from './cache-metrics';
 import { runInvariantCheck } from './invariants';

@@ -1,4 +1,4 @@
-import { DEFAULT_PORTS, SERVICE_NAMES, ServiceName } from '@boxoffice/shared';
+import { DEFAULT_PORTS, SERVICE_NAMES, ServiceName } from '@boxoffice/runtime';
 
 /**
  * Where the services of a stack listen, given its gateway. The gateway hides them (and

@@ -1,4 +1,5 @@
-import { SERVICE_NAMES, ServiceName, ShardRouter, Topology, formatBucketRange } from '@boxoffice/shared';
+import { ShardRouter, formatBucketRange } from '@boxoffice/sharding';
+import { SERVICE_NAMES, ServiceName, Topology } from '@boxoffice/runtime';
 
 /** "9_f" → "9-f", the talk's way of writing a shard. */
 const display = (name: string) => name.replace('_', '-');

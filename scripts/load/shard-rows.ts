@@ -1,4 +1,5 @@
-import { SERVICE_NAMES, ServiceName, ShardDatabases, ShardRouter, Topology } from '@boxoffice/shared';
+import { ShardDatabases, ShardRouter } from '@boxoffice/sharding';
+import { SERVICE_NAMES, ServiceName, Topology } from '@boxoffice/runtime';
 
 /** The tables whose rows the report counts per shard (the ones a scenario grows). */
 export const COUNTED_TABLES: Readonly<Record<ServiceName, readonly string[]>> = {

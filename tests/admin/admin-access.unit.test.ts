@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { ADMIN_COOKIE, ADMIN_KEY_HEADER, adminCookieValue } from '../../gateway/src';
-import { loadGatewayConfig } from '../../gateway/src';
+import { ADMIN_COOKIE, ADMIN_KEY_HEADER, adminCookieValue, loadGatewayConfig } from '../../gateway/src';
 import { gatewayApp } from './admin-fixtures';
 
 const KEY = 'admin-key-for-tests-0123456789';

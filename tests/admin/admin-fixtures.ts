@@ -3,10 +3,8 @@ import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGatewayApp } from '../../gateway/src';
-import { loadGatewayConfig } from '../../gateway/src';
-import { createServiceUpstreams } from '../../gateway/src';
-import { createLogger, createMetricsRegistry } from '@boxoffice/shared';
+import { createGatewayApp, loadGatewayConfig, createServiceUpstreams } from '../../gateway/src';
+import { createLogger, createMetricsRegistry } from '@boxoffice/platform';
 
 /** A port nothing listens on: connecting is refused at once, like a killed instance. */
 export const REFUSED = 'http://127.0.0.1:1';

@@ -6,19 +6,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { createLogger, loadConfig } from '@boxoffice/platform';
+import { type TopicStats } from '@boxoffice/bus';
+import { PURCHASE_TOPICS, PURCHASE_TOPIC_OPTIONS, instanceStatsSchema } from '@boxoffice/contracts';
 import {
-  PURCHASE_TOPICS,
-  PURCHASE_TOPIC_OPTIONS,
   type ServiceContext,
   type ServiceName,
-  type TopicStats,
-  createLogger,
   createServiceApp,
   createServiceContext,
-  instanceStatsSchema,
-  loadConfig,
   serviceEnvSchema,
-} from '@boxoffice/shared';
+} from '@boxoffice/runtime';
 import { topologySchema } from '../../gateway/src';
 import { buildEventsDeps, createEventsApp } from '../../services/events/src';
 import { type TestEnv, callerHeaders, createTestEnv } from '../support';

@@ -1,4 +1,5 @@
-import type { BusStats, InstanceStats } from '@boxoffice/shared';
+import type { BusStats } from '@boxoffice/bus';
+import type { InstanceStats } from '@boxoffice/contracts';
 import { busView, topologySchema } from '../../gateway/src';
 
 type Pairs = Parameters<typeof busView>[1];

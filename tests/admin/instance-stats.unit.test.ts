@@ -1,12 +1,8 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import {
-  EntityCache,
-  cacheCounts,
-  createRedisClient,
-  httpCounts,
-  instanceStatsSchema,
-  redact,
-} from '@boxoffice/shared';
+import { createRedisClient } from '@boxoffice/platform';
+import { EntityCache } from '@boxoffice/cache';
+import { instanceStatsSchema } from '@boxoffice/contracts';
+import { cacheCounts, httpCounts, redact } from '@boxoffice/runtime';
 
 describe('an instance’s counters for /internal/stats', () => {
   test('when probes, /metrics and /internal calls are counted, then the HTTP figures leave them out', async () => {

@@ -1,6 +1,8 @@
 import express from 'express';
 import request from 'supertest';
-import { type InstanceStats, OUTBOX_TABLE, statsRoutes } from '@boxoffice/shared';
+import { OUTBOX_TABLE } from '@boxoffice/bus';
+import { type InstanceStats } from '@boxoffice/contracts';
+import { statsRoutes } from '@boxoffice/runtime';
 import { InProcessService, TestEnv, buildServiceInProcess, createTestEnv } from '../support';
 
 /**

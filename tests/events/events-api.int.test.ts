@@ -1,4 +1,4 @@
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { EventsHarness, onShardOf, startEvents } from './events-test-kit';
 
 describe('the events API', () => {

@@ -1,4 +1,4 @@
-import { IDENTITY_HEADER, newId, signIdentity } from '@boxoffice/shared';
+import { IDENTITY_HEADER, newId, signIdentity } from '@boxoffice/platform';
 import { EventsHarness, newEventBody, startEvents } from './events-test-kit';
 
 /** Bad input is a 4xx naming the problem, never a 5xx, and never changes stored data. */

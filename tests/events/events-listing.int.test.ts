@@ -1,4 +1,4 @@
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { EventBody, EventsHarness, startEvents } from './events-test-kit';
 
 interface Page {

@@ -2,7 +2,8 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatBucketRange, newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
+import { formatBucketRange } from '@boxoffice/sharding';
 import { TestEnv, createTestEnv } from '../support';
 import { EventBody, EventsHarness, newEventBody, startEvents } from './events-test-kit';
 

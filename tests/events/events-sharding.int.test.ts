@@ -1,5 +1,6 @@
 import knex, { Knex } from 'knex';
-import { bucketOf, databaseOf, newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
+import { bucketOf, databaseOf } from '@boxoffice/sharding';
 import { EventsHarness, startEvents } from './events-test-kit';
 
 describe('events on their shards', () => {

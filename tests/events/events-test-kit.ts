@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Knex } from 'knex';
-import { IDENTITY_HEADER, newId, signIdentity } from '@boxoffice/shared';
+import { IDENTITY_HEADER, newId, signIdentity } from '@boxoffice/platform';
 import { buildEventsDeps, createEventsApp } from '../../services/events/src';
 import {
   InProcessService,

@@ -1,6 +1,6 @@
 import knex from 'knex';
 import request from 'supertest';
-import { ShardRouter } from '@boxoffice/shared';
+import { ShardRouter } from '@boxoffice/sharding';
 import { TestStack, expectDocumented, signUpAndSignIn, startTestStack } from '../support';
 
 /** End to end: a signed-in user, the gateway, real processes and shards. */

@@ -1,4 +1,5 @@
-import { countShardQueries, newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
+import { countShardQueries } from '@boxoffice/runtime';
 import { TestEnv, createTestEnv } from '../support';
 import { EventsHarness, identityOf, startEvents } from './events-test-kit';
 

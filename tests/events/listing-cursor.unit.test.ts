@@ -1,4 +1,4 @@
-import { AppError } from '@boxoffice/shared';
+import { AppError } from '@boxoffice/platform';
 import { decodeCursor, encodeCursor } from '../../services/events/src';
 
 const position = { startsAt: '2031-05-04T19:30:00.125Z', id: '3f0c1a9e-7d52-4b1e-9a43-0e2b6d8c1f77' };

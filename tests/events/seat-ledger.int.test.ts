@@ -1,4 +1,6 @@
-import { Envelope, ShardDatabases, ShardRouter, newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
+import { ShardDatabases, ShardRouter } from '@boxoffice/sharding';
+import { Envelope } from '@boxoffice/bus';
 import { SeatLedgerRepository, decideBatch } from '../../services/events/src';
 import { TestEnv, createTestEnv } from '../support';
 

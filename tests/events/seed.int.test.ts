@@ -1,7 +1,7 @@
 import express from 'express';
 import { AddressInfo } from 'node:net';
 import { Server, createServer } from 'node:http';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { DEMO_PASSWORD, seedDemo } from '../../scripts/seed';
 import { EventBody, EventsHarness, identityOf, startEvents } from './events-test-kit';
 

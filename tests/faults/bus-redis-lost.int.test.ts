@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { newColocatedId } from '@boxoffice/shared';
+import { newColocatedId } from '@boxoffice/sharding';
 import { createEvent, newBuyer, settledOrder } from '../tickets/purchase-kit';
 import {
   OwnRedis,

@@ -1,19 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  formatBucketRange,
-  loadConfig,
-  loadTopology,
-  newId,
-  platformEnvSchema,
-  Topology,
-} from '@boxoffice/shared';
+import { loadConfig, newId } from '@boxoffice/platform';
+import { formatBucketRange } from '@boxoffice/sharding';
+import { loadTopology, platformEnvSchema, Topology } from '@boxoffice/runtime';
 import { migrateAllShards } from '../../scripts/lib/migrate-shards';
 import { ReplicaCluster, startReplicaCluster } from '../../scripts/lib/replica-cluster';
-import { TestEnv } from '../support';
+import { TestEnv, sessionCookieFor } from '../support';
 import { Buyer, createEvent } from '../tickets/purchase-kit';
-import { sessionCookieFor } from '../support';
 import { SupervisedStack, expectEverythingSettles, rush, startSupervisedStack } from './fault-kit';
 
 const CAPACITY = 200;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { makeImage } from '../images/image-fixtures';
 import { TestStack, sessionCookieFor, signUp, startTestStack } from '../support';
 import { createEvent, get, order, settledOrder } from '../tickets/purchase-kit';

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { SERVICE_NAMES, Topology } from '@boxoffice/shared';
+import { SERVICE_NAMES, Topology } from '@boxoffice/runtime';
 import { openApiDocument } from '../../gateway/src';
 import { TestStack, assertMatchesOpenApi, logTail } from '../support';
 

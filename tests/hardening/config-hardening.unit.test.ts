@@ -1,12 +1,6 @@
 import request from 'supertest';
-import {
-  createApp,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  platformEnvSchema,
-  serviceEnvSchema,
-} from '@boxoffice/shared';
+import { createApp, createLogger, createMetricsRegistry, loadConfig } from '@boxoffice/platform';
+import { platformEnvSchema, serviceEnvSchema } from '@boxoffice/runtime';
 import { loadGatewayConfig } from '../../gateway/src';
 
 /** The development key the README documents. */

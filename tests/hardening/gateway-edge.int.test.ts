@@ -2,7 +2,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { TestStack, expectDocumented, startTestStack, uniqueEmail } from '../support';
 import { sessionCookieFor } from '../support/sessions';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 
 const MAX_FAILURES_PER_IP = 3;
 

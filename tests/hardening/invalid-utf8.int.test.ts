@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { DataFingerprint, changedTables } from '../fuzz/fuzz-kit';
 import {
   TestStack,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, stackSpecs } from '../../scripts/lib/process-stack';
 import { Supervisor } from '../../scripts/lib/supervisor';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { TestEnv, createTestEnv, sessionCookieFor } from '../support';
 import { freePortBase, pidOf, portsClosedWithin, runNpmStart, stackPorts } from '../support/npm-start-kit';
 

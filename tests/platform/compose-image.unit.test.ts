@@ -63,7 +63,7 @@ describe('the one image (Dockerfile)', () => {
     expect(runtime.name).toBe('runtime');
     expect(stageEnv(runtime).NODE_ENV).toBe('production');
     expect(runtime.instructions.filter((l) => /^USER\s/.test(l)).at(-1)).toBe('USER node');
-    // All of /app: the workspaces' own node_modules too (without them shared/ lacked lru-cache 11).
+    // All of /app: the workspaces' own node_modules too (without them @boxoffice/cache lacked lru-cache 11).
     expect(runtime.instructions).toContain('COPY --from=prod-deps /app ./');
     expect(runs('prod-deps')).toMatch(/npm ci --omit=dev/);
     // Neither the full install nor the build stage's node_modules reach the runtime image.
@@ -171,7 +171,10 @@ describe('the one image (Dockerfile)', () => {
         expect({ entry, exists: existsSync(join(out, entry)) }).toEqual({ entry, exists: true });
       // The runtime stage points each workspace package's `main` at this file.
       expect(runs('runtime')).toContain('npm pkg set main=src/index.js');
-      expect(existsSync(join(out, 'shared/src/index.js'))).toBe(true);
+      for (const library of readdirSync(join(REPO_ROOT, 'shared'))) {
+        const index = `shared/${library}/src/index.js`;
+        expect({ index, exists: existsSync(join(out, index)) }).toEqual({ index, exists: true });
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createLogger, createMetricsRegistry } from '@boxoffice/shared';
+import { createLogger, createMetricsRegistry } from '@boxoffice/platform';
 import {
   createGatewayApp,
   loadGatewayConfig,

@@ -1,4 +1,5 @@
-import { loadConfig, loadTopology, platformEnvSchema } from '@boxoffice/shared';
+import { loadConfig } from '@boxoffice/platform';
+import { loadTopology, platformEnvSchema } from '@boxoffice/runtime';
 import {
   HEADROOM,
   MIN_POOL,

@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { loadConfig } from '@boxoffice/platform';
+import { busBackendOf } from '@boxoffice/bus';
 import {
   DEFAULT_PORTS,
   SERVICE_NAMES,
-  busBackendOf,
-  loadConfig,
   loadTopology,
   platformEnvSchema,
   readTopologyFile,
   serviceEnvSchema,
-} from '@boxoffice/shared';
+} from '@boxoffice/runtime';
 import { loadGatewayConfig } from '../../gateway/src';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
 import {

@@ -1,18 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { loadConfig } from '@boxoffice/platform';
+import { ShardRouter } from '@boxoffice/sharding';
 import {
   DEFAULT_PORTS,
   SERVICE_NAMES,
   ServiceName,
-  ShardRouter,
   buildTopology,
-  loadConfig,
   loadTopology,
   platformEnvSchema,
   readTopologyFile,
   serviceEnvSchema,
-} from '@boxoffice/shared';
+} from '@boxoffice/runtime';
 import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src';
 import { REPO_ROOT } from '../../scripts/lib/process-stack';
 import {

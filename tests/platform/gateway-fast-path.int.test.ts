@@ -1,7 +1,7 @@
 import { IncomingHttpHeaders, Server, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createLogger, createMetricsRegistry } from '@boxoffice/shared';
+import { createLogger, createMetricsRegistry } from '@boxoffice/platform';
 import { Upstream, createGatewayApp, loadGatewayConfig } from '../../gateway/src';
 
 /**

@@ -1,5 +1,5 @@
 import knex from 'knex';
-import { listDatabases, withDatabase } from '@boxoffice/shared';
+import { listDatabases, withDatabase } from '@boxoffice/sharding';
 import { migrateAllShards } from '../../scripts/lib/migrate-shards';
 import { TEST_PG_URL, TestEnv, createTestEnv } from '../support';
 

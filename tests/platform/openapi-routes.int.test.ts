@@ -1,14 +1,7 @@
 import type { Express } from 'express';
-import {
-  PURCHASE_TOPIC_OPTIONS,
-  ServiceContext,
-  ServiceName,
-  createLogger,
-  createMetricsRegistry,
-  createServiceContext,
-  loadConfig,
-  serviceEnvSchema,
-} from '@boxoffice/shared';
+import { createLogger, createMetricsRegistry, loadConfig } from '@boxoffice/platform';
+import { PURCHASE_TOPIC_OPTIONS } from '@boxoffice/contracts';
+import { ServiceContext, ServiceName, createServiceContext, serviceEnvSchema } from '@boxoffice/runtime';
 import {
   createGatewayApp,
   createServiceUpstreams,

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { openApiDocument } from '../../gateway/src';
 import { TestStack, assertMatchesOpenApi, sessionCookieFor, startTestStack } from '../support';
 

@@ -1,6 +1,8 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { bucketOf, isUuid, orderRequestedSchema, placeOrderBody, uuid } from '@boxoffice/shared';
+import { isUuid } from '@boxoffice/platform';
+import { bucketOf } from '@boxoffice/sharding';
+import { orderRequestedSchema, placeOrderBody, uuid } from '@boxoffice/contracts';
 import { openApiDocument } from '../../gateway/src';
 
 /** Version 6 and variant bits a v4 parser refuses: any 8-4-4-4-12 hex is what `format: uuid` allows. */

@@ -6,7 +6,7 @@ import {
   mergePositions,
   parseLsn,
   parsePositions,
-} from '@boxoffice/shared';
+} from '@boxoffice/sharding';
 import {
   POSITIONS_TTL_SECONDS,
   decodePositions,

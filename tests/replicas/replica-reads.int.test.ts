@@ -7,7 +7,7 @@ import {
   runWithReadContext,
   shardKey,
   withDatabase,
-} from '@boxoffice/shared';
+} from '@boxoffice/sharding';
 import type { ReplicaCluster } from '../../scripts/lib/replica-cluster';
 import { eventually, startTestCluster } from './replica-cluster-kit';
 

@@ -1,4 +1,4 @@
-import { ReplicaView, chooseReadTarget, replicaLag } from '@boxoffice/shared';
+import { ReplicaView, chooseReadTarget, replicaLag } from '@boxoffice/sharding';
 
 const fresh = (replayLsn: bigint, lagSeconds = 0): ReplicaView => ({ up: true, replayLsn, lagSeconds });
 const down: ReplicaView = { up: false, replayLsn: 100n, lagSeconds: 0 };

@@ -1,12 +1,6 @@
 import type { Express } from 'express';
-import {
-  ServiceContext,
-  ServiceName,
-  createLogger,
-  createServiceContext,
-  loadConfig,
-  serviceEnvSchema,
-} from '@boxoffice/shared';
+import { createLogger, loadConfig } from '@boxoffice/platform';
+import { ServiceContext, ServiceName, createServiceContext, serviceEnvSchema } from '@boxoffice/runtime';
 import type { TestEnv } from './test-env';
 
 export interface InProcessService {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { CALLER_HEADER, IDENTITY_HEADER, signCaller, signIdentity } from '@boxoffice/shared';
+import { CALLER_HEADER, IDENTITY_HEADER, signCaller, signIdentity } from '@boxoffice/platform';
 import { encodeSession, newSession } from '../../gateway/src';
 import { TEST_INTERNAL_KEY, TEST_SESSION_KEY } from './test-env';
 

@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  SERVICE_NAMES,
-  ServiceName,
-  Topology,
-  buildTopology,
-  loadConfig,
-  platformEnvSchema,
-} from '@boxoffice/shared';
+import { loadConfig } from '@boxoffice/platform';
+import { SERVICE_NAMES, ServiceName, Topology, buildTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { migrateAllShards } from '../../scripts/lib/migrate-shards';
 import { removePrefixedData } from '../../scripts/lib/remove-prefixed-data';
 

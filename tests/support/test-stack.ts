@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceName } from '@boxoffice/shared';
+import { ServiceName } from '@boxoffice/runtime';
 import {
   ProcessSpec,
   RunningProcess,

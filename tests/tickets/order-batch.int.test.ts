@@ -1,4 +1,6 @@
-import { Envelope, ShardDatabases, ShardRouter, newColocatedId, newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
+import { ShardDatabases, ShardRouter, newColocatedId } from '@boxoffice/sharding';
+import { Envelope } from '@boxoffice/bus';
 import { OrderRepository, type OrderSettlement } from '../../services/tickets/src';
 import { TestEnv, createTestEnv } from '../support';
 

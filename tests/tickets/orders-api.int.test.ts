@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { newColocatedId, newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
+import { newColocatedId } from '@boxoffice/sharding';
 import { TestStack, expectDocumented, startTestStack } from '../support';
 import { Buyer, createEvent, get, newBuyer, order, settledOrder } from './purchase-kit';
 

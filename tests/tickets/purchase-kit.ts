@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { expectDocumented, sessionCookieFor } from '../support';
 
 /** A buyer: a fresh user id and a gateway session for it. */

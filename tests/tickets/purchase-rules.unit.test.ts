@@ -1,4 +1,4 @@
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import { decideOrders } from '../../services/events/src';
 import {
   OutcomeWaiter,

@@ -1,6 +1,7 @@
 import knex, { Knex } from 'knex';
 import request from 'supertest';
-import { ShardRouter, emailKey, newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
+import { ShardRouter, emailKey } from '@boxoffice/sharding';
 import {
   ClaimAbandonedError,
   UserRepository,

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { IDENTITY_HEADER, signIdentity } from '@boxoffice/shared';
+import { IDENTITY_HEADER, signIdentity } from '@boxoffice/platform';
 import { encodeSession, newSession } from '../../gateway/src';
 import {
   TEST_INTERNAL_KEY,

@@ -6,7 +6,7 @@ import {
   signCaller,
   signIdentity,
   signInternalToken,
-} from '@boxoffice/shared';
+} from '@boxoffice/platform';
 import { buildUsersDeps, createUsersApp } from '../../services/users/src';
 import {
   InProcessService,

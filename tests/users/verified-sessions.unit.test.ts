@@ -1,4 +1,4 @@
-import { verifyIdentity } from '@boxoffice/shared';
+import { verifyIdentity } from '@boxoffice/platform';
 import { VerifiedSessions, encodeSession, newSession } from '../../gateway/src';
 
 const KEY = 'k'.repeat(32);

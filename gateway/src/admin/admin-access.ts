@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { AppError } from '@boxoffice/shared';
+import { AppError } from '@boxoffice/platform';
 
 export const ADMIN_KEY_HEADER = 'x-admin-key';
 export const ADMIN_COOKIE = 'bo_admin';

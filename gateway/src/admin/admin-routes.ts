@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express, { Router } from 'express';
-import { AppError } from '@boxoffice/shared';
+import { AppError } from '@boxoffice/platform';
 import { adminAccess, type AdminAccessOptions } from './admin-access';
 import type { TopologyPoller } from './topology-poller';
 

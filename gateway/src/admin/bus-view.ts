@@ -1,4 +1,4 @@
-import { type BusCounts, type BusStats, type TopicStats, busBackendOf } from '@boxoffice/shared';
+import { type BusCounts, type BusStats, type TopicStats, busBackendOf } from '@boxoffice/bus';
 import { BUS_DOWN_EFFECT } from './effects';
 import { sumOfRates } from './rates';
 import type { SamplePair } from './service-view';

@@ -1,10 +1,10 @@
-import type { ServiceName } from '@boxoffice/shared';
+import type { ServiceName } from '@boxoffice/runtime';
 
 /**
  * What the system does when a part is down or slow, in the words the page shows. Each sentence
  * describes code that exists: the balancer's skip (proxy/upstream.ts), `shard_unavailable`
- * (shared/src/db), partial listings (services/events list-events.ts), the cache's fall-through
- * (shared/src/cache), the outbox (shared/src/outbox).
+ * (shared/sharding/src/db), partial listings (services/events list-events.ts), the cache's fall-through
+ * (shared/cache/src), the outbox (shared/bus/src/outbox).
  */
 const PUBLIC_PATHS: Record<ServiceName, string> = {
   users: '/api/users, /api/sessions, /api/me',

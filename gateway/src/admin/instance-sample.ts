@@ -1,5 +1,7 @@
 import { request } from 'undici';
-import { CALLER_HEADER, InstanceStats, instanceStatsSchema, redact } from '@boxoffice/shared';
+import { CALLER_HEADER } from '@boxoffice/platform';
+import { InstanceStats, instanceStatsSchema } from '@boxoffice/contracts';
+import { redact } from '@boxoffice/runtime';
 
 /**
  * One poll of one instance: `/readyz` says whether it is ready and which dependency fails,

@@ -1,4 +1,4 @@
-import type { HttpCounts } from '@boxoffice/shared';
+import type { HttpCounts } from '@boxoffice/contracts';
 
 /** Per second over `seconds`; null without a previous figure, or when the counter went backwards (a restart). */
 export function ratePerSecond(

@@ -1,12 +1,6 @@
-import {
-  type CacheCounts,
-  type ServiceName,
-  type ServiceTopology,
-  type ShardStats,
-  databaseOf,
-  formatBucketRange,
-  hostOf,
-} from '@boxoffice/shared';
+import { databaseOf, formatBucketRange } from '@boxoffice/sharding';
+import { type CacheCounts, type ShardStats } from '@boxoffice/contracts';
+import { type ServiceName, type ServiceTopology, hostOf } from '@boxoffice/runtime';
 import {
   CACHE_DOWN_EFFECT,
   CACHE_OFF_EFFECT,

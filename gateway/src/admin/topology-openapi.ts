@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ApiRoute, anyone, errorResponse, jsonResponse } from '@boxoffice/shared';
+import { type ApiRoute, anyone, errorResponse, jsonResponse } from '@boxoffice/contracts';
 import { topologySchema } from './topology-schema';
 
 /** The topology page's JSON in the OpenAPI document, from the zod schema it is built on. */

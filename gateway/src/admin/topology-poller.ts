@@ -1,10 +1,5 @@
-import {
-  type HttpCounts,
-  SERVICE_NAMES,
-  type ServiceName,
-  type Topology,
-  httpCounts,
-} from '@boxoffice/shared';
+import { type HttpCounts } from '@boxoffice/contracts';
+import { SERVICE_NAMES, type ServiceName, type Topology, httpCounts } from '@boxoffice/runtime';
 import type { Registry } from 'prom-client';
 import type { Upstream } from '../proxy';
 import { busView } from './bus-view';

@@ -5,7 +5,7 @@ import {
   platformApi,
   ticketsApi,
   usersApi,
-} from '@boxoffice/shared';
+} from '@boxoffice/contracts';
 import { documentApi, sessionsApi } from './gateway-api';
 import { type OperationHandling, withPlatformAnswers } from './platform-answers';
 import { adminApi } from '../admin/topology-openapi';

@@ -7,7 +7,7 @@ import {
   jsonBody,
   jsonResponse,
   userView,
-} from '@boxoffice/shared';
+} from '@boxoffice/contracts';
 
 /** The sessions the gateway mints and clears itself (docs/decisions/0005-signed-cookie-sessions-without-a-store.md). */
 export const sessionsApi: ApiRoute[] = [

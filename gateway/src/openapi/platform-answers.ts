@@ -1,11 +1,11 @@
-import { type ApiRoute, errorResponse } from '@boxoffice/shared';
+import { type ApiRoute, errorResponse } from '@boxoffice/contracts';
 
 /** What the gateway does with an operation's request, which decides what it answers before any route. */
 export interface OperationHandling {
   /**
    * The body is read whatever the operation is: every `/api` path but the document and its page
    * goes through the gateway's body reader (app.ts), and a forwarded body through the service's
-   * JSON parser (shared/src/http/create-app.ts), even when the operation takes none.
+   * JSON parser (shared/platform/src/http/create-app.ts), even when the operation takes none.
    */
   readsBody: boolean;
   /** Forwarded to a service: the gateway answers for it when that service cannot. */
@@ -14,7 +14,7 @@ export interface OperationHandling {
 
 type Responses = ApiRoute['responses'];
 
-/** Node's HTTP parser refuses these before any route runs (shared/src/http/serve.ts). */
+/** Node's HTTP parser refuses these before any route runs (shared/platform/src/http/serve.ts). */
 const EVERY_REQUEST: Responses = {
   431: {
     ...errorResponse,

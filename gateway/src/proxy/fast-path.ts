@@ -1,7 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import proxyaddr from 'proxy-addr';
-import { type RequestFront, type ServiceName, sendError } from '@boxoffice/shared';
+import { type RequestFront, sendError } from '@boxoffice/platform';
+import { type ServiceName } from '@boxoffice/runtime';
 import type { ClientFacts, Forward } from './forward';
 import { serviceForPath } from './routes';
 
@@ -9,7 +10,7 @@ import { serviceForPath } from './routes';
 export type TrustProxy = (address: string, hop: number) => boolean;
 
 export interface FastPathOptions {
-  /** The request id, request log and histogram, shared with the app (shared/src/http). */
+  /** The request id, request log and histogram, shared with the app (shared/platform/src/http). */
   front: RequestFront;
   trust: TrustProxy;
   /** The body limit of a proxied request (BODY_LIMIT_BYTES). */

@@ -1,11 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import {
-  AppError,
-  IDENTITY_HEADER,
-  REQUEST_ID_HEADER,
-  SHARD_POSITIONS_HEADER,
-  sendError,
-} from '@boxoffice/shared';
+import { AppError, IDENTITY_HEADER, REQUEST_ID_HEADER, sendError } from '@boxoffice/platform';
+import { SHARD_POSITIONS_HEADER } from '@boxoffice/sharding';
 import { ClientClosedError } from './relay';
 import { NoInstanceError, Upstream } from './upstream';
 

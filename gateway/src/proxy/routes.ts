@@ -1,4 +1,4 @@
-import type { ServiceName } from '@boxoffice/shared';
+import type { ServiceName } from '@boxoffice/runtime';
 
 /**
  * Which service owns which public path (docs/architecture.md, The public API), first match wins: `/api/me/tickets` belongs

@@ -1,4 +1,4 @@
-import { SERVICE_NAMES, ServiceName } from '@boxoffice/shared';
+import { SERVICE_NAMES, ServiceName } from '@boxoffice/runtime';
 import type { GatewayConfig } from '../config';
 import { DnsDiscovery, DnsDiscoveryOptions } from './dns-discovery';
 import { Upstream } from './upstream';

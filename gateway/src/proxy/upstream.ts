@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { OnUpstreamHeaders, relay } from './relay';
 
 /** After a failed connect, an instance is skipped this long before it is tried again. */

@@ -7,7 +7,7 @@ import {
   formatPositions,
   mergePositions,
   parsePositions,
-} from '@boxoffice/shared';
+} from '@boxoffice/sharding';
 import { cookieValues } from './session-cookie';
 import { signValue, verifyValue } from './signed-value';
 

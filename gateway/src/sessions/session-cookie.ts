@@ -1,4 +1,4 @@
-import { isUuid } from '@boxoffice/shared';
+import { isUuid } from '@boxoffice/platform';
 import { signValue, verifyValue } from './signed-value';
 
 /** The session cookie's name (docs/architecture.md, Security). */

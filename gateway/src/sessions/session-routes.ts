@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Request, Response, Router } from 'express';
-import { CALLER_HEADER, DEVICE_HEADER, REQUEST_ID_HEADER, isUuid, signCaller } from '@boxoffice/shared';
+import { CALLER_HEADER, DEVICE_HEADER, REQUEST_ID_HEADER, isUuid, signCaller } from '@boxoffice/platform';
 import { Upstream, upstreamError } from '../proxy';
 import { SESSION_COOKIE, cookieValues, encodeSession, newSession } from './session-cookie';
 import { VerifiedSessions } from './verified-sessions';

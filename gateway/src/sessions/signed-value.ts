@@ -1,4 +1,4 @@
-import { contextMac, signedByAnyKey } from '@boxoffice/shared';
+import { contextMac, signedByAnyKey } from '@boxoffice/platform';
 
 /*
  * `base64url(body).base64url(HMAC-SHA256(context + body))`: the signed-cookie format of the

@@ -1,4 +1,4 @@
-import { DEFAULT_IDENTITY_MAX_AGE_SECONDS, signIdentity } from '@boxoffice/shared';
+import { DEFAULT_IDENTITY_MAX_AGE_SECONDS, signIdentity } from '@boxoffice/platform';
 import { SESSION_COOKIE, SessionPayload, cookieValues, decodeSession } from './session-cookie';
 
 /** Session cookies remembered as verified, per gateway process. */

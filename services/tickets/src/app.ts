@@ -1,5 +1,6 @@
 import type { Express } from 'express';
-import { ServiceContext, createServiceApp, internalAuthOf } from '@boxoffice/shared';
+import { internalAuthOf } from '@boxoffice/platform';
+import { ServiceContext, createServiceApp } from '@boxoffice/runtime';
 import { ticketsRoutes } from './api';
 import type { TicketsDeps } from './domain';
 

@@ -1,4 +1,5 @@
-import { PURCHASE_TOPIC_OPTIONS, startService } from '@boxoffice/shared';
+import { PURCHASE_TOPIC_OPTIONS } from '@boxoffice/contracts';
+import { startService } from '@boxoffice/runtime';
 import { createTicketsApp } from './app';
 import { PendingOrderSweeper, buildTicketsDeps } from './domain';
 import { subscribePurchaseConsumers } from './events';

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
-import { ServiceContext, createServiceApp, internalAuthOf } from '@boxoffice/shared';
+import { internalAuthOf } from '@boxoffice/platform';
+import { ServiceContext, createServiceApp } from '@boxoffice/runtime';
 import { credentialsRoutes, usersRoutes } from './api';
 import type { UsersDeps } from './domain';
 

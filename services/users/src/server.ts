@@ -1,4 +1,4 @@
-import { startService } from '@boxoffice/shared';
+import { startService } from '@boxoffice/runtime';
 import { createUsersApp } from './app';
 import { buildUsersDeps } from './domain';
 

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { InternalAuth, idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
+import { InternalAuth, idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/platform';
 import {
   EventsDeps,
   ThumbnailWidth,

@@ -1,4 +1,4 @@
-import type { EventView } from '@boxoffice/shared';
+import type { EventView } from '@boxoffice/contracts';
 import type { EventRecord } from '../domain';
 
 /** The public shape of an event (docs/architecture.md, The public API): the record plus what a client would compute. */

@@ -2,13 +2,13 @@ import { Router } from 'express';
 import {
   IDENTITY_HEADER,
   type InternalAuth,
-  type LoadedPage,
-  currentReadContext,
   idParam,
   parseInput,
   requireIdentity,
   signedInUser,
-} from '@boxoffice/shared';
+} from '@boxoffice/platform';
+import { currentReadContext } from '@boxoffice/sharding';
+import { type LoadedPage } from '@boxoffice/cache';
 import { EventsDeps, ListEventsQuery, createEvent, getEventJson, listEvents, updateEvent } from '../domain';
 import { etagOf, parseIfMatch } from './entity-tags';
 import { createEventBody, listEventsQuery, updateEventBody } from './event-schemas';

@@ -1,4 +1,4 @@
-import { ShardDatabases } from '@boxoffice/shared';
+import { ShardDatabases } from '@boxoffice/sharding';
 import { EventRow, toRecord } from './event-repository';
 import type { EventImageRecord, EventRecord, NewEventImage } from './records';
 

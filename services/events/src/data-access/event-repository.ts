@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { ShardDatabases, isAppError, queryPrepared, timestamptzAsIsoText } from '@boxoffice/shared';
+import { isAppError } from '@boxoffice/platform';
+import { ShardDatabases, queryPrepared, timestamptzAsIsoText } from '@boxoffice/sharding';
 import type {
   EventChanges,
   EventRecord,

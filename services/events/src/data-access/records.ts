@@ -1,4 +1,4 @@
-import { EVENT_STATUSES } from '@boxoffice/shared';
+import { EVENT_STATUSES } from '@boxoffice/contracts';
 
 /**
  * The lifecycle of an event: drafts are hidden from the listing; cancelled is final. The list is

@@ -1,13 +1,6 @@
 import type { Knex } from 'knex';
-import {
-  InboxItem,
-  OUTBOX_TABLE,
-  OutboxMessage,
-  ShardDatabases,
-  outboxJsonRow,
-  queryPrepared,
-  runInboxByShard,
-} from '@boxoffice/shared';
+import { ShardDatabases, queryPrepared } from '@boxoffice/sharding';
+import { InboxItem, OUTBOX_TABLE, OutboxMessage, outboxJsonRow, runInboxByShard } from '@boxoffice/bus';
 import type { EventStatus } from './records';
 
 /** What the events service decided for one order. */

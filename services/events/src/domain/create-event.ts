@@ -1,4 +1,4 @@
-import { newId } from '@boxoffice/shared';
+import { newId } from '@boxoffice/platform';
 import type { EventRecord } from '../data-access';
 import type { EventsDeps } from './events-deps';
 

@@ -1,4 +1,4 @@
-import type { OrderRequested, RejectionReason } from '@boxoffice/shared';
+import type { OrderRequested, RejectionReason } from '@boxoffice/contracts';
 import type { SeatDecision, SeatState } from '../data-access';
 
 /**

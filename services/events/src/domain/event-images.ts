@@ -1,4 +1,4 @@
-import { AppError, notFound } from '@boxoffice/shared';
+import { AppError, notFound } from '@boxoffice/platform';
 import type { EventRecord } from '../data-access';
 import type { EventsDeps } from './events-deps';
 import { ThumbnailFormat, ThumbnailWidth, inspectUpload } from './image-codec';

@@ -1,4 +1,5 @@
-import { EntityCache, PageCache, ServiceContext, createServiceEntityCache } from '@boxoffice/shared';
+import { EntityCache, PageCache } from '@boxoffice/cache';
+import { ServiceContext, createServiceEntityCache } from '@boxoffice/runtime';
 import { EventImageRepository, EventRecord, EventRepository, SeatLedgerRepository } from '../data-access';
 import { ThumbnailMaker } from './thumbnail-maker';
 

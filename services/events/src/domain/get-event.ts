@@ -1,4 +1,4 @@
-import { notFound } from '@boxoffice/shared';
+import { notFound } from '@boxoffice/platform';
 import type { EventsDeps } from './events-deps';
 
 /**

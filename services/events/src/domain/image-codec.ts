@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { AppError, THUMBNAIL_WIDTHS } from '@boxoffice/shared';
+import { AppError } from '@boxoffice/platform';
+import { THUMBNAIL_WIDTHS } from '@boxoffice/contracts';
 import type { NewEventImage } from '../data-access';
 
 /** The upload types, each with the bytes its files start with and sharp's name for it. */

@@ -1,4 +1,4 @@
-import { AppError } from '@boxoffice/shared';
+import { AppError } from '@boxoffice/platform';
 import type { EventRecord } from '../data-access';
 import type { EventsDeps } from './events-deps';
 import { decodeCursor, encodeCursor } from './listing-cursor';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, isUuid } from '@boxoffice/shared';
+import { AppError, isUuid } from '@boxoffice/platform';
 import type { ListingPosition } from '../data-access';
 import { isSupportedInstant } from './supported-instant';
 

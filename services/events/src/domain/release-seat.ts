@@ -1,4 +1,5 @@
-import { Envelope, ticketCancelledSchema } from '@boxoffice/shared';
+import { Envelope } from '@boxoffice/bus';
+import { ticketCancelledSchema } from '@boxoffice/contracts';
 import type { EventsDeps } from './events-deps';
 
 export const RELEASE_SEAT_CONSUMER = 'events.release-seat';

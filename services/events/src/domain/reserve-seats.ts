@@ -1,12 +1,5 @@
-import {
-  Envelope,
-  InboxItem,
-  MESSAGE_TYPES,
-  OrderRequested,
-  OutboxMessage,
-  PURCHASE_TOPICS,
-  orderRequestedSchema,
-} from '@boxoffice/shared';
+import { Envelope, InboxItem, OutboxMessage } from '@boxoffice/bus';
+import { MESSAGE_TYPES, OrderRequested, PURCHASE_TOPICS, orderRequestedSchema } from '@boxoffice/contracts';
 import type { SeatDecision, SeatLedgerTransaction } from '../data-access';
 import { decideOrders } from './decide-orders';
 import type { EventsDeps } from './events-deps';

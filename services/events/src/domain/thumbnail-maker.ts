@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Registry } from 'prom-client';
-import { Counter } from 'prom-client';
+import { type Registry, Counter } from 'prom-client';
 import { ThumbnailFormat, ThumbnailWidth, resizeImage } from './image-codec';
 
 export interface ThumbnailMakerOptions {

@@ -1,4 +1,6 @@
-import { MESSAGE_TYPES, PURCHASE_TOPICS, ServiceMessaging, Subscription } from '@boxoffice/shared';
+import { Subscription } from '@boxoffice/bus';
+import { MESSAGE_TYPES, PURCHASE_TOPICS } from '@boxoffice/contracts';
+import { ServiceMessaging } from '@boxoffice/runtime';
 import { EventsDeps, releaseSeat, reserveSeats } from '../domain';
 
 /** The consumer group of the events service on the saga's topics. */

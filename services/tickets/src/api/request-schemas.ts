@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { AppError, isUuid } from '@boxoffice/shared';
+import { AppError, isUuid } from '@boxoffice/platform';
 import type { TicketPosition } from '../domain';
 
 /**
  * The tickets API's request schemas (and the `Prefer: wait` rule) are part of the HTTP contract in
- * @boxoffice/shared (`shared/src/contracts/http/tickets-contract.ts`): the OpenAPI document is
+ * @boxoffice/contracts (`shared/contracts/src/http/tickets-contract.ts`): the OpenAPI document is
  * generated from the very schemas these routes validate with. The cursor codec stays here: the
  * document only says a cursor is an opaque string.
  */
@@ -13,7 +13,7 @@ export {
   myTicketsQuery,
   placeOrderBody,
   preferredWaitSeconds,
-} from '@boxoffice/shared';
+} from '@boxoffice/contracts';
 
 /**
  * Postgres timestamps cannot hold year 0000 and a ticket is never older than 1970: a cursor

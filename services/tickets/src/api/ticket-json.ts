@@ -1,4 +1,4 @@
-import type { TicketView } from '@boxoffice/shared';
+import type { TicketView } from '@boxoffice/contracts';
 import type { OrderRecord, TicketRecord } from '../domain';
 
 /** The public JSON of an order (docs/architecture.md, The public API); no buyer id, no fingerprint. */

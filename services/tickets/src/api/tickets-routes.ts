@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { InternalAuth, idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/shared';
+import { InternalAuth, idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/platform';
 import { TicketsDeps, cancelTicket, getOrder, getTicket, listMyTickets, placeOrder } from '../domain';
 import {
   decodeTicketCursor,

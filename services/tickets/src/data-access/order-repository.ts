@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
-import { InboxItem, OutboxMessage, ShardDatabases, ShardSpec } from '@boxoffice/shared';
+import { ShardDatabases, ShardSpec } from '@boxoffice/sharding';
+import { InboxItem, OutboxMessage } from '@boxoffice/bus';
 import { PendingWrite, insertPendingBatch } from './pending-order-batch';
 import { settleBatch } from './settle-order-batch';
 import type { NewOrder, OrderRecord, OrderSettlement, SettledOrder } from './records';

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { OUTBOX_TABLE, OutboxMessage, outboxJsonRow, queryPrepared } from '@boxoffice/shared';
+import { queryPrepared } from '@boxoffice/sharding';
+import { OUTBOX_TABLE, OutboxMessage, outboxJsonRow } from '@boxoffice/bus';
 import type { NewOrder } from './records';
 import type { OrderRow } from './ticket-rows';
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { INBOX_TABLE, colocatedIdSql, queryPrepared } from '@boxoffice/shared';
+import { colocatedIdSql, queryPrepared } from '@boxoffice/sharding';
+import { INBOX_TABLE } from '@boxoffice/bus';
 import type { OrderSettlement, SettledOrder } from './records';
 
 /** One `seats.*` message of a batch: its id (for the inbox) and the settlement it carries. */

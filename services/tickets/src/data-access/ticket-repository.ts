@@ -1,4 +1,5 @@
-import { OutboxMessage, ShardDatabases, writeOutbox } from '@boxoffice/shared';
+import { ShardDatabases } from '@boxoffice/sharding';
+import { OutboxMessage, writeOutbox } from '@boxoffice/bus';
 import type { TicketPosition, TicketRecord } from './records';
 import { TicketRow, toTicket } from './ticket-rows';
 

@@ -1,5 +1,7 @@
-import type { Logger, ShardDatabases } from '@boxoffice/shared';
-import { MESSAGE_TYPES, OUTBOX_TABLE, PURCHASE_TOPICS } from '@boxoffice/shared';
+import type { Logger } from '@boxoffice/platform';
+import type { ShardDatabases } from '@boxoffice/sharding';
+import { OUTBOX_TABLE } from '@boxoffice/bus';
+import { MESSAGE_TYPES, PURCHASE_TOPICS } from '@boxoffice/contracts';
 
 /** Orders re-requested per shard per sweep: a bound on one sweep's work after a long outage. */
 const BATCH = 200;

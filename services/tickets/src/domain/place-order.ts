@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { AppError, MESSAGE_TYPES, PURCHASE_TOPICS, newColocatedId } from '@boxoffice/shared';
+import { AppError } from '@boxoffice/platform';
+import { newColocatedId } from '@boxoffice/sharding';
+import { MESSAGE_TYPES, PURCHASE_TOPICS } from '@boxoffice/contracts';
 import type { OrderRecord } from '../data-access';
 import type { WaitResult } from './outcome-waiter';
 import type { TicketsDeps } from './tickets-deps';

@@ -1,4 +1,5 @@
-import { MESSAGE_TYPES, PURCHASE_TOPICS, notFound } from '@boxoffice/shared';
+import { notFound } from '@boxoffice/platform';
+import { MESSAGE_TYPES, PURCHASE_TOPICS } from '@boxoffice/contracts';
 import type { OrderRecord, TicketPosition, TicketRecord } from '../data-access';
 import type { TicketsDeps } from './tickets-deps';
 

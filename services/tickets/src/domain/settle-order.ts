@@ -1,10 +1,10 @@
+import { Envelope } from '@boxoffice/bus';
 import {
-  Envelope,
   MESSAGE_TYPES,
   PURCHASE_TOPICS,
   seatsRejectedSchema,
   seatsReservedSchema,
-} from '@boxoffice/shared';
+} from '@boxoffice/contracts';
 import type { OrderSettlement, SettledOrder } from '../data-access';
 import type { TicketsDeps } from './tickets-deps';
 

@@ -1,4 +1,5 @@
-import type { Bus, ServiceContext } from '@boxoffice/shared';
+import type { Bus } from '@boxoffice/bus';
+import type { ServiceContext } from '@boxoffice/runtime';
 import { OrderRepository, TicketRepository } from '../data-access';
 import { OutcomeWaiter } from './outcome-waiter';
 

@@ -1,11 +1,11 @@
+import { Subscription } from '@boxoffice/bus';
 import {
   MESSAGE_TYPES,
   PURCHASE_TOPICS,
-  ServiceMessaging,
-  Subscription,
   orderSettledSchema,
   ordersSettledSchema,
-} from '@boxoffice/shared';
+} from '@boxoffice/contracts';
+import { ServiceMessaging } from '@boxoffice/runtime';
 import { TicketsDeps, settleOrders } from '../domain';
 
 /** The consumer group of the tickets service on the saga's at-least-once topics. */

@@ -1,6 +1,6 @@
 /**
- * The users API's request schemas are part of the HTTP contract in @boxoffice/shared
- * (`shared/src/contracts/http/users-contract.ts`): the OpenAPI document is generated from the very
+ * The users API's request schemas are part of the HTTP contract in @boxoffice/contracts
+ * (`shared/contracts/src/http/users-contract.ts`): the OpenAPI document is generated from the very
  * schemas these routes validate with, so a limit is written once.
  */
-export { credentialsBody, signUpBody, updateMeBody } from '@boxoffice/shared';
+export { credentialsBody, signUpBody, updateMeBody } from '@boxoffice/contracts';

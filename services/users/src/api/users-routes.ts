@@ -6,7 +6,7 @@ import {
   parseInput,
   requireIdentity,
   signedInUser,
-} from '@boxoffice/shared';
+} from '@boxoffice/platform';
 import { UsersDeps, getMyProfile, getProfile, signIn, signUp, updateMe } from '../domain';
 import { credentialsBody, signUpBody, updateMeBody } from './request-schemas';
 import { publicUserJson, userJson } from './user-json';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ShardDatabases } from '@boxoffice/shared';
+import type { ShardDatabases } from '@boxoffice/sharding';
 import { ClaimAbandonedError, ClaimOutcome } from './records';
 
 const TABLE = 'email_claim_outcomes';

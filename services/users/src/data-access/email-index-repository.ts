@@ -1,4 +1,4 @@
-import type { ShardDatabases } from '@boxoffice/shared';
+import type { ShardDatabases } from '@boxoffice/sharding';
 import type { EmailIndexEntry } from './records';
 
 const TABLE = 'email_index';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ShardDatabases } from '@boxoffice/shared';
+import type { ShardDatabases } from '@boxoffice/sharding';
 import { recordClaimApplied } from './claim-outcome-repository';
 import type { NewUser, ProfileChanges, UserRecord } from './records';
 

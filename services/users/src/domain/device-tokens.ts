@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  InternalAuth,
-  emailKey,
-  signInternalToken,
-  tokenTimes,
-  verifyInternalToken,
-} from '@boxoffice/shared';
+import { InternalAuth, signInternalToken, tokenTimes, verifyInternalToken } from '@boxoffice/platform';
+import { emailKey } from '@boxoffice/sharding';
 
 /**
  * Device tokens: what the gateway keeps in the device cookie. Subject `<emailKey>:<device id>`,

@@ -1,4 +1,5 @@
-import { AppError, emailKey, newId } from '@boxoffice/shared';
+import { AppError, newId } from '@boxoffice/platform';
+import { emailKey } from '@boxoffice/sharding';
 import type {
   ClaimOutcomeRepository,
   EmailIndexEntry,

@@ -1,4 +1,4 @@
-import { AppError, notFound } from '@boxoffice/shared';
+import { AppError, notFound } from '@boxoffice/platform';
 import type { UserProfile } from './user-profile';
 import type { UsersDeps } from './users-deps';
 

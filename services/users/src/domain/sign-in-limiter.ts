@@ -1,4 +1,5 @@
-import { Redis, emailKey } from '@boxoffice/shared';
+import { Redis } from '@boxoffice/platform';
+import { emailKey } from '@boxoffice/sharding';
 
 export interface SignInLimits {
   /** Length of the fixed window, in seconds. */

@@ -1,4 +1,5 @@
-import { AppError, newId, normalizeEmail } from '@boxoffice/shared';
+import { AppError, newId } from '@boxoffice/platform';
+import { normalizeEmail } from '@boxoffice/sharding';
 import { ClaimAbandonedError, UserRecord } from '../data-access';
 import { hashPassword } from './passwords';
 import { UserProfile, toProfile } from './user-profile';

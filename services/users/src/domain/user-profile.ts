@@ -1,4 +1,4 @@
-import type { EntityCache } from '@boxoffice/shared';
+import type { EntityCache } from '@boxoffice/cache';
 import type { UserRecord, UserRepository } from '../data-access';
 
 /** A user without the password hash: what is cached and what the api shows (see api/user-json.ts). */

@@ -1,4 +1,4 @@
-import { ServiceContext, createServiceEntityCache } from '@boxoffice/shared';
+import { ServiceContext, createServiceEntityCache } from '@boxoffice/runtime';
 import { ClaimOutcomeRepository, EmailIndexRepository, UserRepository } from '../data-access';
 import { DeviceTokens } from './device-tokens';
 import { EmailOwnership } from './email-ownership';

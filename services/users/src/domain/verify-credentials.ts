@@ -1,4 +1,5 @@
-import { AppError, normalizeEmail } from '@boxoffice/shared';
+import { AppError } from '@boxoffice/platform';
+import { normalizeEmail } from '@boxoffice/sharding';
 import { dummyPasswordHash, verifyPassword } from './passwords';
 import { UserProfile, toProfile } from './user-profile';
 import type { UsersDeps } from './users-deps';

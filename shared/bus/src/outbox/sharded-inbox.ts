@@ -1,0 +1,39 @@
+import type { Knex } from 'knex';
+import type { Envelope } from '../envelope';
+import type { ShardDatabases } from '@boxoffice/sharding';
+import { runBatchInInbox } from './inbox';
+
+/** One message of a batch with its parsed payload: what a batch consumer hands to data-access. */
+export interface InboxItem<P> {
+  message: Envelope;
+  payload: P;
+}
+
+/**
+ * Runs a batch of messages through the inbox, grouped by the shard of each payload's key: per
+ * shard (in order of first appearance, one after the other), one transaction that records the
+ * messages for `consumer` and calls `apply` with only the items never applied before, in their
+ * batch order. A shard whose items were all applied earlier (a redelivery) is not called at all.
+ * Returns what every `apply` returned, concatenated. Domain code hands over the batch and gets
+ * results back; shards, transactions and message ids stay in data-access.
+ */
+export async function runInboxByShard<P, R>(
+  dbs: ShardDatabases,
+  consumer: string,
+  items: readonly InboxItem<P>[],
+  shardKeyOf: (payload: P) => string,
+  apply: (trx: Knex.Transaction, fresh: InboxItem<P>[]) => Promise<R[]>,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (const [shard, group] of dbs.groupByShard(items, (item) => shardKeyOf(item.payload))) {
+    const ids = group.map((item) => item.message.id);
+    const applied = await dbs.runOn(shard, (db) =>
+      runBatchInInbox(db, consumer, ids, async (trx, fresh) => {
+        const todo = group.filter((item) => fresh.has(item.message.id));
+        return todo.length === 0 ? [] : apply(trx, todo);
+      }),
+    );
+    results.push(...applied);
+  }
+  return results;
+}

@@ -1,0 +1,1 @@
+export { loadConfig, ConfigError, deepFreeze, describeIssues, commaList, portNumber } from './load-config';

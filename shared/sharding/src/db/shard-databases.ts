@@ -1,0 +1,280 @@
+import knex, { Knex } from 'knex';
+import type { Registry } from 'prom-client';
+import { ShardRouter } from '../keys/shard-router';
+import type { ShardSpec } from '../keys/shard-map';
+import { currentReadContext } from './read-context';
+import { parseLsn, shardKey } from './replica-positions';
+import { ReplicaSet } from './replica-set';
+import { isShardUnavailableError, shardUnavailable } from './shard-errors';
+
+export interface ShardDatabasesOptions {
+  /** Connections per shard pool, per process. Default 5 (see DB_POOL_MAX in platform-env.ts). */
+  poolMax?: number;
+  /** How long opening a connection may take. Default 2000 ms, so a dead or hung shard fails fast: a failed connect is passed straight to every waiter. */
+  connectTimeoutMs?: number;
+  /**
+   * How long a query may queue for a pooled connection when all are busy. Default 10 000 ms:
+   * queueing under a burst is load, not an outage, and must not turn into 503s.
+   */
+  acquireTimeoutMs?: number;
+  /** Statement timeout set on every connection. Default 10000 ms. */
+  statementTimeoutMs?: number;
+  /** Default per-shard timeout of `scatter`. Default 2000 ms. */
+  scatterTimeoutMs?: number;
+  /** Replicas further behind than this serve no read. Default 2000 ms (READ_REPLICA_MAX_LAG_MS). */
+  replicaMaxLagMs?: number;
+  /** How often each replica's replay position is polled. Default 200 ms (REPLICA_POLL_INTERVAL_MS). */
+  replicaPollIntervalMs?: number;
+  /** Where the replica metrics go (db_reads_total, replica_lag_seconds…); none when absent. */
+  metrics?: Registry;
+}
+
+const ignore = (): void => undefined;
+
+/**
+ * Starts every statement the platform sends to watch itself (the readiness probe, the topology
+ * page's figures), so the per-shard statement counts (countShardQueries) can leave them out: a
+ * shard that nobody uses shows 0 queries/s, however often /readyz or the page asks.
+ */
+export const PROBE_SQL_MARK = '/* boxoffice-probe */';
+
+/** A standby cancelled the query to replay WAL that removes rows it reads (SQLSTATE 40001). */
+function isRecoveryConflict(err: unknown): boolean {
+  return (err as { code?: string })?.code === '40001';
+}
+
+/** One shard's answer in a scatter-gather. */
+export type ShardResult<T> =
+  { shard: ShardSpec; ok: true; value: T } | { shard: ShardSpec; ok: false; error: unknown };
+
+/**
+ * The knex pools of one service's shards in this process. A pool is created the first time its
+ * shard is used, so a process that never touches a shard never connects to it, and a shard that
+ * is down only hurts the requests routed to it.
+ */
+export class ShardDatabases {
+  readonly router: ShardRouter;
+  private readonly pools = new Map<string, Knex>();
+  private readonly options: Required<Omit<ShardDatabasesOptions, 'metrics'>>;
+  /** Only when some shard lists replicas: without them, reads are exactly primary reads. */
+  readonly replicas: ReplicaSet | undefined;
+
+  constructor(router: ShardRouter, options: ShardDatabasesOptions = {}) {
+    this.router = router;
+    this.options = {
+      poolMax: options.poolMax ?? 5,
+      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+      acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+      scatterTimeoutMs: options.scatterTimeoutMs ?? 2000,
+      replicaMaxLagMs: options.replicaMaxLagMs ?? 2000,
+      replicaPollIntervalMs: options.replicaPollIntervalMs ?? 200,
+    };
+    if (router.shards.some((shard) => shard.replicas.length > 0)) {
+      this.replicas = new ReplicaSet(router.shards, {
+        maxLagMs: this.options.replicaMaxLagMs,
+        pollIntervalMs: this.options.replicaPollIntervalMs,
+        connect: (url) => this.connect(url),
+        metrics: options.metrics,
+      });
+      this.replicas.start();
+    }
+  }
+
+  get service(): string {
+    return this.router.service;
+  }
+
+  private connect(url: string): Knex {
+    return knex({
+      client: 'pg',
+      connection: {
+        connectionString: url,
+        connectionTimeoutMillis: this.options.connectTimeoutMs,
+        statement_timeout: this.options.statementTimeoutMs,
+        application_name: `boxoffice-${this.service}`,
+      },
+      pool: { min: 0, max: this.options.poolMax, idleTimeoutMillis: 30_000 },
+      acquireConnectionTimeout: this.options.acquireTimeoutMs,
+      // knex would print connection failures with console.log; they reach the caller as errors anyway.
+      log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
+    });
+  }
+
+  /** The knex instance of a shard's primary, created on first use. */
+  knexFor(shard: ShardSpec): Knex {
+    let db = this.pools.get(shard.name);
+    if (!db) {
+      db = this.connect(shard.primary);
+      this.pools.set(shard.name, db);
+    }
+    return db;
+  }
+
+  /**
+   * Runs `work` on the shard that owns `key`. A shard that cannot be reached becomes
+   * AppError `shard_unavailable` (503); any other error passes through unchanged.
+   */
+  async runForKey<T>(key: string, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+    return this.runOn(this.router.shardForKey(key), work);
+  }
+
+  /** `items` grouped by the shard owning each one's key, shards in order of first appearance. */
+  groupByShard<T>(items: readonly T[], keyOf: (item: T) => string): Map<ShardSpec, T[]> {
+    const groups = new Map<ShardSpec, T[]>();
+    for (const item of items) {
+      const shard = this.router.shardForKey(keyOf(item));
+      const group = groups.get(shard);
+      if (group) group.push(item);
+      else groups.set(shard, [item]);
+    }
+    return groups;
+  }
+
+  async runOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+    // A request that may write reports the WAL position of every shard it used (replica-http.ts).
+    this.noteWrite(shard);
+    return this.onPrimary(shard, work);
+  }
+
+  /**
+   * Tells the running request that its answer reports a write to the shard owning `key` that is
+   * made elsewhere: by a batch that another request's call started (it runs in that request's
+   * context, not this one's), or by a bus consumer the request waits for. The answer then carries
+   * that shard's position, asked after the response is ready, so a read-back that a replica serves
+   * is never older than what the caller was told. Call it before the write is awaited.
+   */
+  noteWriteFor(key: string): void {
+    this.noteWrite(this.router.shardForKey(key));
+  }
+
+  private noteWrite(shard: ShardSpec): void {
+    if (shard.replicas.length === 0) return;
+    currentReadContext()?.written?.set(shardKey(this.service, shard.name), shard);
+  }
+
+  private async onPrimary<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.knexFor(shard), shard);
+    } catch (err) {
+      if (isShardUnavailableError(err)) throw shardUnavailable(this.service, shard.name, err);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a read that may be slightly stale (for display, never for a decision) on a replica of the
+   * shard that is within the lag bound and has replayed this request's own writes there (its
+   * positions), else on the primary. A replica failing mid-read costs a retry on the primary.
+   * Without replicas this is runOn.
+   */
+  async readOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+    const replicas = this.replicas;
+    if (!replicas || shard.replicas.length === 0) return this.onPrimary(shard, work);
+    const context = currentReadContext();
+    if (context?.cacheFill) {
+      replicas.count(shard, 'primary', 'cache_fill');
+      return this.onPrimary(shard, work);
+    }
+    const required = context?.positions.get(shardKey(this.service, shard.name));
+    const choice = replicas.choose(shard, required);
+    if (choice.db) {
+      try {
+        const value = await work(choice.db, shard);
+        replicas.count(shard, 'replica', choice.decision.reason);
+        return value;
+      } catch (err) {
+        if (!isShardUnavailableError(err) && !isRecoveryConflict(err)) throw err;
+        replicas.poller.markDown(choice.server!, (err as Error).message);
+        replicas.count(shard, 'primary', 'replica_failed');
+        return this.onPrimary(shard, work);
+      }
+    }
+    replicas.count(shard, 'primary', choice.decision.reason);
+    return this.onPrimary(shard, work);
+  }
+
+  /** readOn for the shard that owns `key`. */
+  async readForKey<T>(key: string, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+    return this.readOn(this.router.shardForKey(key), work);
+  }
+
+  /** scatter for reads that may be slightly stale: each shard's part goes through readOn. */
+  async scatterReads<T>(
+    work: (db: Knex, shard: ShardSpec) => Promise<T>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ShardResult<T>[]> {
+    return this.scatter(work, { ...options, run: (shard, w) => this.readOn(shard, w) });
+  }
+
+  /**
+   * Each shard's primary WAL position now (pg_current_wal_lsn()), by shard key: asked after a
+   * request's writes committed, it is at or past every one of their commit records.
+   */
+  async writePositions(shards: Iterable<ShardSpec>): Promise<Map<string, bigint>> {
+    const positions = new Map<string, bigint>();
+    await Promise.all(
+      [...shards].map(async (shard) => {
+        const result = await this.onPrimary(shard, (db) =>
+          db.raw('select pg_current_wal_lsn()::text as lsn'),
+        );
+        const lsn = parseLsn(String((result as { rows: Array<{ lsn: string }> }).rows[0]?.lsn));
+        if (lsn !== undefined) positions.set(shardKey(this.service, shard.name), lsn);
+      }),
+    );
+    return positions;
+  }
+
+  /**
+   * Runs `work` on every shard in parallel. Each shard gets `timeoutMs`; a shard that errs or is
+   * late is reported as failed, the others' answers are kept. Never rejects.
+   */
+  async scatter<T>(
+    work: (db: Knex, shard: ShardSpec) => Promise<T>,
+    options: {
+      timeoutMs?: number;
+      run?: (shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>) => Promise<T>;
+    } = {},
+  ): Promise<ShardResult<T>[]> {
+    const run = options.run ?? ((shard, w) => this.runOn(shard, w));
+    const timeoutMs = options.timeoutMs ?? this.options.scatterTimeoutMs;
+    return Promise.all(
+      this.router.shards.map(async (shard): Promise<ShardResult<T>> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(shardUnavailable(this.service, shard.name, new Error(`no answer in ${timeoutMs} ms`))),
+            timeoutMs,
+          );
+        });
+        try {
+          const value = await Promise.race([run(shard, work), late]);
+          return { shard, ok: true, value };
+        } catch (error) {
+          return { shard, ok: false, error };
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+  }
+
+  /** `select 1` on every shard primary; used by /readyz. */
+  async ping(timeoutMs = 1000): Promise<ShardResult<true>[]> {
+    return this.scatter(
+      async (db) => {
+        await db.raw(`${PROBE_SQL_MARK} select 1`);
+        return true as const;
+      },
+      { timeoutMs },
+    );
+  }
+
+  /** Closes every pool (and stops the replica poller). Safe to call twice. */
+  async destroy(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled([...pools.map((db) => db.destroy()), this.replicas?.stop()]);
+  }
+}

@@ -1,0 +1,52 @@
+import { AppError } from '@boxoffice/platform';
+
+/** Postgres SQLSTATE classes that mean "the server is not there", not "your query is wrong". */
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
+
+/**
+ * True when an error means the shard could not be reached (refused, reset, pool timeout,
+ * server shutting down), as opposed to a query error that is the caller's to handle.
+ */
+export function isShardUnavailableError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: string; name?: string; message?: string; errors?: unknown[] };
+  if (e.code && (UNAVAILABLE_SQLSTATES.has(e.code) || UNAVAILABLE_NODE_CODES.has(e.code))) return true;
+  if (e.name === 'KnexTimeoutError') return true;
+  if (
+    typeof e.message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|^timeout expired$/i.test(e.message)
+  ) {
+    return true;
+  }
+  // pg wraps "connect ECONNREFUSED" for every address of a host in an AggregateError.
+  return Array.isArray(e.errors) && e.errors.some(isShardUnavailableError);
+}
+
+export function shardUnavailable(service: string, shard: string, cause: unknown): AppError {
+  return new AppError(
+    'shard_unavailable',
+    `The ${service} shard ${shard} is unavailable; try again shortly`,
+    {
+      details: { service, shard },
+      cause,
+    },
+  );
+}

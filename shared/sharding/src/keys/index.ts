@@ -1,0 +1,18 @@
+export {
+  BUCKET_COUNT,
+  parseBucketRange,
+  formatBucketRange,
+  rangeName,
+  hex2,
+  type BucketRange,
+} from './bucket-range';
+export {
+  SHARD_PRESETS,
+  TALK_PRESET,
+  EVEN_PRESET,
+  assertShardMapCoversKeySpace,
+  type ShardPreset,
+  type ShardSpec,
+} from './shard-map';
+export { ShardRouter, bucketOf, hasBucket } from './shard-router';
+export { newColocatedId, colocatedIdSql, normalizeEmail, emailKey, emailBucket } from './ids';

@@ -1,2 +1,0 @@
-export * from './purchase-messages';
-export * from './http';
