@@ -1,11 +1,6 @@
 import { newId } from '@boxoffice/platform';
 import { decideOrders } from '../../services/events/src';
-import {
-  OutcomeWaiter,
-  decodeTicketCursor,
-  encodeTicketCursor,
-  preferredWaitSeconds,
-} from '../../services/tickets/src';
+import { OutcomeWaiter, preferredWaitSeconds } from '../../services/tickets/src';
 
 const onSale = (capacity: number, seatsSold = 0) => ({ status: 'on_sale' as const, capacity, seatsSold });
 const request = (eventId: string, quantity: number) => ({
@@ -75,22 +70,6 @@ describe('Prefer: wait', () => {
     ['nowait=5', 2],
   ])('when Prefer is %p, then the wait is %p seconds', (prefer, seconds) => {
     expect(preferredWaitSeconds(prefer)).toBe(seconds);
-  });
-});
-
-describe('the my-tickets cursor', () => {
-  test('when a position is encoded, then it decodes to the same position', () => {
-    const position = { createdAt: '2026-11-22T01:02:03.456Z', id: newId() };
-    expect(decodeTicketCursor(encodeTicketCursor(position))).toEqual(position);
-  });
-
-  test.each([
-    '',
-    'not base64!',
-    Buffer.from('[]').toString('base64url'),
-    Buffer.from('{"c":"x","i":"y"}').toString('base64url'),
-  ])('when the cursor is %p, then it is invalid_cursor', (cursor) => {
-    expect(() => decodeTicketCursor(cursor)).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
   });
 });
 

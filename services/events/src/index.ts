@@ -6,8 +6,6 @@ export {
   comparePositions,
   decideBatch,
   decideOrders,
-  decodeCursor,
-  encodeCursor,
   mergePages,
   type EventsDeps,
 } from './domain';

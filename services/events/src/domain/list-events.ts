@@ -1,7 +1,6 @@
-import { AppError } from '@boxoffice/platform';
+import { AppError, decodeKeysetCursor, encodeKeysetCursor } from '@boxoffice/platform';
 import type { EventRecord } from '../data-access';
 import type { EventsDeps } from './events-deps';
-import { decodeCursor, encodeCursor } from './listing-cursor';
 import { mergePages } from './merge-pages';
 
 export interface ListEventsQuery {
@@ -26,7 +25,8 @@ export interface EventPage {
  * shard timeout is left out and named (a partial page); only when none answers is it a 503.
  */
 export async function listEvents(deps: EventsDeps, query: ListEventsQuery): Promise<EventPage> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const cursor = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
+  const after = cursor && { startsAt: cursor.at, id: cursor.id };
   const { pages, unavailableShards } = await deps.events.listPageOnEveryShard(
     { limit: query.limit + 1, after, from: query.from, to: query.to },
     deps.shardTimeoutMs,
@@ -38,5 +38,9 @@ export async function listEvents(deps: EventsDeps, query: ListEventsQuery): Prom
   }
   const { items, hasMore } = mergePages(pages, query.limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: hasMore && last ? encodeCursor(last) : null, unavailableShards };
+  return {
+    items,
+    nextCursor: hasMore && last ? encodeKeysetCursor({ at: last.startsAt, id: last.id }) : null,
+    unavailableShards,
+  };
 }

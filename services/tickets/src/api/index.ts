@@ -1,2 +1,2 @@
 export { ticketsRoutes } from './tickets-routes';
-export { preferredWaitSeconds, encodeTicketCursor, decodeTicketCursor } from './request-schemas';
+export { preferredWaitSeconds } from './request-schemas';

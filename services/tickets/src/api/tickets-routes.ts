@@ -1,9 +1,15 @@
 import { Router } from 'express';
-import { InternalAuth, idParam, parseInput, requireIdentity, signedInUser } from '@boxoffice/platform';
+import {
+  InternalAuth,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  idParam,
+  parseInput,
+  requireIdentity,
+  signedInUser,
+} from '@boxoffice/platform';
 import { TicketsDeps, cancelTicket, getOrder, getTicket, listMyTickets, placeOrder } from '../domain';
 import {
-  decodeTicketCursor,
-  encodeTicketCursor,
   idempotencyKeyHeader,
   myTicketsQuery,
   placeOrderBody,
@@ -40,11 +46,12 @@ export function ticketsRoutes(deps: TicketsDeps, auth: InternalAuth): Router {
 
   router.get('/api/me/tickets', async (req, res) => {
     const query = parseInput(myTicketsQuery, req.query, 'query');
-    const after = query.cursor ? decodeTicketCursor(query.cursor) : undefined;
+    const cursor = query.cursor ? decodeKeysetCursor(query.cursor) : undefined;
+    const after = cursor && { createdAt: cursor.at, id: cursor.id };
     const page = await listMyTickets(deps, signedInUser(res), query.limit, after);
     res.json({
       items: page.tickets.map(ticketJson),
-      nextCursor: page.next ? encodeTicketCursor(page.next) : null,
+      nextCursor: page.next ? encodeKeysetCursor({ at: page.next.createdAt, id: page.next.id }) : null,
     });
   });
 

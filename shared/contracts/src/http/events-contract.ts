@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSupportedInstant } from '@boxoffice/platform';
 import type { ApiRoute } from './openapi-document';
 import {
   anyone,
@@ -6,7 +7,6 @@ import {
   errorResponse,
   idPathParams,
   instantJson,
-  isSupportedInstant,
   jsonBody,
   limitQueryMeta,
   signedIn,

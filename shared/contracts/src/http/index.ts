@@ -9,7 +9,6 @@ export {
   errorResponse,
   idPathParams,
   instantJson,
-  isSupportedInstant,
   jsonBody,
   jsonResponse,
   signedIn,

@@ -4,3 +4,9 @@ export { createMetricsRegistry, httpMetrics } from './metrics';
 export { readinessHandler, type ReadinessCheck } from './readiness';
 export { requestContext, REQUEST_ID_HEADER } from './request-context';
 export { idParam } from './id-param';
+export {
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  isSupportedInstant,
+  type KeysetPosition,
+} from './keyset-cursor';
