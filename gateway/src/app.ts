@@ -21,7 +21,7 @@ export interface GatewayDeps {
   adminUiDir?: string;
 }
 
-/** Sessions; the sign-in limits are the users service's (it counts, the gateway relays its 429). */
+/** Sessions; the sign-in limits are the users service's (it counts, the gateway passes its 429 on). */
 function createSessions(deps: GatewayDeps): Sessions {
   const env = deps.config.env;
   return new Sessions(

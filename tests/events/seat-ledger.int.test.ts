@@ -1,6 +1,5 @@
 import { newId } from '@boxoffice/platform';
 import { ShardDatabases, ShardRouter } from '@boxoffice/sharding';
-import { Envelope } from '@boxoffice/bus';
 import { SeatLedgerRepository, decideBatch } from '../../services/events/src';
 import { TestEnv, createTestEnv } from '../support';
 
@@ -39,7 +38,7 @@ describe('the seat ledger', () => {
   }
   const eventRow = (id: string) => dbs.runForKey(id, (db) => db('events').where({ id }).first());
   const request = (eventId: string, quantity: number, orderId = newId()) => ({
-    message: { id: newId() } as Envelope,
+    messageId: newId(),
     payload: { orderId, buyerId: newId(), eventId, quantity },
   });
 

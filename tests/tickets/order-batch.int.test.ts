@@ -1,6 +1,5 @@
 import { newId } from '@boxoffice/platform';
 import { ShardDatabases, ShardRouter, newColocatedId } from '@boxoffice/sharding';
-import { Envelope } from '@boxoffice/bus';
 import { OrderRepository, type OrderSettlement } from '../../services/tickets/src';
 import { TestEnv, createTestEnv } from '../support';
 
@@ -89,7 +88,7 @@ describe('orders settled in batches', () => {
   }
 
   const item = (settlement: OrderSettlement, messageId = newId()) => ({
-    message: { id: messageId } as Envelope,
+    messageId,
     payload: settlement,
   });
   const confirm = (orderId: string, messageId?: string) =>

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, IDENTITY_HEADER, REQUEST_ID_HEADER, sendError } from '@boxoffice/platform';
 import { SHARD_POSITIONS_HEADER } from '@boxoffice/sharding';
-import { ClientClosedError } from './relay';
+import { ClientClosedError } from './pass-through';
 import { NoInstanceError, Upstream } from './upstream';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are about one connection and are never forwarded. */
@@ -108,7 +108,7 @@ export function upstreamError(service: string, err: unknown): AppError {
 /**
  * Proxies a request to one instance of `upstream`. The body was already read into a Buffer
  * (bounded by the body limit), which is what makes retrying on another instance safe. The answer
- * is relayed as it came (relay.ts): a small one in one write, a big one streamed. Plain Node
+ * is passed through as it came (pass-through.ts): a small one in one write, a big one streamed. Plain Node
  * request and response: the gateway's fast path and its Express app both call it.
  */
 export function forwardTo(upstream: Upstream, options: ForwardOptions): Forward {
@@ -116,7 +116,7 @@ export function forwardTo(upstream: Upstream, options: ForwardOptions): Forward 
     const headers = forwardableHeaders(req, client, options.identityFor?.(req), options.positionsFor?.(req));
     if (body) headers['content-length'] = String(body.length);
     try {
-      await upstream.relay(
+      await upstream.passThrough(
         {
           path: req.url!,
           method: req.method as 'GET',

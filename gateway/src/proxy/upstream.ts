@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import { OnUpstreamHeaders, relay } from './relay';
+import { OnUpstreamHeaders, passThrough } from './pass-through';
 
 /** After a failed connect, an instance is skipped this long before it is tried again. */
 const DOWN_FOR_MS = 1000;
@@ -114,15 +114,15 @@ export class Upstream {
   }
 
   /**
-   * Relays the request to the next live instance and its answer to `res` (relay.ts), retrying
+   * Passes the request to the next live instance and its answer to `res` (pass-through.ts), retrying
    * others only when a connect failed, which is before anything was written to `res`.
    */
-  async relay(
+  async passThrough(
     options: Dispatcher.DispatchOptions,
     res: ServerResponse,
     onHeaders: OnUpstreamHeaders,
   ): Promise<void> {
-    await this.onSomeInstance((instance) => relay(instance.pool, options, res, onHeaders));
+    await this.onSomeInstance((instance) => passThrough(instance.pool, options, res, onHeaders));
   }
 
   private async onSomeInstance<T>(send: (instance: Instance) => Promise<T>): Promise<T> {

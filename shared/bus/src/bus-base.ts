@@ -117,7 +117,7 @@ export abstract class BusBase<O extends BusOptions, T extends { topic: ResolvedT
     return subscription;
   }
 
-  protected relay(): SubscriptionEvents {
+  protected subscriptionEvents(): SubscriptionEvents {
     return {
       error: (err: unknown) => this.emitError(err),
       handlerError: (...args: unknown[]) => this.emit('handlerError', ...args),

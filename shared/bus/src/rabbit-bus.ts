@@ -137,7 +137,7 @@ export class RabbitBus extends BusBase<BusOptions, RabbitTopic> {
       consumer,
       handler,
       metrics: this.metrics,
-      events: this.relay(),
+      events: this.subscriptionEvents(),
     };
     const inner =
       rabbit.topic.delivery === 'at-most-once'

@@ -107,7 +107,7 @@ export class RedisBus extends BusBase<RedisBusOptions, TopicKeys> {
       batchHandler,
       options: resolveSubscribeOptions(options),
       metrics: this.metrics,
-      events: this.relay(),
+      events: this.subscriptionEvents(),
     });
     await stream.start();
     return this.track(stream);
@@ -134,7 +134,7 @@ export class RedisBus extends BusBase<RedisBusOptions, TopicKeys> {
   }
 
   private broadcastHub(): BroadcastHub {
-    this.hub ??= new BroadcastHub(this.connect('bus-blocking'), this.metrics, this.relay());
+    this.hub ??= new BroadcastHub(this.connect('bus-blocking'), this.metrics, this.subscriptionEvents());
     return this.hub;
   }
 

@@ -18,7 +18,7 @@ export const PURCHASE_TOPICS = {
   seats: 'seats',
   /** tickets → events: `ticket.cancelled`. Keyed by event id. */
   tickets: 'tickets',
-  /** tickets → tickets (every instance): `orders.settled` (one per settled batch) / `order.settled` wake-ups for waiting POSTs; loss costs one poll. */
+  /** tickets → tickets (every instance): `orders.settled`, one per settled batch, waking the POSTs waiting for its orders; loss costs one poll. */
   orderOutcomes: 'order-outcomes',
 } as const;
 
@@ -63,11 +63,11 @@ export const ticketCancelledSchema = z.object({
 export type TicketCancelled = z.infer<typeof ticketCancelledSchema>;
 
 /**
- * The wake-up. `outcome` is the order's final state when the announcing consumer settled it just
+ * One order's wake-up inside `orders.settled`. `outcome` is the order's final state when the announcing consumer settled it just
  * now (settled orders never change state, so a waiting POST can answer from it without a read);
  * without it, the waiter reads the order.
  */
-export const orderSettledSchema = z.object({
+const orderSettledSchema = z.object({
   orderId: uuid,
   outcome: z
     .object({
@@ -77,8 +77,6 @@ export const orderSettledSchema = z.object({
     })
     .optional(),
 });
-export type OrderSettled = z.infer<typeof orderSettledSchema>;
-
 /** The wake-ups of one settled batch in one broadcast (what the settling consumer sends). */
 export const ordersSettledSchema = z.object({ orders: z.array(orderSettledSchema) });
 export type OrdersSettled = z.infer<typeof ordersSettledSchema>;
@@ -88,6 +86,5 @@ export const MESSAGE_TYPES = {
   seatsReserved: 'seats.reserved',
   seatsRejected: 'seats.rejected',
   ticketCancelled: 'ticket.cancelled',
-  orderSettled: 'order.settled',
   ordersSettled: 'orders.settled',
 } as const;

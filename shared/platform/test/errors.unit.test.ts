@@ -13,10 +13,10 @@ import {
 
 describe('errors', () => {
   test('when an AppError is built, then its status comes from the one catalogue', () => {
-    const error = new AppError('sold_out', 'No seats left', { details: { eventId: 'e1' } });
+    const error = new AppError('email_taken', 'That email is taken', { details: { field: 'email' } });
     expect(error.status).toBe(409);
     expect(error.toBody()).toEqual({
-      error: { code: 'sold_out', message: 'No seats left', details: { eventId: 'e1' } },
+      error: { code: 'email_taken', message: 'That email is taken', details: { field: 'email' } },
     });
   });
 

@@ -4,9 +4,9 @@ export {
   type ServiceContextOptions,
   type ServiceConfig,
 } from './service-context';
-export { internalRoutes } from './internal-routes';
-export { startService, type ServiceDefinition } from './start-service';
-export { startMessaging, type ServiceMessaging } from './messaging';
+
+export { startService, type BackgroundJob, type ServiceDefinition } from './start-service';
+export { type ServiceMessaging } from './messaging';
 export { createServiceApp } from './create-service-app';
 export { createServiceEntityCache, type ServiceEntityCacheOptions } from './service-entity-cache';
 export * from './stats';

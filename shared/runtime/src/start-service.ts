@@ -1,16 +1,29 @@
 import type { Express } from 'express';
 import type { TopicOptions } from '@boxoffice/bus';
-import { loadConfig, exitOnSignals, serveHttp } from '@boxoffice/platform';
+import { type ShutdownStep, exitOnSignals, loadConfig, serveHttp } from '@boxoffice/platform';
 import { serviceEnvSchema } from './config/platform-env';
 import { DEFAULT_PORTS, ServiceName } from './config/topology';
 import { ServiceMessaging, startMessaging } from './messaging';
 import { ServiceContext, createServiceContext } from './service-context';
 
 /**
- * A service, as its server.ts hands it to `startService`: the same four parts in every service.
+ * Work a service does in the background, on a timer (the tickets' pending-order sweeper). The
+ * runtime starts it after the consumers and stops it first on shutdown, before the outbox relay,
+ * so whatever it writes to the outbox is still relayed. `stop` waits for a run in progress.
+ */
+export interface BackgroundJob {
+  readonly name: string;
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A service, as its server.ts hands it to `startService`: the same parts in every service.
  * `buildDeps` makes the one dependencies object (repositories, caches, clients) from the context;
  * `createApp` builds the Express app from the context and that object; `subscribe` adds the bus
- * consumers, for a service with `topics`.
+ * consumers, for a service with `topics`; `jobs` are its background jobs. The runtime's own
+ * background work (the outbox relay, the inbox pruner, the cache invalidations) is started and
+ * stopped with them, in the context's shutdown order.
  */
 export interface ServiceDefinition<D> {
   name: ServiceName;
@@ -19,6 +32,12 @@ export interface ServiceDefinition<D> {
   buildDeps(ctx: ServiceContext): D;
   createApp(ctx: ServiceContext, deps: D): Express;
   subscribe?(messaging: ServiceMessaging, deps: D): Promise<unknown>;
+  jobs?(ctx: ServiceContext, deps: D): BackgroundJob[];
+}
+
+/** Shutdown steps for the jobs, stopped before everything in the context's order. */
+function jobSteps(jobs: readonly BackgroundJob[]): ShutdownStep[] {
+  return jobs.map((job) => ({ name: job.name, close: () => job.stop() }));
 }
 
 function fail(service: string, what: string, err: unknown): never {
@@ -45,17 +64,21 @@ export async function startService<D>(
     fail(service, 'cannot start', err);
   }
   let app: Express;
+  let steps: readonly ShutdownStep[] = ctx.shutdownSteps;
   try {
     const deps = definition.buildDeps(ctx);
     app = definition.createApp(ctx, deps);
+    const jobs = definition.jobs?.(ctx, deps) ?? [];
+    steps = [...jobSteps(jobs), ...ctx.shutdownSteps];
     // Before listening: from the first request on, this process hears every invalidation.
     await ctx.invalidations.start();
     if (ctx.messaging) {
       await startMessaging(ctx.messaging);
       await definition.subscribe?.(ctx.messaging, deps);
     }
+    for (const job of jobs) await job.start();
   } catch (err) {
-    for (const step of ctx.shutdownSteps) await Promise.resolve(step.close()).catch(() => undefined);
+    for (const step of steps) await Promise.resolve(step.close()).catch(() => undefined);
     fail(service, 'cannot start', err);
   }
   try {
@@ -64,7 +87,7 @@ export async function startService<D>(
       port: ctx.config.PORT,
       host: ctx.config.HOST,
       logger: ctx.logger,
-      steps: ctx.shutdownSteps,
+      steps,
     });
     exitOnSignals(running.shutdown);
     ctx.logger.info(

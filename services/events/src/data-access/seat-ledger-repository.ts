@@ -1,6 +1,13 @@
 import type { Knex } from 'knex';
 import { ShardDatabases, queryPrepared } from '@boxoffice/sharding';
-import { InboxItem, OUTBOX_TABLE, OutboxMessage, outboxJsonRow, runInboxByShard } from '@boxoffice/bus';
+import {
+  InboxItem,
+  OUTBOX_RECORD_COLUMNS,
+  OutboxMessage,
+  outboxInsertSql,
+  outboxJsonRow,
+  runInboxByShard,
+} from '@boxoffice/bus';
 import type { EventStatus } from './records';
 
 /** What the events service decided for one order. */
@@ -129,11 +136,7 @@ function bind(trx: Knex.Transaction): SeatLedgerTransaction {
            from jsonb_to_recordset($2::jsonb)
              as d(order_id uuid, event_id uuid, buyer_id uuid, quantity int, outcome text, reason text)
          )
-         insert into ${OUTBOX_TABLE} (message_id, topic, key, type, payload, request_id)
-         select message_id, topic, key, type, payload, request_id
-         from jsonb_to_recordset($3::jsonb)
-           as m(ord int, message_id uuid, topic text, key text, type text, payload jsonb, request_id text)
-         order by ord`,
+         ${outboxInsertSql('m', `jsonb_to_recordset($3::jsonb) as m(ord int, ${OUTBOX_RECORD_COLUMNS}) order by m.ord`)}`,
         [JSON.stringify(taken), JSON.stringify(decisions), JSON.stringify(queued)],
       );
     },

@@ -1,23 +1,11 @@
-import { Envelope, InboxItem, OutboxMessage } from '@boxoffice/bus';
-import { MESSAGE_TYPES, OrderRequested, PURCHASE_TOPICS, orderRequestedSchema } from '@boxoffice/contracts';
+import type { InboxItem } from '@boxoffice/bus';
+import type { OrderRequested } from '@boxoffice/contracts';
 import type { SeatDecision, SeatLedgerTransaction } from '../data-access';
+import { seatsDecided } from '../messages';
 import { decideOrders } from './decide-orders';
 import type { EventsDeps } from './events-deps';
 
 export const RESERVE_SEATS_CONSUMER = 'events.reserve-seats';
-
-function outcomeMessage(decision: SeatDecision, requestId: string | undefined): OutboxMessage {
-  const reserved = decision.outcome === 'reserved';
-  return {
-    topic: PURCHASE_TOPICS.seats,
-    key: decision.eventId, // one event's decisions travel, and are settled, together
-    type: reserved ? MESSAGE_TYPES.seatsReserved : MESSAGE_TYPES.seatsRejected,
-    payload: reserved
-      ? { orderId: decision.orderId, eventId: decision.eventId, quantity: decision.quantity }
-      : { orderId: decision.orderId, eventId: decision.eventId, reason: decision.reason },
-    requestId,
-  };
-}
 
 /**
  * One shard's part of a batch, inside its transaction (after the inbox): lock the events and read
@@ -37,7 +25,7 @@ export async function decideBatch(
   await ledger.writeDecisions({
     seatsTaken,
     fresh,
-    messages: decisions.map((d, i) => outcomeMessage(d, todo[i]!.message.requestId)),
+    messages: decisions.map((d, i) => seatsDecided(d, todo[i]!.requestId)),
   });
   return fresh;
 }
@@ -50,11 +38,10 @@ export async function decideBatch(
  * `seats.reserved` / `seats.rejected` in the outbox. A hot event's backlog thus costs one
  * commit and four round trips per batch, not per order. Returns the decisions made now.
  */
-export async function reserveSeats(deps: EventsDeps, messages: Envelope[]): Promise<SeatDecision[]> {
-  const items = messages.map((message) => ({
-    message,
-    payload: orderRequestedSchema.parse(message.payload),
-  }));
+export async function reserveSeats(
+  deps: EventsDeps,
+  items: readonly InboxItem<OrderRequested>[],
+): Promise<SeatDecision[]> {
   const made = await deps.ledger.applyOnce(RESERVE_SEATS_CONSUMER, items, decideBatch);
   // After commit: cached events show the seats just sold.
   const sold = new Set(made.filter((d) => d.outcome === 'reserved').map((d) => d.eventId));

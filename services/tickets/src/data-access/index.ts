@@ -1,4 +1,4 @@
-export { OrderRepository, type OrderRepositoryOptions } from './order-repository';
+export { OrderRepository, type OrderRepositoryOptions, type StalePendingSweep } from './order-repository';
 export { TicketRepository } from './ticket-repository';
 export type {
   NewOrder,

@@ -1,11 +1,19 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
 import { ShardDatabases, ShardSpec } from '@boxoffice/sharding';
-import { InboxItem, OutboxMessage } from '@boxoffice/bus';
+import { InboxItem, OUTBOX_TABLE, OutboxMessage, writeOutbox } from '@boxoffice/bus';
 import { PendingWrite, insertPendingBatch } from './pending-order-batch';
 import { settleBatch } from './settle-order-batch';
 import type { NewOrder, OrderRecord, OrderSettlement, SettledOrder } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
+
+/** What the pending-order sweep asks of one shard (OrderRepository.requestStalePending). */
+export interface StalePendingSweep {
+  olderThanMs: number;
+  limit: number;
+  /** The message that asks for the order's seats again. */
+  requestAgain: (order: { id: string; buyerId: string; eventId: string; quantity: number }) => OutboxMessage;
+}
 
 /** An order and its ticket ids in one round trip, by id or by the buyer's Idempotency-Key. */
 async function findOrderWithTickets(
@@ -143,11 +151,52 @@ export class OrderRepository {
           settleBatch(
             db,
             consumer,
-            group.map((item) => ({ messageId: item.message.id, settlement: item.payload })),
+            group.map((item) => ({ messageId: item.messageId, settlement: item.payload })),
           ),
         ),
       ),
     );
     return settled.flat();
+  }
+
+  /**
+   * On one shard, up to `limit` orders still `pending` after `olderThanMs`, oldest first, whose
+   * `order.requested` is not waiting in the outbox any more: each gets `requestAgain(order)`
+   * written to the outbox, in one transaction with the read. Returns how many.
+   */
+  async requestStalePending(
+    shard: ShardSpec,
+    { olderThanMs, limit, requestAgain }: StalePendingSweep,
+  ): Promise<number> {
+    // A row naming the order is its `order.requested`: the only other message with an orderId
+    // in this outbox, `ticket.cancelled`, needs a ticket, which a pending order does not have.
+    return this.dbs.runOn(shard, (db) =>
+      db.transaction(async (trx) => {
+        const { rows } = await trx.raw<{
+          rows: { id: string; buyer_id: string; event_id: string; quantity: number }[];
+        }>(
+          `select o.id, o.buyer_id, o.event_id, o.quantity from orders o
+           where o.status = 'pending' and o.created_at < now() - make_interval(secs => ?)
+             and not exists (
+               select 1 from ${OUTBOX_TABLE} x
+               where x.key = o.event_id::text and x.payload->>'orderId' = o.id::text)
+           order by o.created_at
+           limit ?`,
+          [olderThanMs / 1000, limit],
+        );
+        await writeOutbox(
+          trx,
+          ...rows.map((row) =>
+            requestAgain({
+              id: row.id,
+              buyerId: row.buyer_id,
+              eventId: row.event_id,
+              quantity: row.quantity,
+            }),
+          ),
+        );
+        return rows.length;
+      }),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { queryPrepared } from '@boxoffice/sharding';
-import { OUTBOX_TABLE, OutboxMessage, outboxJsonRow } from '@boxoffice/bus';
+import { OUTBOX_RECORD_COLUMNS, OutboxMessage, outboxInsertSql, outboxJsonRow } from '@boxoffice/bus';
 import type { NewOrder } from './records';
 import type { OrderRow } from './ticket-rows';
 
@@ -36,8 +36,7 @@ export async function insertPendingBatch(db: Knex, writes: readonly PendingWrite
     `with input as (
        select * from jsonb_to_recordset($1::jsonb) as i(
          ord int, id uuid, buyer_id uuid, event_id uuid, quantity int, idempotency_key text,
-         request_fingerprint text, message_id uuid, topic text, key text, type text, payload jsonb,
-         request_id text)
+         request_fingerprint text, ${OUTBOX_RECORD_COLUMNS})
      ), inserted as (
        insert into orders (id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint)
        select id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint
@@ -45,10 +44,7 @@ export async function insertPendingBatch(db: Knex, writes: readonly PendingWrite
        on conflict (buyer_id, idempotency_key) do nothing
        returning *
      ), queued as (
-       insert into ${OUTBOX_TABLE} (message_id, topic, key, type, payload, request_id)
-       select i.message_id, i.topic, i.key, i.type, i.payload, i.request_id
-       from input i join inserted o on o.id = i.id
-       order by i.ord
+       ${outboxInsertSql('i', 'input i join inserted o on o.id = i.id order by i.ord')}
      )
      select * from inserted`,
     [JSON.stringify(input)],

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { colocatedIdSql, queryPrepared } from '@boxoffice/sharding';
-import { INBOX_TABLE } from '@boxoffice/bus';
+import { inboxInsertSql } from '@boxoffice/bus';
 import type { OrderSettlement, SettledOrder } from './records';
 
 /** One `seats.*` message of a batch: its id (for the inbox) and the settlement it carries. */
@@ -51,10 +51,7 @@ export async function settleBatch(
        select * from jsonb_to_recordset($1::jsonb)
          as i(ord int, message_id uuid, order_id uuid, outcome text, reason text)
      ), recorded as (
-       insert into ${INBOX_TABLE} (consumer, message_id)
-       select distinct $2::text, message_id from input
-       on conflict (consumer, message_id) do nothing
-       returning message_id
+       ${inboxInsertSql('$2::text', 'input')}
      ), fresh as (
        select distinct on (i.order_id) i.*
        from input i join recorded r on r.message_id = i.message_id

@@ -10,7 +10,7 @@ export type WaitResult = { woken: true; outcome?: AnnouncedOutcome } | { woken: 
 
 /**
  * Wakes requests waiting for an order's outcome. The saga's consumer announces each settled
- * order with an at-most-once broadcast (`order.settled`) that reaches every tickets instance;
+ * order with an at-most-once broadcast (`orders.settled`) that reaches every tickets instance;
  * the instance holding the waiting POST wakes it at once instead of polling the database.
  * A lost broadcast costs nothing but the wait's timeout: the caller re-reads the order then.
  */

@@ -1,7 +1,8 @@
 import type { Logger } from '@boxoffice/platform';
-import type { ShardDatabases } from '@boxoffice/sharding';
-import { OUTBOX_TABLE } from '@boxoffice/bus';
-import { MESSAGE_TYPES, PURCHASE_TOPICS } from '@boxoffice/contracts';
+import type { ShardSpec } from '@boxoffice/sharding';
+import type { BackgroundJob } from '@boxoffice/runtime';
+import type { OrderRepository } from '../data-access';
+import { orderRequested } from '../messages';
 
 /** Orders re-requested per shard per sweep: a bound on one sweep's work after a long outage. */
 const BATCH = 200;
@@ -12,14 +13,17 @@ const BATCH = 200;
  * `order.requested` through the outbox, unless one is still waiting there to be relayed. The
  * events service answers a repeated request with the decision it already made (by order id), and
  * settling is idempotent, so a re-request never takes a second seat; it only makes a lost
- * `order.requested` or `seats.*` message be sent again.
+ * `order.requested` or `seats.*` message be sent again. A background job of the service: the
+ * runtime starts it with the service and stops it before the outbox relay on shutdown.
  */
-export class PendingOrderSweeper {
+export class PendingOrderSweeper implements BackgroundJob {
+  readonly name = 'pending-order sweeper';
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly dbs: ShardDatabases,
+    private readonly orders: OrderRepository,
+    private readonly shards: readonly ShardSpec[],
     private readonly delayMs: number,
     private readonly logger: Logger,
   ) {}
@@ -44,27 +48,11 @@ export class PendingOrderSweeper {
   /** One sweep of every shard; returns how many orders were re-requested. */
   async sweepOnce(): Promise<number> {
     let total = 0;
-    for (const shard of this.dbs.router.shards) {
-      total += await this.dbs.runOn(shard, async (db) => {
-        const { rowCount } = await db.raw(
-          `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, payload)
-           select gen_random_uuid(), :topic, o.event_id::text, :type,
-                  jsonb_build_object('orderId', o.id, 'buyerId', o.buyer_id, 'eventId', o.event_id, 'quantity', o.quantity)
-           from orders o
-           where o.status = 'pending' and o.created_at < now() - make_interval(secs => :delay)
-             and not exists (
-               select 1 from ${OUTBOX_TABLE} x
-               where x.type = :type and x.key = o.event_id::text and x.payload->>'orderId' = o.id::text)
-           order by o.created_at
-           limit :batch`,
-          {
-            topic: PURCHASE_TOPICS.orders,
-            type: MESSAGE_TYPES.orderRequested,
-            delay: this.delayMs / 1000,
-            batch: BATCH,
-          },
-        );
-        return rowCount ?? 0;
+    for (const shard of this.shards) {
+      total += await this.orders.requestStalePending(shard, {
+        olderThanMs: this.delayMs,
+        limit: BATCH,
+        requestAgain: (order) => orderRequested(order),
       });
     }
     return total;

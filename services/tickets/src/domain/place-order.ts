@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@boxoffice/platform';
 import { newColocatedId } from '@boxoffice/sharding';
-import { MESSAGE_TYPES, PURCHASE_TOPICS } from '@boxoffice/contracts';
 import type { OrderRecord } from '../data-access';
+import { orderRequested } from '../messages';
 import type { WaitResult } from './outcome-waiter';
 import type { TicketsDeps } from './tickets-deps';
 
@@ -41,22 +41,17 @@ export async function placeOrder(deps: TicketsDeps, command: PlaceOrderCommand):
   const orderId = newColocatedId(command.buyerId);
   const waiting = command.waitMs > 0 ? deps.waiter.wait(orderId, command.waitMs) : undefined;
   try {
+    const pending = {
+      id: orderId,
+      buyerId: command.buyerId,
+      eventId: command.eventId,
+      quantity: command.quantity,
+      idempotencyKey: command.idempotencyKey,
+      requestFingerprint,
+    };
     const { order, created } = await deps.orders.createPending(
-      {
-        id: orderId,
-        buyerId: command.buyerId,
-        eventId: command.eventId,
-        quantity: command.quantity,
-        idempotencyKey: command.idempotencyKey,
-        requestFingerprint,
-      },
-      {
-        topic: PURCHASE_TOPICS.orders,
-        key: command.eventId,
-        type: MESSAGE_TYPES.orderRequested,
-        payload: { orderId, buyerId: command.buyerId, eventId: command.eventId, quantity: command.quantity },
-        requestId: command.requestId,
-      },
+      pending,
+      orderRequested(pending, command.requestId),
     );
     if (!created && order.requestFingerprint !== requestFingerprint) {
       throw new AppError(

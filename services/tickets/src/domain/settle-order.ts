@@ -1,11 +1,6 @@
-import { Envelope } from '@boxoffice/bus';
-import {
-  MESSAGE_TYPES,
-  PURCHASE_TOPICS,
-  seatsRejectedSchema,
-  seatsReservedSchema,
-} from '@boxoffice/contracts';
+import type { InboxItem } from '@boxoffice/bus';
 import type { OrderSettlement, SettledOrder } from '../data-access';
+import { ordersSettled } from '../messages';
 import type { TicketsDeps } from './tickets-deps';
 
 export const SETTLE_ORDER_CONSUMER = 'tickets.settle-order';
@@ -20,18 +15,6 @@ function outcomeOf(order: SettledOrder | undefined) {
   };
 }
 
-function settlementOf(message: Envelope): OrderSettlement | undefined {
-  if (message.type === MESSAGE_TYPES.seatsReserved) {
-    const { orderId } = seatsReservedSchema.parse(message.payload);
-    return { orderId, settlement: { outcome: 'confirmed' } };
-  }
-  if (message.type === MESSAGE_TYPES.seatsRejected) {
-    const rejected = seatsRejectedSchema.parse(message.payload);
-    return { orderId: rejected.orderId, settlement: { outcome: 'rejected', reason: rejected.reason } };
-  }
-  return undefined;
-}
-
 /**
  * Step 3 of the purchase saga: confirm each order with one ticket per seat, or reject it, once
  * (through the inbox, one transaction per shard for the whole batch). Then, after the commit,
@@ -40,11 +23,10 @@ function settlementOf(message: Envelope): OrderSettlement | undefined {
  * 202 and the client polls. Orders settled earlier (a redelivery) are announced without an
  * outcome, so their waiters read them.
  */
-export async function settleOrders(deps: TicketsDeps, messages: Envelope[]): Promise<SettledOrder[]> {
-  const items = messages.flatMap((message) => {
-    const payload = settlementOf(message);
-    return payload ? [{ message, payload }] : [];
-  });
+export async function settleOrders(
+  deps: TicketsDeps,
+  items: readonly InboxItem<OrderSettlement>[],
+): Promise<SettledOrder[]> {
   if (items.length === 0) return [];
   const changed = await deps.orders.settleOnce(SETTLE_ORDER_CONSUMER, items);
   const final = new Map(changed.map((order) => [order.orderId, order]));
@@ -53,12 +35,7 @@ export async function settleOrders(deps: TicketsDeps, messages: Envelope[]): Pro
     outcome: outcomeOf(final.get(orderId)),
   }));
   for (const { orderId, outcome } of orders) deps.waiter.notify(orderId, outcome);
-  await deps.bus
-    .publish(PURCHASE_TOPICS.orderOutcomes, orders[0]!.orderId, {
-      type: MESSAGE_TYPES.ordersSettled,
-      payload: { orders },
-      requestId: items[0]!.message.requestId,
-    })
-    .catch(() => undefined); // a lost wake-up only delays an answer; the orders are settled
+  const announcement = ordersSettled(orders, items[0]!.requestId);
+  await deps.bus.publish(announcement.topic, announcement.key, announcement.message).catch(() => undefined); // a lost wake-up only delays an answer; the orders are settled
   return changed;
 }

@@ -8,7 +8,7 @@ export interface TicketsDeps {
   orders: OrderRepository;
   tickets: TicketRepository;
   waiter: OutcomeWaiter;
-  /** For the at-most-once `order.settled` wake-ups (domain events go through the outbox instead). */
+  /** For the at-most-once `orders.settled` wake-ups (domain events go through the outbox instead). */
   bus: Pick<Bus, 'publish'>;
 }
 

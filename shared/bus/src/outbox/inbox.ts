@@ -6,6 +6,36 @@ import { INBOX_TABLE } from './outbox-migrations';
 export type InboxResult<T> = { applied: true; value: T } | { applied: false };
 
 /**
+ * The inbox insert, the one way a message is recorded as applied: records (consumer, message_id)
+ * for each `message_id` of `from` and returns the ids not recorded before, the fresh ones; a
+ * redelivered id returns nothing. `consumer` is a SQL expression (a parameter: `?` for knex,
+ * `$2::text` in a prepared statement); `from` is SQL written by the caller, never input. Used by
+ * runInInbox and runBatchInInbox, and inside single-statement consumers as a CTE.
+ */
+export function inboxInsertSql(consumer: string, from: string): string {
+  return `insert into ${INBOX_TABLE} (consumer, message_id) select distinct ${consumer}, message_id from ${from}
+    on conflict (consumer, message_id) do nothing returning message_id`;
+}
+
+/** Records `messageIds` for `consumer` in the caller's transaction; returns the fresh ones. */
+async function recordFresh(
+  trx: Knex.Transaction,
+  consumer: string,
+  messageIds: readonly string[],
+): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const { rows } = await trx.raw<{ rows: { message_id: string }[] }>(
+    // The ids travel as one JSON array: knex would expand a JS array into one parameter per id.
+    inboxInsertSql(
+      '?::text',
+      '(select value::uuid as message_id from jsonb_array_elements_text(?::jsonb)) m',
+    ),
+    [consumer, JSON.stringify(messageIds)],
+  );
+  return new Set(rows.map((row) => row.message_id));
+}
+
+/**
  * Runs `effect` in a transaction on `db` that also records (consumer, messageId); if the pair
  * is already there, the effect is skipped. A redelivered message therefore has no second
  * effect. Two deliveries racing each other serialise on the primary key: the second waits for
@@ -18,12 +48,7 @@ export async function runInInbox<T>(
   effect: (trx: Knex.Transaction) => Promise<T>,
 ): Promise<InboxResult<T>> {
   return db.transaction(async (trx) => {
-    const inserted = await trx(INBOX_TABLE)
-      .insert({ consumer, message_id: messageId })
-      .onConflict(['consumer', 'message_id'])
-      .ignore()
-      .returning('message_id');
-    if (inserted.length === 0) return { applied: false };
+    if ((await recordFresh(trx, consumer, [messageId])).size === 0) return { applied: false };
     return { applied: true, value: await effect(trx) };
   });
 }
@@ -39,17 +64,7 @@ export async function runBatchInInbox<T>(
   messageIds: readonly string[],
   effect: (trx: Knex.Transaction, fresh: ReadonlySet<string>) => Promise<T>,
 ): Promise<T> {
-  return db.transaction(async (trx) => {
-    const unique = [...new Set(messageIds)];
-    const inserted = unique.length
-      ? await trx(INBOX_TABLE)
-          .insert(unique.map((id) => ({ consumer, message_id: id })))
-          .onConflict(['consumer', 'message_id'])
-          .ignore()
-          .returning('message_id')
-      : [];
-    return effect(trx, new Set(inserted.map((row: { message_id: string }) => row.message_id)));
-  });
+  return db.transaction(async (trx) => effect(trx, await recordFresh(trx, consumer, messageIds)));
 }
 
 /**

@@ -23,7 +23,7 @@ export async function writeOutbox(trx: Knex.Transaction, ...messages: OutboxMess
   return rows.map((row) => row.message_id);
 }
 
-/** The outbox row for a message, with a new message id (for batch writers that build their own statement). */
+/** The outbox row for a message, with a new message id. */
 export function outboxRow(message: OutboxMessage) {
   return {
     message_id: randomUUID(),
@@ -44,21 +44,17 @@ export function outboxJsonRow(message: OutboxMessage) {
   return { ...outboxRow(message), payload: message.payload ?? null };
 }
 
+/** The columns of outboxJsonRow, for a recordset's definition: `jsonb_to_recordset($1) as m(<these>)`. */
+export const OUTBOX_RECORD_COLUMNS =
+  'message_id uuid, topic text, key text, type text, payload jsonb, request_id text';
+
 /**
- * For a single-statement write: `insert into outbox (…) select … from <source>`, to put in a
- * data-modifying CTE after the state change (`with changed as (insert … returning *), queued as
- * (<this>) select * from changed`). The outbox row is written once per row of `source` — so for a
- * one-row change, only if the change happened — atomically with it, in one round trip.
+ * The outbox insert of a single-statement write (a data-modifying CTE): one outbox row per row
+ * of `from`, whose alias `row` has the columns of outboxJsonRow. `from` is SQL written by the
+ * caller (a recordset, a join with the rows the statement changed, an `order by`), never input.
+ * Example: `queued as (${outboxInsertSql('i', 'input i join inserted o on o.id = i.id order by i.ord')})`.
  */
-export function outboxInsertFrom(
-  source: string,
-  message: OutboxMessage,
-): { sql: string; bindings: (string | null)[] } {
-  if (!/^[a-z_][a-z0-9_]*$/.test(source))
-    throw new Error(`outboxInsertFrom: "${source}" is not a plain identifier`);
-  const row = outboxRow(message);
-  return {
-    sql: `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, payload, request_id) select ?, ?, ?, ?, ?::jsonb, ? from ${source}`,
-    bindings: [row.message_id, row.topic, row.key, row.type, row.payload, row.request_id],
-  };
+export function outboxInsertSql(row: string, from: string): string {
+  const columns = ['message_id', 'topic', 'key', 'type', 'payload', 'request_id'];
+  return `insert into ${OUTBOX_TABLE} (${columns.join(', ')}) select ${columns.map((c) => `${row}.${c}`).join(', ')} from ${from}`;
 }

@@ -3,10 +3,20 @@ import type { Envelope } from '../envelope';
 import type { ShardDatabases } from '@boxoffice/sharding';
 import { runBatchInInbox } from './inbox';
 
-/** One message of a batch with its parsed payload: what a batch consumer hands to data-access. */
+/**
+ * A received message as a typed value: its parsed payload, and the envelope's id (what the inbox
+ * records) and request id (carried on to the messages it causes). What a service's message
+ * parsers hand to its domain, and the domain to data-access; the envelope stays at the edge.
+ */
 export interface InboxItem<P> {
-  message: Envelope;
+  messageId: string;
+  requestId?: string;
   payload: P;
+}
+
+/** The InboxItem of an envelope whose payload was parsed into `payload`. */
+export function inboxItem<P>(message: Envelope, payload: P): InboxItem<P> {
+  return { messageId: message.id, requestId: message.requestId, payload };
 }
 
 /**
@@ -26,10 +36,10 @@ export async function runInboxByShard<P, R>(
 ): Promise<R[]> {
   const results: R[] = [];
   for (const [shard, group] of dbs.groupByShard(items, (item) => shardKeyOf(item.payload))) {
-    const ids = group.map((item) => item.message.id);
+    const ids = group.map((item) => item.messageId);
     const applied = await dbs.runOn(shard, (db) =>
       runBatchInInbox(db, consumer, ids, async (trx, fresh) => {
-        const todo = group.filter((item) => fresh.has(item.message.id));
+        const todo = group.filter((item) => fresh.has(item.messageId));
         return todo.length === 0 ? [] : apply(trx, todo);
       }),
     );

@@ -3,17 +3,7 @@
  * response schemas, and the routes that tie them to paths. The gateway generates its OpenAPI
  * document from these lists; docs/decisions/0007-openapi-from-zod.md says how to add a route.
  */
-export {
-  anyone,
-  errorBody,
-  errorResponse,
-  idPathParams,
-  instantJson,
-  jsonBody,
-  jsonResponse,
-  signedIn,
-  uuid,
-} from './http-schemas';
+export { anyone, errorResponse, jsonBody, jsonResponse, signedIn, uuid } from './http-schemas';
 export {
   generateOpenApiDocument,
   type ApiRoute,

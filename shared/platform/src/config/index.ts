@@ -1,1 +1,1 @@
-export { loadConfig, ConfigError, deepFreeze, describeIssues, commaList, portNumber } from './load-config';
+export { loadConfig, ConfigError, describeIssues, commaList, portNumber } from './load-config';

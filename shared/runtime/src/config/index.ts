@@ -1,10 +1,4 @@
-export {
-  platformEnvSchema,
-  serviceEnvSchema,
-  defaultKeyPrefix,
-  DEV_INTERNAL_KEY,
-  type PlatformEnv,
-} from './platform-env';
+export { platformEnvSchema, serviceEnvSchema, type PlatformEnv } from './platform-env';
 export {
   SERVICE_NAMES,
   DEFAULT_PORTS,

@@ -4,7 +4,7 @@ export {
   type ShardDatabasesOptions,
   type ShardResult,
 } from './shard-databases';
-export { isShardUnavailableError, shardUnavailable } from './shard-errors';
+export { isShardUnavailableError } from './shard-errors';
 export { ensureDatabase, dropDatabase, listDatabases } from './database-admin';
 export { migrateLatest, appliedMigrations, type Migration } from './migrations';
 export { shardIdentityMigration, stampShardIdentity, assertShardIdentity } from './shard-identity';
@@ -34,7 +34,7 @@ export {
   type ReplicaState,
   type ReplicaPollerOptions,
 } from './replica-poller';
-export { ReplicaSet, serverOf } from './replica-set';
+export { ReplicaSet } from './replica-set';
 export { currentReadContext, runWithReadContext, runForCacheFill, type ReadContext } from './read-context';
 export { shardPositions } from './replica-http';
 export { queryPrepared, type KnexConnections } from './prepared-query';

@@ -3,7 +3,6 @@ export {
   parseBucketRange,
   formatBucketRange,
   rangeName,
-  hex2,
   type BucketRange,
 } from './bucket-range';
 export {
@@ -14,5 +13,5 @@ export {
   type ShardPreset,
   type ShardSpec,
 } from './shard-map';
-export { ShardRouter, bucketOf, hasBucket } from './shard-router';
+export { ShardRouter, bucketOf } from './shard-router';
 export { newColocatedId, colocatedIdSql, normalizeEmail, emailKey, emailBucket } from './ids';

@@ -28,7 +28,7 @@ export type OnUpstreamHeaders = (statusCode: number, headers: IncomingHttpHeader
  * headers (so the caller may retry elsewhere or answer with a JSON error), or after destroying
  * `res` when it came mid-body. A client that goes away aborts the upstream request.
  */
-export function relay(
+export function passThrough(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
   res: ServerResponse,

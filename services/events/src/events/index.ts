@@ -1,1 +1,0 @@
-export { subscribePurchaseConsumers, EVENTS_GROUP } from './purchase-consumers';

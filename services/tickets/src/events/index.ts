@@ -1,1 +1,0 @@
-export { subscribePurchaseConsumers, TICKETS_GROUP } from './purchase-consumers';
