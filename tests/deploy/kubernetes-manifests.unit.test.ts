@@ -110,7 +110,7 @@ describe.each(OVERLAYS)('the %s overlay, rendered', (overlay) => {
 
   test('when the Secrets are made, then from files the user creates (never committed), with the keys of their examples', () => {
     expect(secretProblems(r())).toEqual([]);
-    for (const file of ['app.env', 'gateway.env']) {
+    for (const file of ['keys.env', 'servers.env', 'gateway.env']) {
       const path = `deploy/kubernetes/overlays/${overlay}/secrets/${file}`;
       const ignored = spawnSync('git', ['check-ignore', '-q', path], { cwd: REPO_ROOT });
       expect({ path, ignored: ignored.status === 0 }).toEqual({ path, ignored: true });
@@ -124,6 +124,7 @@ describe.each(OVERLAYS)('the %s overlay, rendered', (overlay) => {
       ({ workload, container, process }) =>
         `${workload.object.kind} ${workload.name}, container ${container.name} (${'service' in process ? `${process.kind} ${process.service}` : process.kind})`,
     );
+    expect(containers.length).toBe(8);
     expect(containers.filter((c) => !refused.has(c))).toEqual([]);
   });
 });
@@ -150,7 +151,7 @@ describe('the in-cluster servers', () => {
 
   test("when RabbitMQ first starts, then it creates the user and password of the services' BUS_URL", () => {
     const r = rendered['in-cluster-rabbitmq']!;
-    const busUrl = dataOf(findGenerated(r, 'Secret', 'boxoffice-app')).BUS_URL!;
+    const busUrl = dataOf(findGenerated(r, 'Secret', 'boxoffice-servers')).BUS_URL!;
     const broker = podSpecsOf(findObject(r, 'StatefulSet', 'rabbitmq'))[0]!.containers[0]!;
     const script = broker.args![0]!.replace(
       /^exec docker-entrypoint\.sh .*$/m,
@@ -283,7 +284,7 @@ describe('each check reports what it is there to catch', () => {
 
   test('when a process gets the development key or another port, then the configuration check says so', () => {
     const r = broken((c) => {
-      const secret = findGenerated(c, 'Secret', 'boxoffice-app').data as Record<string, string>;
+      const secret = findGenerated(c, 'Secret', 'boxoffice-keys').data as Record<string, string>;
       secret.INTERNAL_KEYS = Buffer.from('dev-internal-key-change-me-0000').toString('base64');
       containerOf(object(c, 'Deployment', 'users')).env![0]!.value = '7102';
     });
