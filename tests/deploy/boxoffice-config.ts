@@ -5,23 +5,14 @@
  * a copy of its rules). The one file of tests/deploy that imports the packages.
  */
 import { z } from 'zod';
-import {
-  DEFAULT_PORTS,
-  SERVICE_NAMES,
-  ServiceName,
-  ShardRouter,
-  TopologyFile,
-  buildTopology,
-  loadConfig,
-  loadTopology,
-  platformEnvSchema,
-  readTopologyFile,
-  serviceEnvSchema,
-} from '@boxoffice/shared';
+import * as shared from '@boxoffice/shared';
 import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src';
 import { HEADROOM, poolsPerServer } from '../../scripts/lib/connection-budget';
 
-export { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName, type TopologyFile, readTopologyFile };
+export type ServiceName = shared.ServiceName;
+export type TopologyFile = shared.TopologyFile;
+export const { DEFAULT_PORTS, SERVICE_NAMES, readTopologyFile } = shared;
+const { ShardRouter, buildTopology, loadConfig, loadTopology, platformEnvSchema, serviceEnvSchema } = shared;
 
 /** A Boxoffice process, by the compiled entry its container runs. */
 export type AppProcess =

@@ -24,8 +24,10 @@ import {
 } from './cluster';
 import { ContainerSpec, K8sObject, podSpecsOf } from './kustomize';
 import {
+  appContainerLabel,
   appContainers,
   configurationProblems,
+  describeProcess,
   exposureProblems,
   imageProblems,
   migrateOrderProblems,
@@ -51,23 +53,60 @@ test('when the overlays are listed, then there are the two in-cluster ones (Redi
 describe.each(OVERLAYS)('the %s overlay, rendered', (overlay) => {
   const r = () => rendered[overlay]!;
 
-  test('when its objects are validated against the Kubernetes API schemas (kubernetes-models), then all pass', () => {
-    expect(schemaProblems(r().objects)).toEqual([]);
+  // Each check of tests/deploy/manifest-checks.ts, which lists what it finds wrong: nothing.
+  const checks: [string, (rendered: Rendered) => string[]][] = [
+    [
+      'when its objects are validated against the Kubernetes API schemas (kubernetes-models), then all pass',
+      (rendered) => schemaProblems(rendered.objects),
+    ],
+    [
+      'when its objects are type-checked as the API types, then none has a field the API does not know',
+      (rendered) => unknownFieldProblems(rendered.objects),
+    ],
+    [
+      'when it is applied, then every ConfigMap, Secret, key and selector it refers to exists',
+      referenceProblems,
+    ],
+    [
+      "when each process starts, then its configuration loads from its container's environment",
+      configurationProblems,
+    ],
+    [
+      'when it runs, then only the gateway is reachable from outside and every pod is under a default deny',
+      exposureProblems,
+    ],
+    [
+      'when the pods talk, then the network policies allow exactly what each process is configured to reach',
+      (rendered) => reachProblems(rendered, externalPortsOf(overlay)),
+    ],
+    ['when images are pulled, then each names a version (no latest)', imageProblems],
+    [
+      'when containers are scheduled, then each has requests and limits, and each long-running one its probes',
+      resourceAndProbeProblems,
+    ],
+    [
+      'when a service starts, then the migrate Job has migrated its shards for this image first',
+      migrateOrderProblems,
+    ],
+    [
+      "when the topology ConfigMap is read, then it has compose's shape and passes the configuration schema",
+      topologyProblems,
+    ],
+    [
+      "when load grows, then an autoscaler and a disruption budget cover each app Deployment, within the servers' connections",
+      scalingProblems,
+    ],
+  ];
+  test.each(checks)('%s', (_, check) => {
+    expect(check(r())).toEqual([]);
   });
 
-  test('when its objects are type-checked as the API types, then none has a field the API does not know', () => {
-    expect(unknownFieldProblems(r().objects)).toEqual([]);
-  }, 60_000);
-
-  test('when it is applied, then every ConfigMap, Secret, key and selector it refers to exists', () => {
-    expect(referenceProblems(r())).toEqual([]);
-  });
-
-  test("when each process starts, then its configuration loads from its container's environment", () => {
-    const kinds = appContainers(r()).map(({ process }) =>
-      'service' in process ? `${process.kind} ${process.service}` : process.kind,
-    );
-    expect(kinds.sort()).toEqual([
+  test('when the app containers are listed, then each process runs in one (the services with their init container)', () => {
+    expect(
+      appContainers(r())
+        .map(({ process }) => describeProcess(process))
+        .sort(),
+    ).toEqual([
       'gateway',
       'migrate',
       'service events',
@@ -77,35 +116,6 @@ describe.each(OVERLAYS)('the %s overlay, rendered', (overlay) => {
       'wait-for-migrations tickets',
       'wait-for-migrations users',
     ]);
-    expect(configurationProblems(r())).toEqual([]);
-  });
-
-  test('when it runs, then only the gateway is reachable from outside and every pod is under a default deny', () => {
-    expect(exposureProblems(r())).toEqual([]);
-  });
-
-  test('when the pods talk, then the network policies allow exactly what each process is configured to reach', () => {
-    expect(reachProblems(r(), externalPortsOf(overlay))).toEqual([]);
-  });
-
-  test('when images are pulled, then each names a version (no latest)', () => {
-    expect(imageProblems(r())).toEqual([]);
-  });
-
-  test('when containers are scheduled, then each has requests and limits, and each long-running one its probes', () => {
-    expect(resourceAndProbeProblems(r())).toEqual([]);
-  });
-
-  test('when a service starts, then the migrate Job has migrated its shards for this image first', () => {
-    expect(migrateOrderProblems(r())).toEqual([]);
-  });
-
-  test("when the topology ConfigMap is read, then it has compose's shape and passes the configuration schema", () => {
-    expect(topologyProblems(r())).toEqual([]);
-  });
-
-  test("when load grows, then an autoscaler and a disruption budget cover each app Deployment, within the servers' connections", () => {
-    expect(scalingProblems(r())).toEqual([]);
   });
 
   test('when the Secrets are made, then from files the user creates (never committed), with the keys of their examples', () => {
@@ -120,10 +130,7 @@ describe.each(OVERLAYS)('the %s overlay, rendered', (overlay) => {
   test('when a user copies the examples unchanged, then every process refuses to start', () => {
     const unchanged = renderOverlay(overlay, (examplePath) => readFileSync(examplePath, 'utf8'));
     const refused = new Set(configurationProblems(unchanged).map((problem) => problem.split(':')[0]));
-    const containers = appContainers(unchanged).map(
-      ({ workload, container, process }) =>
-        `${workload.object.kind} ${workload.name}, container ${container.name} (${'service' in process ? `${process.kind} ${process.service}` : process.kind})`,
-    );
+    const containers = appContainers(unchanged).map(appContainerLabel);
     expect(containers.length).toBe(8);
     expect(containers.filter((c) => !refused.has(c))).toEqual([]);
   });
@@ -145,6 +152,19 @@ describe('the in-cluster servers', () => {
             expect(script).toMatch(/ -R /);
           }
         }
+      }
+    }
+  });
+
+  test('when a server restarts on its volume, then the kubelet leaves the permissions of its data as they are', () => {
+    for (const overlay of ['in-cluster', 'in-cluster-rabbitmq']) {
+      for (const { name, object, pod } of workloadsOf(rendered[overlay]!)) {
+        if (!(object.spec as { volumeClaimTemplates?: unknown[] }).volumeClaimTemplates) continue;
+        // The default (Always) adds group write at every mount: Postgres then refuses its data directory.
+        expect({ name, policy: pod.securityContext?.fsGroupChangePolicy }).toEqual({
+          name,
+          policy: 'OnRootMismatch',
+        });
       }
     }
   });

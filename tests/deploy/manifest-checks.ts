@@ -143,7 +143,11 @@ export function appContainers(rendered: Rendered): AppContainer[] {
   );
 }
 
-const describeProcess = (p: AppProcess) => ('service' in p ? `${p.kind} ${p.service}` : p.kind);
+export const describeProcess = (p: AppProcess) => ('service' in p ? `${p.kind} ${p.service}` : p.kind);
+
+/** How the checks name an app container: `Deployment users, container users (service users)`. */
+export const appContainerLabel = ({ workload, container, process }: AppContainer) =>
+  `${where(workload, container)} (${describeProcess(process)})`;
 
 /**
  * Every process's configuration loads from its container's environment with its own loader (as
@@ -155,8 +159,9 @@ export function configurationProblems(rendered: Rendered): string[] {
   const problems: string[] = [];
   const internalKeys = new Set<string>();
   const dev = developmentKeys();
-  for (const { workload, container, process } of appContainers(rendered)) {
-    const at = `${where(workload, container)} (${describeProcess(process)})`;
+  for (const app of appContainers(rendered)) {
+    const { workload, container, process } = app;
+    const at = appContainerLabel(app);
     let env: Record<string, string>;
     let loaded;
     try {
