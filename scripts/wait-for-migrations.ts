@@ -6,7 +6,8 @@
  * Asks every 5 s and says what it waits for; a configuration error exits 1 at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SERVICE_NAMES, ServiceName, loadConfig, loadTopology, platformEnvSchema } from '@boxoffice/shared';
+import { loadConfig } from '@boxoffice/platform';
+import { SERVICE_NAMES, ServiceName, loadTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { MIGRATIONS } from '../migrations';
 import { shardsBehind } from './lib/pending-migrations';
 

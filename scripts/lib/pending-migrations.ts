@@ -1,5 +1,6 @@
 import knex from 'knex';
-import { Migration, ServiceName, Topology, appliedMigrations, databaseOf } from '@boxoffice/shared';
+import { Migration, appliedMigrations, databaseOf } from '@boxoffice/sharding';
+import { ServiceName, Topology } from '@boxoffice/runtime';
 
 const ignore = () => undefined;
 

@@ -5,14 +5,23 @@
  * a copy of its rules). The one file of tests/deploy that imports the packages.
  */
 import { z } from 'zod';
-import * as shared from '@boxoffice/shared';
+import { ShardRouter } from '@boxoffice/sharding';
+import { loadConfig } from '@boxoffice/platform';
+import {
+  DEFAULT_PORTS,
+  SERVICE_NAMES,
+  type ServiceName,
+  type TopologyFile,
+  buildTopology,
+  loadTopology,
+  platformEnvSchema,
+  readTopologyFile,
+  serviceEnvSchema,
+} from '@boxoffice/runtime';
 import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src';
 import { HEADROOM, poolsPerServer } from '../../scripts/lib/connection-budget';
 
-export type ServiceName = shared.ServiceName;
-export type TopologyFile = shared.TopologyFile;
-export const { DEFAULT_PORTS, SERVICE_NAMES, readTopologyFile } = shared;
-const { ShardRouter, buildTopology, loadConfig, loadTopology, platformEnvSchema, serviceEnvSchema } = shared;
+export { DEFAULT_PORTS, SERVICE_NAMES, readTopologyFile, type ServiceName, type TopologyFile };
 
 /** A Boxoffice process, by the compiled entry its container runs. */
 export type AppProcess =
