@@ -16,6 +16,7 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY shared/tracing/package.json shared/tracing/
 COPY shared/platform/package.json shared/platform/
 COPY shared/sharding/package.json shared/sharding/
 COPY shared/bus/package.json shared/bus/

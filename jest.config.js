@@ -6,7 +6,7 @@
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 // Each library under shared/ resolves to its source, as tsx does through the workspace links.
 const moduleNameMapper = {
-  '^@boxoffice/(platform|sharding|bus|cache|contracts|runtime)$': '<rootDir>/shared/$1/src/index.ts',
+  '^@boxoffice/(tracing|platform|sharding|bus|cache|contracts|runtime)$': '<rootDir>/shared/$1/src/index.ts',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
@@ -38,7 +38,8 @@ function rabbitmqProject() {
   return {
     // The same files as in `integration`, with BUS_URL set to the local RabbitMQ by the setup
     // file, so the test env hands it to every process it starts (tests/support/test-env.ts).
-    // Four files, ~3 min at load average 10: the saga, the crash tests and the order API.
+    // Five files, ~3.5 min at load average 10: the saga, the crash tests, the order API and the
+    // purchase trace.
     ...common,
     displayName: 'rabbitmq',
     testMatch: [
@@ -46,6 +47,7 @@ function rabbitmqProject() {
       '<rootDir>/tests/tickets/saga-crash.int.test.ts',
       '<rootDir>/tests/tickets/orders-api.int.test.ts',
       '<rootDir>/tests/faults/service-killed.int.test.ts',
+      '<rootDir>/tests/tracing/purchase-trace.int.test.ts',
     ],
     setupFiles: ['<rootDir>/tests/support/rabbitmq-bus.setup.js'],
     slowTestThreshold: 20,

@@ -178,6 +178,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   const childEnv = inheritedEnv();
+  // On a laptop every trace is kept, so the one purchase you make shows on /admin; the processes'
+  // own default (compose, production) keeps 10 % (docs/tracing.md). OTEL_TRACES_SAMPLER wins.
+  childEnv.OTEL_TRACES_SAMPLER ??= 'parentbased_always_on';
   let cluster: ReplicaCluster | undefined;
   if (config.REPLICAS > 0) {
     if (config.TOPOLOGY_FILE) fail('REPLICAS makes its own topology; unset TOPOLOGY_FILE or REPLICAS.');

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createApp, requestFront, signCaller } from '@boxoffice/platform';
 import { SERVICE_NAMES, ServiceName } from '@boxoffice/runtime';
-import { TopologyPoller, adminRoutes } from './admin';
+import { TopologyPoller, TraceCollector, adminRoutes } from './admin';
 import type { GatewayConfig } from './config';
 import { openApiRoutes } from './openapi';
 import { Forward, TrustProxy, Upstream, clientFacts, forwardTo, serviceForPath, withFastPath } from './proxy';
@@ -48,6 +48,8 @@ async function someInstanceAlive(upstream: Upstream): Promise<void> {
 /** The topology page's access rules and its poller over every upstream instance. */
 function adminOptions(deps: GatewayDeps) {
   const env = deps.config.env;
+  const callerHeader = () =>
+    signCaller('gateway', env.INTERNAL_KEYS, Date.now(), env.IDENTITY_MAX_AGE_SECONDS);
   return {
     adminKey: env.ADMIN_KEY,
     production: env.NODE_ENV === 'production',
@@ -57,8 +59,9 @@ function adminOptions(deps: GatewayDeps) {
       topology: deps.config.topology,
       metrics: deps.metrics,
       gatewayName: `gateway@${hostname()}:${env.PORT}`,
-      callerHeader: () => signCaller('gateway', env.INTERNAL_KEYS, Date.now(), env.IDENTITY_MAX_AGE_SECONDS),
+      callerHeader,
     }),
+    traces: new TraceCollector({ upstreams: deps.upstreams, callerHeader }),
   };
 }
 

@@ -1,3 +1,5 @@
+// First: tracing must be running before express, pg, ioredis and undici are loaded.
+import '@boxoffice/tracing/register';
 import { createLogger, createMetricsRegistry, exitOnSignals, serveHttp } from '@boxoffice/platform';
 import { SERVICE_NAMES } from '@boxoffice/runtime';
 import { createGatewayApp } from './app';

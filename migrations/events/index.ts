@@ -1,5 +1,5 @@
 import { Migration, shardIdentityMigration } from '@boxoffice/sharding';
-import { inboxMigration, outboxMigration } from '@boxoffice/bus';
+import { inboxMigration, outboxMigration, outboxTraceContextMigration } from '@boxoffice/bus';
 import { eventsTableMigration } from './0001-events';
 import { seatReservationsMigration } from './0002-seat-reservations';
 import { eventImagesMigration } from './0003-event-images';
@@ -12,4 +12,5 @@ export const eventsMigrations: readonly Migration[] = [
   inboxMigration,
   seatReservationsMigration,
   eventImagesMigration,
+  outboxTraceContextMigration,
 ];

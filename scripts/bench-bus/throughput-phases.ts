@@ -6,7 +6,13 @@
 import { performance } from 'node:perf_hooks';
 import knex from 'knex';
 import { dropDatabase, ensureDatabase, migrateLatest, withDatabase } from '@boxoffice/sharding';
-import { Delivery, OutboxRelay, outboxMigration, writeOutbox } from '@boxoffice/bus';
+import {
+  Delivery,
+  OutboxRelay,
+  outboxMigration,
+  outboxTraceContextMigration,
+  writeOutbox,
+} from '@boxoffice/bus';
 import {
   BATCH,
   BenchSettings,
@@ -77,7 +83,7 @@ export async function outboxPhases(target: BenchTarget, s: BenchSettings, report
       ),
     );
   try {
-    await migrateLatest(db, [outboxMigration]);
+    await migrateLatest(db, [outboxMigration, outboxTraceContextMigration]);
     await relay.start();
     const flooded = new Probe();
     await bus.subscribe('relayed', 'bench', flooded.handle);

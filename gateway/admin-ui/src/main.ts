@@ -1,5 +1,6 @@
 import type { TopologyView } from '../../src/admin/topology-schema';
 import { renderTopology } from './render';
+import { startTraces } from './traces';
 import './style.css';
 
 /** One request a second, the next one scheduled after the previous answered (never piling up). */
@@ -35,3 +36,4 @@ async function refresh(): Promise<void> {
 }
 
 void refresh();
+startTraces(document.getElementById('traces')!);

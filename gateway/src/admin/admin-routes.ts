@@ -4,6 +4,8 @@ import express, { Router } from 'express';
 import { AppError } from '@boxoffice/platform';
 import { adminAccess, type AdminAccessOptions } from './admin-access';
 import type { TopologyPoller } from './topology-poller';
+import type { TraceCollector } from './trace-collector';
+import { TRACE_ID_PATTERN } from '@boxoffice/tracing';
 
 /**
  * Where Vite writes the page (gateway/admin-ui, `npm run build:admin`). The same relative path
@@ -13,11 +15,15 @@ export const ADMIN_UI_DIST = resolve(__dirname, '..', '..', 'admin-ui', 'dist');
 
 export interface AdminRoutesOptions extends AdminAccessOptions {
   poller: TopologyPoller;
+  traces: TraceCollector;
   /** Default ADMIN_UI_DIST; tests point it elsewhere. */
   uiDir?: string;
 }
 
-/** `/admin` (the page's static files) and `/admin/api/topology` (its JSON), behind adminAccess. */
+/**
+ * `/admin` (the page's static files), `/admin/api/topology` and `/admin/api/traces[/<traceId>]`
+ * (its JSON), all behind adminAccess.
+ */
 export function adminRoutes(options: AdminRoutesOptions): Router {
   const uiDir = options.uiDir ?? ADMIN_UI_DIST;
   const router = Router();
@@ -26,6 +32,20 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
     const view = await options.poller.view();
     res.setHeader('Cache-Control', 'no-store');
     res.json(view);
+  });
+  router.get('/api/traces', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(options.traces.list());
+  });
+  router.get('/api/traces/:traceId', async (req, res) => {
+    const traceId = String(req.params.traceId);
+    if (!TRACE_ID_PATTERN.test(traceId)) {
+      throw new AppError('validation_failed', 'A trace id is 32 lower-case hex digits', {
+        details: { field: 'traceId' },
+      });
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await options.traces.trace(traceId));
   });
   // Checked per request, so building the page while the gateway runs is enough.
   router.use((_req, _res, next) => {

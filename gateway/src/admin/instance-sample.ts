@@ -23,7 +23,7 @@ export interface InstanceSample {
   stats: InstanceStats | null;
 }
 
-async function getJson(
+export async function getJson(
   url: string,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: unknown }> {

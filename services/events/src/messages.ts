@@ -29,7 +29,10 @@ export function ticketCancellationOf(message: Envelope): InboxItem<TicketCancell
 }
 
 /** Sent: the decision on one order, `seats.reserved` or `seats.rejected` (step 2 of the saga). */
-export function seatsDecided(decision: SeatDecision, requestId: string | undefined): OutboxMessage {
+export function seatsDecided(
+  decision: SeatDecision,
+  request: Pick<InboxItem<unknown>, 'requestId' | 'traceparent'>,
+): OutboxMessage {
   const reserved = decision.outcome === 'reserved';
   return {
     topic: PURCHASE_TOPICS.seats,
@@ -38,6 +41,8 @@ export function seatsDecided(decision: SeatDecision, requestId: string | undefin
     payload: reserved
       ? { orderId: decision.orderId, eventId: decision.eventId, quantity: decision.quantity }
       : { orderId: decision.orderId, eventId: decision.eventId, reason: decision.reason },
-    requestId,
+    requestId: request.requestId,
+    // The decision continues the trace of the request it answers, not the batch's.
+    ...(request.traceparent ? { traceparent: request.traceparent } : {}),
   };
 }

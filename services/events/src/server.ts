@@ -1,3 +1,5 @@
+// First: tracing must be running before express, pg, ioredis and undici are loaded.
+import '@boxoffice/tracing/register';
 import { PURCHASE_TOPICS, PURCHASE_TOPIC_OPTIONS } from '@boxoffice/contracts';
 import { startService } from '@boxoffice/runtime';
 import { createEventsApp } from './app';

@@ -9,6 +9,7 @@ import {
   seatsRejectedSchema,
   seatsReservedSchema,
 } from '@boxoffice/contracts';
+import { traceparentOf } from '@boxoffice/tracing';
 import type { OrderSettlement } from './data-access';
 
 /**
@@ -21,8 +22,11 @@ import type { OrderSettlement } from './data-access';
 export function orderRequested(
   order: { id: string; buyerId: string; eventId: string; quantity: number },
   requestId?: string,
+  traceparent: string | undefined = traceparentOf(),
 ): OutboxMessage<OrderRequested> {
   return {
+    // Taken when the message is built: POSTs are written in batches, outside their own request.
+    ...(traceparent ? { traceparent } : {}),
     topic: PURCHASE_TOPICS.orders,
     key: order.eventId, // one event's requests are decided in order, together
     type: MESSAGE_TYPES.orderRequested,

@@ -11,6 +11,7 @@ import type {
 } from './subscribe-options';
 import type { SubscriptionEvents } from './subscription-events';
 import { type ResolvedTopic, resolveTopic } from './topic-options';
+import { processBatch, processMessage } from '@boxoffice/tracing';
 
 /**
  * What both backends share: the contract's convenience methods, envelopes, events, and the
@@ -74,7 +75,9 @@ export abstract class BusBase<O extends BusOptions, T extends { topic: ResolvedT
     handler: MessageHandler<P>,
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
-    return this.subscribeWith(topic, group, handler as MessageHandler, undefined, options);
+    const traced: MessageHandler = (message, context) =>
+      processMessage(message, context, () => Promise.resolve((handler as MessageHandler)(message, context)));
+    return this.subscribeWith(topic, group, traced, undefined, options);
   }
 
   /**
@@ -91,9 +94,13 @@ export abstract class BusBase<O extends BusOptions, T extends { topic: ResolvedT
     if (this.topic(topic).topic.delivery !== 'at-least-once') {
       throw new Error(`subscribeBatch needs an at-least-once topic; ${topic} is at-most-once`);
     }
+    const batch: BatchMessageHandler = (messages, context) =>
+      processBatch(topic, messages, context, () =>
+        Promise.resolve(handler(messages as Envelope<P>[], context)),
+      );
     const one: MessageHandler = (message, context) =>
-      handler([message as Envelope<P>], { group: context.group, partition: context.partition });
-    return this.subscribeWith(topic, group, one, handler as BatchMessageHandler, options);
+      batch([message], { group: context.group, partition: context.partition });
+    return this.subscribeWith(topic, group, one, batch, options);
   }
 
   /** The messages' envelopes, stamped with this producer; throws once the bus is closed. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { traceparentOf } from '@boxoffice/tracing';
 
 /**
  * What travels on the bus. The same shape for both delivery modes, so a handler never cares how
@@ -19,6 +20,11 @@ export interface Envelope<P = unknown> {
   producer: string;
   /** Request id of the HTTP request that caused it, carried into the consumer's logs. */
   requestId?: string;
+  /**
+   * W3C trace context of what caused it, so the consumer's work joins the same trace. A value
+   * that is not valid W3C is ignored by the consumer (a new trace starts), never an error.
+   */
+  traceparent?: string;
 }
 
 /** What a publisher supplies; the bus fills in the rest. */
@@ -30,6 +36,8 @@ export interface OutgoingMessage<P = unknown> {
   id?: string;
   /** Set only to keep an earlier time (the outbox relay does). Default: now. */
   occurredAt?: string;
+  /** Set only to keep an earlier trace (the outbox relay does). Default: the active span's. */
+  traceparent?: string;
 }
 
 export function createEnvelope<P>(
@@ -48,6 +56,8 @@ export function createEnvelope<P>(
     producer,
   };
   if (message.requestId !== undefined) envelope.requestId = message.requestId;
+  const traceparent = message.traceparent ?? traceparentOf();
+  if (traceparent !== undefined) envelope.traceparent = traceparent;
   return envelope;
 }
 
@@ -82,5 +92,7 @@ export function parseEnvelope(raw: string): Envelope {
   if (record.requestId !== undefined && typeof record.requestId !== 'string') {
     throw new MalformedEnvelopeError('requestId is not a string');
   }
+  // Trace context is advisory: a wrong one is dropped, the message is still handled.
+  if (record.traceparent !== undefined && typeof record.traceparent !== 'string') delete record.traceparent;
   return record as unknown as Envelope;
 }

@@ -5,6 +5,7 @@ import {
   createBus,
   inboxMigration,
   outboxMigration,
+  outboxTraceContextMigration,
   runInInbox,
   writeOutbox,
 } from '@boxoffice/bus';
@@ -35,7 +36,12 @@ describe.each(BACKENDS)('the outbox relay and the inbox on $name', (backend) => 
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase([outboxMigration, inboxMigration, effectsMigration]);
+    database = await createTestDatabase([
+      outboxMigration,
+      outboxTraceContextMigration,
+      inboxMigration,
+      effectsMigration,
+    ]);
   });
 
   afterEach(async () => {

@@ -4,6 +4,7 @@ import { shardPositions } from '@boxoffice/sharding';
 import { internalAuthOf, requireInternalCaller, createApp } from '@boxoffice/platform';
 import { internalRoutes } from './internal-routes';
 import { statsRoutes } from './stats';
+import { tracesRoutes } from './traces-routes';
 import type { ServiceContext } from './service-context';
 
 /**
@@ -27,6 +28,7 @@ export function createServiceApp(ctx: ServiceContext, routes: (app: Express) => 
       app.use('/internal', requireInternalCaller(internalAuthOf(ctx.config)));
       app.use(shardPositions(ctx.dbs));
       app.use(statsRoutes(ctx));
+      app.use(tracesRoutes());
       routes(app);
     },
   });

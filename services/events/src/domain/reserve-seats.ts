@@ -25,7 +25,7 @@ export async function decideBatch(
   await ledger.writeDecisions({
     seatsTaken,
     fresh,
-    messages: decisions.map((d, i) => seatsDecided(d, todo[i]!.requestId)),
+    messages: decisions.map((d, i) => seatsDecided(d, todo[i]!)),
   });
   return fresh;
 }

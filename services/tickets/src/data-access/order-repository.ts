@@ -7,12 +7,38 @@ import { settleBatch } from './settle-order-batch';
 import type { NewOrder, OrderRecord, OrderSettlement, SettledOrder } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
 
+/** An order the sweep asks for again, with the trace it was placed in. */
+export interface StalePendingOrder {
+  id: string;
+  buyerId: string;
+  eventId: string;
+  quantity: number;
+  traceparent?: string;
+}
+
+interface StalePendingRow {
+  id: string;
+  buyer_id: string;
+  event_id: string;
+  quantity: number;
+  trace_context: string | null;
+}
+
+/** An order the sweep asks for again, with the trace it was placed in. */
+export interface StalePendingOrder {
+  id: string;
+  buyerId: string;
+  eventId: string;
+  quantity: number;
+  traceparent?: string;
+}
+
 /** What the pending-order sweep asks of one shard (OrderRepository.requestStalePending). */
 export interface StalePendingSweep {
   olderThanMs: number;
   limit: number;
   /** The message that asks for the order's seats again. */
-  requestAgain: (order: { id: string; buyerId: string; eventId: string; quantity: number }) => OutboxMessage;
+  requestAgain: (order: StalePendingOrder) => OutboxMessage;
 }
 
 /** An order and its ticket ids in one round trip, by id or by the buyer's Idempotency-Key. */
@@ -172,10 +198,8 @@ export class OrderRepository {
     // in this outbox, `ticket.cancelled`, needs a ticket, which a pending order does not have.
     return this.dbs.runOn(shard, (db) =>
       db.transaction(async (trx) => {
-        const { rows } = await trx.raw<{
-          rows: { id: string; buyer_id: string; event_id: string; quantity: number }[];
-        }>(
-          `select o.id, o.buyer_id, o.event_id, o.quantity from orders o
+        const { rows } = await trx.raw<{ rows: StalePendingRow[] }>(
+          `select o.id, o.buyer_id, o.event_id, o.quantity, o.trace_context from orders o
            where o.status = 'pending' and o.created_at < now() - make_interval(secs => ?)
              and not exists (
                select 1 from ${OUTBOX_TABLE} x
@@ -192,6 +216,7 @@ export class OrderRepository {
               buyerId: row.buyer_id,
               eventId: row.event_id,
               quantity: row.quantity,
+              ...(row.trace_context ? { traceparent: row.trace_context } : {}),
             }),
           ),
         );

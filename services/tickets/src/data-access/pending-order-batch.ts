@@ -38,8 +38,8 @@ export async function insertPendingBatch(db: Knex, writes: readonly PendingWrite
          ord int, id uuid, buyer_id uuid, event_id uuid, quantity int, idempotency_key text,
          request_fingerprint text, ${OUTBOX_RECORD_COLUMNS})
      ), inserted as (
-       insert into orders (id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint)
-       select id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint
+       insert into orders (id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint, trace_context)
+       select id, buyer_id, event_id, quantity, idempotency_key, request_fingerprint, trace_context
        from input order by buyer_id, idempotency_key, ord
        on conflict (buyer_id, idempotency_key) do nothing
        returning *

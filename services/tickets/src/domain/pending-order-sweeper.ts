@@ -52,7 +52,8 @@ export class PendingOrderSweeper implements BackgroundJob {
       total += await this.orders.requestStalePending(shard, {
         olderThanMs: this.delayMs,
         limit: BATCH,
-        requestAgain: (order) => orderRequested(order),
+        // In the trace the order was placed in, so the re-request shows there.
+        requestAgain: (order) => orderRequested(order, undefined, order.traceparent),
       });
     }
     return total;

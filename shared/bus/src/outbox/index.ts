@@ -1,4 +1,10 @@
-export { outboxMigration, inboxMigration, OUTBOX_TABLE, INBOX_TABLE } from './outbox-migrations';
+export {
+  outboxMigration,
+  outboxTraceContextMigration,
+  inboxMigration,
+  OUTBOX_TABLE,
+  INBOX_TABLE,
+} from './outbox-migrations';
 export {
   writeOutbox,
   outboxJsonRow,

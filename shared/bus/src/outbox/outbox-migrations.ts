@@ -38,6 +38,20 @@ export const outboxMigration: Migration = {
   },
 };
 
+/**
+ * The trace an outbox row continues (W3C `traceparent`), so the relay publishes it in the trace of
+ * the write that queued it. Nullable: rows written with tracing off carry none.
+ */
+export const outboxTraceContextMigration: Migration = {
+  name: '0000_outbox_trace_context',
+  async up(db) {
+    await db.schema.alterTable(OUTBOX_TABLE, (t) => t.text('trace_context'));
+  },
+  async down(db) {
+    await db.schema.alterTable(OUTBOX_TABLE, (t) => t.dropColumn('trace_context'));
+  },
+};
+
 /** The inbox: which consumer has applied which message. For every shard of a service that consumes. */
 export const inboxMigration: Migration = {
   name: '0000_inbox',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { traceparentOf } from '@boxoffice/tracing';
 import { OUTBOX_TABLE } from './outbox-migrations';
 
 /** A domain event to publish once the caller's transaction commits. */
@@ -9,6 +10,8 @@ export interface OutboxMessage<P = unknown> {
   type: string;
   payload: P;
   requestId?: string;
+  /** The trace the message continues. Default: the active span's when the row is built. */
+  traceparent?: string;
 }
 
 /**
@@ -33,6 +36,7 @@ export function outboxRow(message: OutboxMessage) {
     // Stringified: node-postgres would send a JS array as a Postgres array, not JSON.
     payload: JSON.stringify(message.payload ?? null),
     request_id: message.requestId ?? null,
+    trace_context: message.traceparent ?? traceparentOf() ?? null,
   };
 }
 
@@ -46,7 +50,7 @@ export function outboxJsonRow(message: OutboxMessage) {
 
 /** The columns of outboxJsonRow, for a recordset's definition: `jsonb_to_recordset($1) as m(<these>)`. */
 export const OUTBOX_RECORD_COLUMNS =
-  'message_id uuid, topic text, key text, type text, payload jsonb, request_id text';
+  'message_id uuid, topic text, key text, type text, payload jsonb, request_id text, trace_context text';
 
 /**
  * The outbox insert of a single-statement write (a data-modifying CTE): one outbox row per row
@@ -55,6 +59,6 @@ export const OUTBOX_RECORD_COLUMNS =
  * Example: `queued as (${outboxInsertSql('i', 'input i join inserted o on o.id = i.id order by i.ord')})`.
  */
 export function outboxInsertSql(row: string, from: string): string {
-  const columns = ['message_id', 'topic', 'key', 'type', 'payload', 'request_id'];
+  const columns = ['message_id', 'topic', 'key', 'type', 'payload', 'request_id', 'trace_context'];
   return `insert into ${OUTBOX_TABLE} (${columns.join(', ')}) select ${columns.map((c) => `${row}.${c}`).join(', ')} from ${from}`;
 }

@@ -4,6 +4,8 @@ import { BusFullError } from '../bus-errors';
 import type { BatchMessage, Bus } from '../redis-bus';
 import type { KnexConnections, ShardDatabases } from '@boxoffice/sharding';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-migrations';
+import type { Span } from '@opentelemetry/api';
+import { endSpan, startPublishSpan } from '@boxoffice/tracing';
 
 /** One database whose outbox is relayed (or whose inbox is pruned). */
 export interface RelayShard {
@@ -35,6 +37,7 @@ interface OutboxRow {
   type: string;
   payload: unknown;
   request_id: string | null;
+  trace_context: string | null;
   occurred_at: Date;
 }
 
@@ -173,18 +176,35 @@ export class ShardRelay {
     for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
     const published: OutboxRow[] = [];
     for (const [topic, topicRows] of byTopic) {
-      const messages: BatchMessage[] = topicRows.map((row) => ({
-        key: row.key,
-        type: row.type,
-        payload: row.payload,
-        id: row.message_id,
-        occurredAt: new Date(row.occurred_at).toISOString(),
-        ...(row.request_id ? { requestId: row.request_id } : {}),
-      }));
+      const now = Date.now();
+      const spans: Span[] = [];
+      const messages: BatchMessage[] = topicRows.map((row) => {
+        // Only rows written inside a sampled trace get a span: the hop from the outbox to the bus.
+        const publishing = row.trace_context
+          ? startPublishSpan(
+              topic,
+              row.message_id,
+              row.trace_context,
+              now - new Date(row.occurred_at).getTime(),
+            )
+          : undefined;
+        if (publishing) spans.push(publishing.span);
+        return {
+          key: row.key,
+          type: row.type,
+          payload: row.payload,
+          id: row.message_id,
+          occurredAt: new Date(row.occurred_at).toISOString(),
+          ...(row.request_id ? { requestId: row.request_id } : {}),
+          ...(publishing?.traceparent ? { traceparent: publishing.traceparent } : {}),
+        };
+      });
       try {
         await this.settings.bus.publishBatch(topic, messages);
         published.push(...topicRows);
+        for (const span of spans) endSpan(span);
       } catch (err) {
+        for (const span of spans) endSpan(span, err);
         if (!(err instanceof BusFullError)) throw err;
         this.settings.onBusFull(err);
       }

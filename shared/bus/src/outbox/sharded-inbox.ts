@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { traceparentForEffectsOf } from '@boxoffice/tracing';
 import type { Envelope } from '../envelope';
 import type { ShardDatabases } from '@boxoffice/sharding';
 import { runBatchInInbox } from './inbox';
@@ -11,12 +12,19 @@ import { runBatchInInbox } from './inbox';
 export interface InboxItem<P> {
   messageId: string;
   requestId?: string;
+  /** The trace the message's effects continue (what the messages it causes carry on). */
+  traceparent?: string;
   payload: P;
 }
 
 /** The InboxItem of an envelope whose payload was parsed into `payload`. */
 export function inboxItem<P>(message: Envelope, payload: P): InboxItem<P> {
-  return { messageId: message.id, requestId: message.requestId, payload };
+  return {
+    messageId: message.id,
+    requestId: message.requestId,
+    traceparent: traceparentForEffectsOf(message),
+    payload,
+  };
 }
 
 /**

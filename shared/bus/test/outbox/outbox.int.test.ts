@@ -9,6 +9,7 @@ import {
   inboxHandler,
   inboxMigration,
   outboxMigration,
+  outboxTraceContextMigration,
   runInInbox,
   writeOutbox,
 } from '@boxoffice/bus';
@@ -51,7 +52,12 @@ describe('the outbox and the inbox', () => {
   const freshTopic = () => `orders${++topicSeq}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase([outboxMigration, inboxMigration, effectsMigration]);
+    database = await createTestDatabase([
+      outboxMigration,
+      outboxTraceContextMigration,
+      inboxMigration,
+      effectsMigration,
+    ]);
   });
 
   afterEach(async () => {

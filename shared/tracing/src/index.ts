@@ -1,0 +1,18 @@
+export {
+  startTracing,
+  stopTracing,
+  spanBuffer,
+  DEFAULT_SAMPLE_RATIO,
+  type TracingOptions,
+} from './start-tracing';
+export { SpanBuffer, type SpanRecord } from './span-buffer';
+export { traceparentOf, contextOfTraceparent } from './trace-context';
+export {
+  processMessage,
+  processBatch,
+  startPublishSpan,
+  endSpan,
+  traceparentForEffectsOf,
+  type TracedMessage,
+} from './message-spans';
+export { TRACE_ID_PATTERN, traceSummaries, type TraceSummary } from './trace-query';
