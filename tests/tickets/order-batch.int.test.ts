@@ -183,3 +183,44 @@ describe('orders settled in batches', () => {
     expect(await ticketsOf(unknown)).toHaveLength(0);
   });
 });
+
+describe('the pending-order sweep and traces', () => {
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+  test('when an order placed in a trace is still pending and its message is gone, then the sweep re-requests it in the same trace', async () => {
+    const buyerId = newId();
+    const eventId = newId();
+    const id = newColocatedId(buyerId);
+    const requested = {
+      topic: 'orders',
+      key: eventId,
+      type: 'order.requested',
+      payload: { orderId: id, buyerId, eventId, quantity: 1 },
+      traceparent,
+    };
+    await orders.createPending({ id, buyerId, eventId, quantity: 1, requestFingerprint: 'fp' }, requested);
+    const shard = dbs.router.shardForKey(buyerId);
+    // As if the relay had published it and the bus then lost it, ten minutes ago.
+    await dbs.runOn(shard, async (db) => {
+      expect((await db('outbox').where({ key: eventId }).first()).trace_context).toBe(traceparent);
+      await db('outbox').where({ key: eventId }).delete();
+      await db('orders')
+        .where({ id })
+        .update({ created_at: db.raw("now() - interval '10 minutes'") });
+    });
+    const again = await orders.requestStalePending(shard, {
+      olderThanMs: 60_000,
+      limit: 10,
+      requestAgain: (order) => ({
+        topic: 'orders',
+        key: order.eventId,
+        type: 'order.requested',
+        payload: { orderId: order.id },
+        traceparent: order.traceparent,
+      }),
+    });
+    expect(again).toBeGreaterThanOrEqual(1);
+    const row = await dbs.runOn(shard, (db) => db('outbox').where({ key: eventId }).first());
+    expect(row).toMatchObject({ type: 'order.requested', trace_context: traceparent });
+  });
+});
