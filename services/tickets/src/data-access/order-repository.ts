@@ -7,15 +7,6 @@ import { settleBatch } from './settle-order-batch';
 import type { NewOrder, OrderRecord, OrderSettlement, SettledOrder } from './records';
 import { OrderRow, toOrder } from './ticket-rows';
 
-/** An order the sweep asks for again, with the trace it was placed in. */
-export interface StalePendingOrder {
-  id: string;
-  buyerId: string;
-  eventId: string;
-  quantity: number;
-  traceparent?: string;
-}
-
 interface StalePendingRow {
   id: string;
   buyer_id: string;
