@@ -307,6 +307,17 @@ export function fuzzOperations(world: FuzzWorld): Record<string, OperationFuzz> 
     'GET /api/docs/init.js': plain('GET /api/docs/init.js'),
     'GET /admin': plain('GET /admin'),
     'GET /admin/api/topology': plain('GET /admin/api/topology'),
+    'GET /admin/api/traces': plain('GET /admin/api/traces'),
+    'GET /admin/api/traces/{traceId}': plain(
+      'GET /admin/api/traces/{traceId}',
+      fc
+        .oneof(
+          fc.stringMatching(/^[0-9a-f]{32}$/),
+          fc.stringMatching(/^[0-9A-F]{32}$/),
+          anyId(['0af7651916cd43dd8448eb211c80319c']),
+        )
+        .map((id) => `/admin/api/traces/${pct(id)}`),
+    ),
     'POST /api/sessions': jsonOperation('POST /api/sessions', {
       body: credentials,
       valid: credentials,
