@@ -16,10 +16,10 @@ import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createRedisClient, deleteKeysWithPrefix } from '@boxoffice/platform';
-import { removeRabbitNames } from './lib/remove-rabbit-names';
-import { Backend, BenchSettings, BenchTarget, PhaseResult } from './bench-bus/bench-support';
-import { atLeastOncePhases, atMostOncePhases, outboxPhases } from './bench-bus/throughput-phases';
-import { backlogPhases, orderingPhases, restartPhases } from './bench-bus/tradeoff-phases';
+import { removeRabbitNames } from '../shared/bus/test/remove-rabbit-names';
+import { Backend, BenchSettings, BenchTarget, PhaseResult } from './bench/bus/bench-support';
+import { atLeastOncePhases, atMostOncePhases, outboxPhases } from './bench/bus/throughput-phases';
+import { backlogPhases, orderingPhases, restartPhases } from './bench/bus/tradeoff-phases';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { sessionCookieOf } from '../api/api-client';
 import type { RunRecorder } from './stats';
 
 /** When the run stops: a deadline, or a number of requests handed out. */
@@ -147,6 +148,5 @@ function parseJson(text: string): unknown {
 /** The `sid=…` pair from a Set-Cookie header, to send back as Cookie. */
 export function sessionCookie(headers: LoadResponse['headers']): string | undefined {
   const raw = headers['set-cookie'];
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  return list.map((c) => c.split(';')[0]!).find((pair) => pair.startsWith('sid='));
+  return sessionCookieOf(raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]);
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { ReplicaCluster } from '../../scripts/lib/replica-cluster';
-import { writeReplicaTopology } from '../../scripts/lib/replica-topology';
+import { type ReplicaCluster, writeReplicaTopology } from '@boxoffice/devstack';
 import { TestStack, startTestStack } from '../support';
 import { startTestCluster } from './replica-cluster-kit';
 
