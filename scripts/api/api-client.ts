@@ -98,7 +98,8 @@ export interface ApiClientOptions {
   timeoutMs?: number;
 }
 
-function parseBody(text: string): unknown {
+/** A response body: its JSON, else its text (undefined when empty). */
+export function parseBody(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

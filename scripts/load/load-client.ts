@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { sessionCookieOf } from '../api/api-client';
+import { parseBody, sessionCookieOf } from '../api/api-client';
 import type { RunRecorder } from './stats';
 
 /** When the run stops: a deadline, or a number of requests handed out. */
@@ -115,7 +115,7 @@ export class LoadClient {
       status = res.statusCode;
       headers = res.headers;
       const text = await res.body.text();
-      body = parseJson(text);
+      body = parseBody(text);
     } catch {
       // No answer (refused, reset, timed out): status stays 0 and counts as a "network" error.
     }
@@ -133,15 +133,6 @@ export class LoadClient {
 
   async close(): Promise<void> {
     await this.pool.close();
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
   }
 }
 
