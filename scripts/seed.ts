@@ -32,7 +32,7 @@ const VENUES = ['Hall 0-2', 'Arena 3-5', 'Club 6-8', 'Stadium 9-f', 'The Load Ba
 const CAPACITIES = [50, 120, 300, 800, 2000, 5000];
 
 /** Creates the user (or finds it already there) and signs in: a client holding its session. */
-async function signUpAndIn(base: string, n: number): Promise<ApiClient> {
+async function demoOrganizer(base: string, n: number): Promise<ApiClient> {
   const client = new ApiClient(base);
   const email = `demo-${n}@example.com`;
   // 409 email_taken: seeded before; sign in below.
@@ -85,7 +85,7 @@ export async function seedDemo(
   const users: ApiClient[] = [];
   const userFailures = await runPool(options.users, options.concurrency, async (i) => {
     try {
-      users.push(await signUpAndIn(base, i + 1));
+      users.push(await demoOrganizer(base, i + 1));
     } finally {
       onProgress();
     }

@@ -52,7 +52,7 @@ const READY_MARK = 'boxoffice-replica-ready';
 const OWN_CONF = 'boxoffice.conf';
 
 const HBA = [
-  '# Written by scripts/lib/replica-cluster.ts: a local cluster reachable only from this machine.',
+  '# Written by scripts/replicas/replica-cluster.ts: a local cluster reachable only from this machine.',
   'local all all trust',
   'host all all 127.0.0.1/32 trust',
   'host replication all 127.0.0.1/32 trust',
@@ -91,7 +91,7 @@ function replicaSettings(options: ReplicaClusterOptions): string[] {
 
 function writeOwnConf(node: PostgresNode, settings: string[]): void {
   const lines = [
-    '# Written by scripts/lib/replica-cluster.ts at every start.',
+    '# Written by scripts/replicas/replica-cluster.ts at every start.',
     `port = ${node.port}`,
     "listen_addresses = '127.0.0.1'",
     // TCP only: no socket file in a folder user postgres may not own.
