@@ -131,9 +131,12 @@ function packageViolation(owner: string, specifier: string, file: string): strin
 }
 
 function clientViolation(specifier: string, file: string): string | undefined {
-  if (!specifier.startsWith('.')) return undefined;
-  const target = resolve(file, '..', specifier);
-  const pkg = packageOf(target);
+  const target = specifier.startsWith('.') ? resolve(file, '..', specifier) : undefined;
+  const pkg = target ? packageOf(target) : /^@boxoffice\/([a-z]+)$/.exec(specifier)?.[1];
+  if (pkg && LAYERS[pkg]!.tooling && !repoPath(file).startsWith('tests/')) {
+    return `only tests use the tooling (@boxoffice/${pkg})`;
+  }
+  if (!target) return undefined;
   if (!pkg || isPublicEntry(target, pkg)) return undefined;
   return `deep import into ${pkg}; import its public entry ("@boxoffice/${pkg}" or "${indexOf(pkg)}")`;
 }
