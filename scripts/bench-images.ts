@@ -73,6 +73,7 @@ async function main(): Promise<void> {
         capacity: 10,
       });
       const { imageUrl } = await organizer.client.putEventImage(id, original, 'image/jpeg');
+      if (!imageUrl) throw new Error(`the upload to event ${id} answered no imageUrl`);
       for (const w of WIDTHS)
         for (const accept of Object.values(ACCEPTS)) urls.push({ url: `${imageUrl}&w=${w}`, accept });
     }

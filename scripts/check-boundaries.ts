@@ -48,7 +48,7 @@ const LAYERS: Record<
   },
   devstack: {
     dir: 'scripts',
-    uses: ['platform', 'sharding', 'bus', 'runtime', 'gateway'],
+    uses: ['platform', 'sharding', 'bus', 'contracts', 'runtime', 'gateway'],
     index: 'scripts/index.ts',
     tooling: true,
   },

@@ -15,6 +15,7 @@ export { migrateAllShards } from './stack/migrate-shards';
 
 // Postgres clusters with streaming replicas (REPLICAS=N npm start, the replica tests and benchmark).
 export {
+  startOnCluster,
   startReplicaCluster,
   type ReplicaCluster,
   type ReplicaClusterOptions,

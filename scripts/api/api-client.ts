@@ -5,6 +5,15 @@
  * step did not expect into an ApiError that names the request and quotes the answer.
  */
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type {
+  EventView,
+  OrderView,
+  UserView,
+  createEventBody,
+  placeOrderBody,
+  signUpBody,
+} from '@boxoffice/contracts';
 
 /** What a request answered: its status, its body (parsed JSON, else the text) and its headers. */
 export interface ApiResponse<T = unknown> {
@@ -61,30 +70,11 @@ export function sessionCookieOf(setCookie: readonly string[]): string | undefine
   return setCookie.map((line) => line.split(';')[0]!).find((pair) => pair.startsWith('sid='));
 }
 
-/** A user as the API returns it to that user. */
-export interface ApiUser {
-  id: string;
-  email: string;
-  displayName: string;
-  createdAt: string;
-}
-
-/** What POST /api/users takes. */
-export interface SignUpInput {
-  email: string;
-  password: string;
-  displayName: string;
-}
-
-/** What POST /api/events takes. */
-export interface EventInput {
-  title: string;
-  venue: string;
-  /** ISO 8601, in the future. */
-  startsAt: string;
-  capacity: number;
-  description?: string;
-}
+/** The API's own types, from its contract: a user as that user sees it, and what the writes take. */
+export type ApiUser = UserView;
+export type SignUpInput = z.input<typeof signUpBody>;
+export type EventInput = z.input<typeof createEventBody>;
+export type OrderInput = z.input<typeof placeOrderBody>;
 
 export interface ApiClientOptions {
   /**
@@ -223,28 +213,22 @@ export class ApiClient {
   }
 
   /** POST /api/events as the signed-in user: the event (201). */
-  async createEvent<T extends { id: string } = { id: string }>(input: EventInput): Promise<T> {
-    return (await this.expect<T>([201], 'POST', '/api/events', input)).body;
+  async createEvent(input: EventInput): Promise<EventView> {
+    return (await this.expect<EventView>([201], 'POST', '/api/events', input)).body;
   }
 
   /** PUT /api/events/:id/image: the event with its imageUrl (200). */
-  async putEventImage(
-    eventId: string,
-    image: Uint8Array,
-    contentType: string,
-  ): Promise<{ imageUrl: string }> {
+  async putEventImage(eventId: string, image: Uint8Array, contentType: string): Promise<EventView> {
     const path = `/api/events/${eventId}/image`;
-    return (
-      await this.expect<{ imageUrl: string }>([200], 'PUT', path, image, { 'content-type': contentType })
-    ).body;
+    return (await this.expect<EventView>([200], 'PUT', path, image, { 'content-type': contentType })).body;
   }
 
-  /** POST /api/orders as the signed-in user; whatever it answers (201, 202, 409…). */
-  order<T = { id?: string; status?: string; reason?: string }>(
-    input: { eventId: string; quantity: number },
-    headers: Record<string, string> = {},
-  ): Promise<ApiResponse<T>> {
-    return this.request<T>('POST', '/api/orders', input, headers);
+  /**
+   * POST /api/orders as the signed-in user; whatever it answers: the order (201 confirmed or
+   * rejected, 202 pending), or an error body.
+   */
+  order(input: OrderInput, headers: Record<string, string> = {}): Promise<ApiResponse<Partial<OrderView>>> {
+    return this.request<Partial<OrderView>>('POST', '/api/orders', input, headers);
   }
 }
 

@@ -286,3 +286,31 @@ export async function startReplicaCluster(options: ReplicaClusterOptions): Promi
     },
   };
 }
+
+/**
+ * What `start` starts on `cluster` (a stack on its servers), with the cluster tied to it: stop()
+ * stops it, then removes the cluster; if starting fails, the cluster is removed at once.
+ */
+export async function startOnCluster<T extends { stop(): Promise<void> }>(
+  cluster: ReplicaCluster,
+  start: (cluster: ReplicaCluster) => Promise<T>,
+): Promise<T & { cluster: ReplicaCluster }> {
+  let started: T;
+  try {
+    started = await start(cluster);
+  } catch (err) {
+    await cluster.remove();
+    throw err;
+  }
+  const stop = started.stop.bind(started);
+  return Object.assign(started, {
+    cluster,
+    async stop() {
+      try {
+        await stop();
+      } finally {
+        await cluster.remove();
+      }
+    },
+  });
+}

@@ -85,7 +85,7 @@ export class Supervisor {
     return found;
   }
 
-  /** Spawns `spec` and waits until it is ready; from then on, restarts it whenever it exits. */
+  /** Spawns `spec` and waits until it is ready; from then on (restarts on), restarts it whenever it exits. */
   async start(spec: ProcessSpec): Promise<SupervisedProcess> {
     const proc: SupervisedProcess = {
       spec,

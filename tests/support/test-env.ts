@@ -1,5 +1,5 @@
-import { ServiceName, Topology } from '@boxoffice/runtime';
-import { createStackData } from '@boxoffice/devstack';
+import { ServiceName } from '@boxoffice/runtime';
+import { StackData, createStackData } from '@boxoffice/devstack';
 
 /** The Postgres and Redis every test uses: the machine's, unless PG_URL / REDIS_URL say otherwise. */
 export const TEST_PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -11,15 +11,11 @@ export const TEST_INTERNAL_KEY = 'test-internal-key-0123456789abcdef';
 /** The gateway's session key in tests, so a test can mint a valid `sid` without signing in. */
 export const TEST_SESSION_KEY = 'test-session-key-0123456789abcdef-0123456789';
 
-export interface TestEnv {
-  /** Unique per call, e.g. "t_3f9a1c_": every database and Redis key of this env starts with it. */
-  prefix: string;
-  /** Environment for processes of this env (DB_PREFIX, KEY_PREFIX, LOG_LEVEL, keys…). */
-  env: Record<string, string>;
-  topology: Topology;
-  /** Drops this env's databases and deletes its Redis keys. */
-  cleanup(): Promise<void>;
-}
+/**
+ * A test file's private data: its prefix (e.g. "t_3f9a1c_"), the environment for its processes,
+ * its topology, and cleanup() dropping its databases and keys.
+ */
+export type TestEnv = StackData;
 
 /**
  * A private world for one test file: its own shard databases (migrated unless told not to)

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReplicaCluster, startReplicaCluster } from '../../replicas/replica-cluster';
+import { ReplicaCluster, startOnCluster, startReplicaCluster } from '../../replicas/replica-cluster';
 import { replicaTopologyFile } from '../../replicas/replica-topology';
 import { startStack } from '../../stack/start-stack';
 
@@ -9,7 +9,7 @@ export interface ReplicaBenchStack {
   cluster: ReplicaCluster;
   gatewayUrl: string;
   serviceUrls: string[];
-  /** Stops every process and the cluster, deletes the cluster folder and the stack's data. */
+  /** Stops every process, removes the stack's data, then stops the cluster and deletes its folder. */
   stop(): Promise<void>;
 }
 
@@ -24,27 +24,21 @@ export async function startReplicaBenchStack(
 ): Promise<ReplicaBenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'boxoffice-bench-replicas-'));
   const cluster = await startReplicaCluster({ dir, replicas: 1, applyDelayMs, durable: false });
-  try {
-    const stack = await startStack({
+  const stack = await startOnCluster(cluster, () =>
+    startStack({
       label: 'rb',
       env: { PG_URL: cluster.primary.url, ...env },
       topology: (_prefix, config) => replicaTopologyFile(cluster, config),
       logDir: join(dir, 'logs'),
       readyTimeoutMs: 240_000,
-    });
-    return {
-      cluster,
-      gatewayUrl: stack.gatewayUrl,
-      serviceUrls: Object.values(stack.serviceUrls).flat(),
-      async stop() {
-        await stack.stop().catch(() => undefined);
-        await cluster.remove();
-      },
-    };
-  } catch (err) {
-    await cluster.remove();
-    throw err;
-  }
+    }),
+  );
+  return {
+    cluster,
+    gatewayUrl: stack.gatewayUrl,
+    serviceUrls: Object.values(stack.serviceUrls).flat(),
+    stop: () => stack.stop(),
+  };
 }
 
 /** db_reads_total summed over the services' /metrics, by target and reason. */
