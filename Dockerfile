@@ -27,6 +27,7 @@ COPY gateway/package.json gateway/
 COPY services/users/package.json services/users/
 COPY services/events/package.json services/events/
 COPY services/tickets/package.json services/tickets/
+COPY scripts/package.json scripts/
 
 FROM manifests AS deps
 RUN npm ci --no-audit --no-fund
@@ -54,7 +55,8 @@ WORKDIR /app
 # The manifests with every node_modules folder, the workspaces' own included: a workspace whose
 # dependency differs from the root's keeps it in <workspace>/node_modules (@boxoffice/cache's lru-cache 11).
 COPY --from=prod-deps /app ./
-# Workspace packages point `main` at src/index.ts for tsx and jest; here only the .js exists.
+# Workspace packages point `main` at src/index.ts for tsx and jest; here only the .js exists (the
+# tooling, @boxoffice/devstack, is not imported here: only its migrate.js runs, from its path).
 RUN npm pkg set main=src/index.js types=src/index.d.ts --workspaces >/dev/null
 COPY --from=build /app/dist ./
 COPY --from=build /app/gateway/admin-ui/dist ./gateway/admin-ui/dist

@@ -4,9 +4,11 @@
  * compile TypeScript with SWC; type checking is `npm run typecheck`'s job.
  */
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
-// Each library under shared/ resolves to its source, as tsx does through the workspace links.
+// Each library under shared/ resolves to its source, as tsx does through the workspace links; the
+// tooling (scripts/) to its index.
 const moduleNameMapper = {
   '^@boxoffice/(tracing|platform|sharding|bus|cache|contracts|runtime)$': '<rootDir>/shared/$1/src/index.ts',
+  '^@boxoffice/devstack$': '<rootDir>/scripts/index.ts',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 

@@ -2,9 +2,9 @@
  * `npm run bench:bus`: the bus's trade-offs measured on each backend named by --backend
  * (redis, rabbitmq or both, side by side in one run):
  * - throughput and publish→handle lag, at-least-once, at-most-once and through the outbox, as a
- *   flood and paced (scripts/bench-bus/throughput-phases.ts);
+ *   flood and paced (scripts/bench/bus/throughput-phases.ts);
  * - messages lost while a subscriber restarts, a finite topic against an unbounded one under a
- *   slow consumer, FIFO against newest-first under a backlog (scripts/bench-bus/tradeoff-phases.ts).
+ *   slow consumer, FIFO against newest-first under a backlog (scripts/bench/bus/tradeoff-phases.ts).
  * Bounded: every phase stops after its messages or its time limit, and the run deletes its keys,
  * queues and database.
  *
@@ -16,10 +16,10 @@ import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createRedisClient, deleteKeysWithPrefix } from '@boxoffice/platform';
-import { removeRabbitNames } from './lib/remove-rabbit-names';
-import { Backend, BenchSettings, BenchTarget, PhaseResult } from './bench-bus/bench-support';
-import { atLeastOncePhases, atMostOncePhases, outboxPhases } from './bench-bus/throughput-phases';
-import { backlogPhases, orderingPhases, restartPhases } from './bench-bus/tradeoff-phases';
+import { removeRabbitNames } from '../shared/bus/test/remove-rabbit-names';
+import { Backend, BenchSettings, BenchTarget, PhaseResult } from './bench/bus/bench-support';
+import { atLeastOncePhases, atMostOncePhases, outboxPhases } from './bench/bus/throughput-phases';
+import { backlogPhases, orderingPhases, restartPhases } from './bench/bus/tradeoff-phases';
 
 const { values: args } = parseArgs({
   options: {

@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { build as buildHistogram } from 'hdr-histogram-js';
 import sharp from 'sharp';
 import { Agent, request } from 'undici';
-import { startOwnStack } from './load/own-stack';
+import { signUpAndIn } from './api/api-client';
+import { startStack } from './stack/start-stack';
 
 const { values } = parseArgs({
   options: {
@@ -45,10 +46,10 @@ async function main(): Promise<void> {
   console.log(
     `bench:images — ${eventCount} events × ${WIDTHS.length} widths × 3 formats, concurrency ${concurrency}, load average ${load.join(' ')}`,
   );
-  const stack = await startOwnStack();
+  const stack = await startStack();
   const agent = new Agent({ connections: concurrency * 2 });
   try {
-    const cookie = await signUp(stack.gatewayUrl, agent);
+    const organizer = await signUpAndIn(stack.gatewayUrl, { displayName: 'Bench organizer' });
     const original = await sharp({
       create: { width: 1600, height: 1200, channels: 3, background: '#2050a0' },
     })
@@ -65,11 +66,18 @@ async function main(): Promise<void> {
       .toBuffer();
     const urls: { url: string; accept: string }[] = [];
     for (let i = 0; i < eventCount; i++) {
-      const imageUrl = await createEventWithImage(stack.gatewayUrl, agent, cookie, original);
+      const { id } = await organizer.client.createEvent({
+        title: 'Bench show',
+        venue: 'Hall',
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        capacity: 10,
+      });
+      const { imageUrl } = await organizer.client.putEventImage(id, original, 'image/jpeg');
+      if (!imageUrl) throw new Error(`the upload to event ${id} answered no imageUrl`);
       for (const w of WIDTHS)
         for (const accept of Object.values(ACCEPTS)) urls.push({ url: `${imageUrl}&w=${w}`, accept });
     }
-    const rssBefore = await residentBytes(stack.serviceUrls.events!, agent);
+    const rssBefore = await residentBytes(stack.serviceUrls.events[0]!, agent);
     const phases: Phase[] = [];
     const etags = new Map<string, string>();
     phases.push(await runPhase('cold (every request a new variant)', urls, stack.gatewayUrl, agent, etags));
@@ -79,7 +87,7 @@ async function main(): Promise<void> {
     phases.push(
       await runPhase('revalidate (If-None-Match → 304)', urls, stack.gatewayUrl, agent, undefined, etags),
     );
-    const rssAfter = await residentBytes(stack.serviceUrls.events!, agent);
+    const rssAfter = await residentBytes(stack.serviceUrls.events[0]!, agent);
 
     console.log('');
     console.log('phase                                 requests   per s    p50 ms   p99 ms  statuses');
@@ -105,58 +113,6 @@ async function main(): Promise<void> {
     await agent.close();
     await stack.stop();
   }
-}
-
-async function signUp(gatewayUrl: string, agent: Agent): Promise<string> {
-  const email = `bench-${Date.now()}@example.test`;
-  const password = 'bench-password-123';
-  const user = await request(`${gatewayUrl}/api/users`, {
-    method: 'POST',
-    dispatcher: agent,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password, displayName: 'Bench organizer' }),
-  });
-  await user.body.dump();
-  const session = await request(`${gatewayUrl}/api/sessions`, {
-    method: 'POST',
-    dispatcher: agent,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  await session.body.dump();
-  const setCookie = session.headers['set-cookie'];
-  const first = Array.isArray(setCookie) ? setCookie[0] : setCookie;
-  if (!first) throw new Error(`sign-in failed: ${session.statusCode}`);
-  return first.split(';')[0]!;
-}
-
-async function createEventWithImage(
-  gatewayUrl: string,
-  agent: Agent,
-  cookie: string,
-  image: Buffer,
-): Promise<string> {
-  const created = await request(`${gatewayUrl}/api/events`, {
-    method: 'POST',
-    dispatcher: agent,
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify({
-      title: 'Bench show',
-      venue: 'Hall',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      capacity: 10,
-    }),
-  });
-  const event = (await created.body.json()) as { id: string };
-  const put = await request(`${gatewayUrl}/api/events/${event.id}/image`, {
-    method: 'PUT',
-    dispatcher: agent,
-    headers: { 'content-type': 'image/jpeg', cookie },
-    body: image,
-  });
-  const withImage = (await put.body.json()) as { imageUrl?: string };
-  if (put.statusCode !== 200 || !withImage.imageUrl) throw new Error(`upload failed: ${put.statusCode}`);
-  return withImage.imageUrl;
 }
 
 async function runPhase(

@@ -2,7 +2,7 @@
  * `npm run bench:read`: what a cached read costs through the stack, next to a bare Express app,
  * in the same command (docs/performance.md "Fast paths: reads").
  *
- * Starts a private stack and a bare Express 5 app (scripts/bench/bare-express.ts) in its own
+ * Starts a private stack and a bare Express 5 app (scripts/bench/read/bare-express.ts) in its own
  * process, seeds events through the API, then measures with autocannon in alternating rounds:
  * the bare app, a cached GET /api/events/:id through the gateway and straight at the events
  * service, and GET /api/events?limit=20 through the gateway. Prints req/s, p50, p99 and the CPU
@@ -25,10 +25,10 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { BareApp, ReadStack, startBareApp, startReadStack } from './bench/read-stack';
-import { ReadTarget, TargetResult, alternatingRounds, roundRatio } from './bench/read-rounds';
-import { writeBenchReadFiles, textSummary } from './bench/read-report';
-import type { BenchReadResult, RatioResult, ShardStep } from './bench/read-result';
+import { BareApp, ReadStack, startBareApp, startReadStack } from './bench/read/stack';
+import { ReadTarget, TargetResult, alternatingRounds, roundRatio } from './bench/read/rounds';
+import { writeBenchReadFiles, textSummary } from './bench/read/report';
+import type { BenchReadResult, RatioResult, ShardStep } from './bench/read/result';
 
 const { values } = parseArgs({
   options: {
@@ -92,13 +92,18 @@ function bareTarget(bare: BareApp, eventId: string): ReadTarget {
   };
 }
 
+/** The pid of a stack's first process of `role` ("gateway", "events"). */
+function pidOf(read: ReadStack, role: string): number {
+  return read.stack.processes.find((p) => p.role === role)!.child.pid!;
+}
+
 function listingTarget(read: ReadStack): ReadTarget {
-  const { pids, gatewayUrl } = read.stack;
+  const { gatewayUrl } = read.stack;
   return {
     name: 'gateway-listing',
     description: 'GET /api/events?limit=20 through the gateway (its page cached for 1 s per process)',
     url: `${gatewayUrl}/api/events?limit=20`,
-    watch: { gateway: pids.gateway!, events: pids.events! },
+    watch: { gateway: pidOf(read, 'gateway'), events: pidOf(read, 'events') },
     postgresUrl: read.pgUrl,
   };
 }
@@ -122,7 +127,7 @@ function uncachedListingTarget(read: ReadStack): ReadTarget {
 async function mainTargets(bare: BareApp): Promise<{ targets: TargetResult[]; ratios: RatioResult[] }> {
   const read = await startReadStack({ events: options.events });
   try {
-    const { pids, gatewayUrl, serviceUrls } = read.stack;
+    const { gatewayUrl, serviceUrls } = read.stack;
     const path = `/api/events/${read.eventId}`;
     const all: ReadTarget[] = [
       bareTarget(bare, read.eventId),
@@ -130,14 +135,14 @@ async function mainTargets(bare: BareApp): Promise<{ targets: TargetResult[]; ra
         name: 'gateway-event',
         description: 'cached GET /api/events/:id through the gateway',
         url: `${gatewayUrl}${path}`,
-        watch: { gateway: pids.gateway!, events: pids.events! },
+        watch: { gateway: pidOf(read, 'gateway'), events: pidOf(read, 'events') },
         postgresUrl: read.pgUrl,
       },
       {
         name: 'direct-event',
         description: 'the same, straight at the events service',
-        url: `${serviceUrls.events}${path}`,
-        watch: { events: pids.events! },
+        url: `${serviceUrls.events[0]}${path}`,
+        watch: { events: pidOf(read, 'events') },
         postgresUrl: read.pgUrl,
       },
       listingTarget(read),

@@ -19,13 +19,13 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CookieBrowser } from './lib/replica-client';
+import { ApiClient, signUpAndIn } from './api/api-client';
 import {
   ReplicaBenchStack,
   countsSince,
   readsByTarget,
   startReplicaBenchStack,
-} from './lib/replica-bench-stack';
+} from './bench/replicas/stack';
 
 const { values } = parseArgs({
   options: {
@@ -53,20 +53,17 @@ interface ReadSample {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString();
 
-async function signedUp(gatewayUrl: string, positions: boolean): Promise<CookieBrowser> {
-  const browser = new CookieBrowser(gatewayUrl, { positions });
-  const email = `bench-${randomBytes(6).toString('hex')}@example.test`;
-  const password = `pw-${randomBytes(8).toString('hex')}`;
-  const created = await browser.request('POST', '/api/users', { email, password, displayName: 'Bench' });
-  if (created.status !== 201)
-    throw new Error(`sign-up failed: ${created.status} ${JSON.stringify(created.body)}`);
-  const res = await browser.request('POST', '/api/sessions', { email, password });
-  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+async function signedUp(gatewayUrl: string, positions: boolean): Promise<ApiClient> {
+  const browser = new ApiClient(gatewayUrl, { positions });
+  await signUpAndIn(browser, {
+    email: `bench-${randomBytes(6).toString('hex')}@example.test`,
+    displayName: 'Bench',
+  });
   return browser;
 }
 
 /** One user's rounds of write-then-read. */
-async function userRounds(browser: CookieBrowser, samples: ReadSample[]): Promise<void> {
+async function userRounds(browser: ApiClient, samples: ReadSample[]): Promise<void> {
   let lastWrite = Date.now();
   const write = async (method: string, path: string, body: unknown) => {
     const res = await browser.request(method, path, body, { prefer: 'wait=10' });
@@ -156,7 +153,7 @@ async function throughput(gatewayUrl: string, eventIds: string[]): Promise<numbe
   let done = 0;
   await Promise.all(
     Array.from({ length: 16 }, async (_, i) => {
-      const browser = new CookieBrowser(gatewayUrl);
+      const browser = new ApiClient(gatewayUrl);
       for (let n = i; Date.now() < deadline; n++) {
         const path = n % 2 === 0 ? `/api/events/${eventIds[n % eventIds.length]}` : '/api/events?limit=20';
         if ((await browser.get(path)).status === 200) done++;
@@ -197,7 +194,7 @@ async function main(): Promise<void> {
     );
     console.log(`  unpinned stale reads happened up to ${Math.max(0, ...staleAfter)} ms after a write`);
 
-    const admin = new CookieBrowser(stack.gatewayUrl);
+    const admin = new ApiClient(stack.gatewayUrl);
     const events = (await admin.get('/api/events?limit=100')).body as { items: Array<{ id: string }> };
     const ids = events.items.map((e) => e.id);
     const rounds: Array<{ replicas: number; rps: number }> = [];

@@ -11,7 +11,7 @@
  *                         [--out results]
  *
  * `--baseline monolith` then rushes the same event size with the same buyers and client code at
- * a one-process Express + pg app (scripts/bench/monolith-app.ts) on a database of its own, and
+ * a one-process Express + pg app (scripts/bench/rush/monolith-app.ts) on a database of its own, and
  * prints the ratio. `--instances 1,2` runs one Boxoffice round per instance count.
  *
  * Each side first sells a warm-up event of `--warmup-seats` (default: as many as `--seats`; 0 skips
@@ -23,24 +23,21 @@
  * Buyers get sessions minted with the stack's own session key (signing 200 users up would
  * measure scrypt, not the saga). Traffic goes to 127.0.0.1 only; the run stops by itself.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { newId } from '@boxoffice/platform';
-import { encodeSession, newSession } from '../gateway/src';
-import { startMonolith } from './bench/monolith-stack';
+import { encodeSession, newSession } from '@boxoffice/gateway';
+import { startMonolith } from './bench/rush/monolith-stack';
 import { clusterCpuDelta, cpuDelta, cpuSeconds, postgresCpuByPid } from './bench/process-cpu';
-import { busLag } from './bench/rush-bus-lag';
-import { RushOutcome, createRushEvent, rush } from './bench/rush-client';
-import { rushResult } from './bench/rush-result';
-import { RushSummaryRound, writeRushSummary } from './bench/rush-summary';
+import { busLag } from './bench/rush/bus-lag';
+import { RushOutcome, createRushEvent, rush } from './bench/rush/client';
+import { rushResult } from './bench/rush/result';
+import { RushSummaryRound, writeRushSummary } from './bench/rush/summary';
 import { checkInvariantsWhenQuiet } from './lib/invariants';
-import { inheritedEnv } from './lib/process-stack';
+import { inheritedEnv } from './stack/processes';
 import { writeResultFiles } from './load/result-files';
-import { startOwnStack } from './load/own-stack';
+import { startStack } from './stack/start-stack';
 
 const BENCH_SESSION_KEY = 'bench-session-key-0123456789abcdef-0123456789';
 
@@ -136,7 +133,7 @@ function perOrder(delta: Record<string, number>, confirmed: number): Record<stri
 /** The unmeasured warm-up: the same buyers sell out an event of `warmupSeats` first. */
 async function warmUp(baseUrl: string, agent: Agent): Promise<void> {
   if (warmupSeats === 0) return;
-  const eventId = await createRushEvent(baseUrl, cookieFor(newId()), warmupSeats, agent);
+  const eventId = await createRushEvent(baseUrl, cookieFor(newId()), warmupSeats);
   const o = await rush({ baseUrl, eventId, buyers, seconds, cookieFor, agent });
   console.log(`warm-up            ${o.counts.confirmed} of ${warmupSeats} seats sold (not measured)`);
 }
@@ -205,11 +202,12 @@ function writeRound(
 async function boxofficeRound(instances: number, agent: Agent): Promise<RoundSummary> {
   const label = instances === 1 ? 'boxoffice' : `boxoffice-${instances}x`;
   console.log(`starting a private stack (${instances} instance(s) of each service)…`);
-  const stack = await startOwnStack({ SESSION_KEYS: BENCH_SESSION_KEY }, { instances });
+  const stack = await startStack({ env: { SESSION_KEYS: BENCH_SESSION_KEY }, instances });
   try {
-    const eventId = await createRushEvent(stack.gatewayUrl, cookieFor(newId()), seats, agent);
+    const eventId = await createRushEvent(stack.gatewayUrl, cookieFor(newId()), seats);
     console.log(`${buyers} buyers rushing ${seats} seats of event ${eventId} (at most ${seconds} s)…`);
-    const measured = await measuredRush(label, stack.gatewayUrl, eventId, stack.processes, agent);
+    const processes = stack.processes.map((p) => ({ name: p.name, pid: p.child.pid ?? 0 }));
+    const measured = await measuredRush(label, stack.gatewayUrl, eventId, processes, agent);
     const lag: string[] = [];
     for (const p of stack.processes.filter((p) => p.role !== 'gateway'))
       for (const line of await busLag(p.url, agent)) lag.push(`bus lag ${p.name}: ${line}`);
@@ -237,13 +235,10 @@ async function boxofficeRound(instances: number, agent: Agent): Promise<RoundSum
 }
 
 async function monolithRound(agent: Agent): Promise<RoundSummary> {
-  const prefix = `load_${randomBytes(3).toString('hex')}_`;
-  const logDir = mkdtempSync(join(tmpdir(), `boxoffice-${prefix}`));
-  const env = inheritedEnv();
   console.log(`\nstarting the monolith baseline (one Express + pg process, its own database)…`);
-  const monolith = await startMonolith(pgUrl, prefix, logDir, { ...env, SESSION_KEYS: BENCH_SESSION_KEY });
+  const monolith = await startMonolith(pgUrl, { ...inheritedEnv(), SESSION_KEYS: BENCH_SESSION_KEY });
   try {
-    const eventId = await createRushEvent(monolith.url, cookieFor(newId()), seats, agent);
+    const eventId = await createRushEvent(monolith.url, cookieFor(newId()), seats);
     const procs = [{ name: 'monolith', pid: monolith.process.child.pid ?? 0 }];
     const measured = await measuredRush('monolith', monolith.url, eventId, procs, agent);
     const facts = await monolith.facts(eventId);

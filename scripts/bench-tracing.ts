@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT } from './lib/process-stack';
+import { REPO_ROOT } from './stack/processes';
 
 export const MODES = {
   off: { OTEL_SDK_DISABLED: 'true' },

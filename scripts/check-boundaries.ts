@@ -1,14 +1,16 @@
 /**
  * `npm run lint` step: the package graph is one way, and packages talk only through their index.
  * - LAYERS below is the graph (docs/architecture.md draws it): a package may import only the
- *   libraries listed for it, by name (`@boxoffice/<name>`), and must declare each one in its
- *   package.json; no service imports another service or the gateway, and no library imports a
- *   service or the gateway;
+ *   packages listed for it, by name (`@boxoffice/<name>`), and must declare each one in its
+ *   package.json; no service imports another service or the gateway, no library imports a
+ *   service or the gateway, and nothing imports the tooling (`@boxoffice/devstack`, scripts/)
+ *   but tests;
  * - nobody deep-imports "@boxoffice/<package>/…", and no package reaches into another by a
- *   relative path (a library's tests may use the test helpers of a library it depends on);
- * - scripts/, tests/ and migrations/ may import a package only through its public entry
- *   (`@boxoffice/<package>`, or the package's `src` / `src/index.ts` by path), never a file
- *   inside its `src`; they may import each other (tests use tests/support and scripts/lib).
+ *   relative path (a library's tests, and the tooling, may use the test helpers of a library
+ *   they depend on);
+ * - tests/ and migrations/ may import a package only through its public entry
+ *   (`@boxoffice/<package>`, or the package's index by path), never a file inside it: tests use
+ *   the tooling as `@boxoffice/devstack`, never `scripts/stack/…`.
  * Prints each violation with file and line; exits 1 if there is any.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -16,8 +18,15 @@ import { join, relative, resolve, sep } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
 
-/** Each package's folder and the libraries it may import. Libraries first, lowest layer first. */
-const LAYERS: Record<string, { dir: string; uses: string[] }> = {
+/**
+ * Each package's folder and the packages it may import. Libraries first, lowest layer first.
+ * `index`: its public entry, when not `<dir>/src/index.ts`; `entries`: further files a client may
+ * import by path; `tooling`: all of it is test tooling, so it may use libraries' test helpers.
+ */
+const LAYERS: Record<
+  string,
+  { dir: string; uses: string[]; index?: string; entries?: string[]; tooling?: boolean }
+> = {
   tracing: { dir: 'shared/tracing', uses: [] },
   platform: { dir: 'shared/platform', uses: [] },
   sharding: { dir: 'shared/sharding', uses: ['platform'] },
@@ -25,7 +34,13 @@ const LAYERS: Record<string, { dir: string; uses: string[] }> = {
   cache: { dir: 'shared/cache', uses: ['platform', 'sharding', 'bus'] },
   contracts: { dir: 'shared/contracts', uses: ['platform', 'bus'] },
   runtime: { dir: 'shared/runtime', uses: ['tracing', 'platform', 'sharding', 'bus', 'cache', 'contracts'] },
-  gateway: { dir: 'gateway', uses: ['tracing', 'platform', 'sharding', 'bus', 'contracts', 'runtime'] },
+  gateway: {
+    dir: 'gateway',
+    uses: ['tracing', 'platform', 'sharding', 'bus', 'contracts', 'runtime'],
+    // The topology page's build script: npm start and the load tool build the page through it (it
+    // needs Vite, which the gateway's runtime must not load).
+    entries: ['admin-ui/build-admin-ui'],
+  },
   users: {
     dir: 'services/users',
     uses: ['tracing', 'platform', 'sharding', 'bus', 'cache', 'contracts', 'runtime'],
@@ -38,9 +53,15 @@ const LAYERS: Record<string, { dir: string; uses: string[] }> = {
     dir: 'services/tickets',
     uses: ['tracing', 'platform', 'sharding', 'bus', 'cache', 'contracts', 'runtime'],
   },
+  devstack: {
+    dir: 'scripts',
+    uses: ['platform', 'sharding', 'bus', 'contracts', 'runtime', 'gateway'],
+    index: 'scripts/index.ts',
+    tooling: true,
+  },
 };
 /** Code outside every package: it uses the packages as a client would. */
-const CLIENT_FOLDERS = ['scripts', 'tests', 'migrations'];
+const CLIENT_FOLDERS = ['tests', 'migrations'];
 const IMPORT = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]([^'"]+)['"]/g;
 
 function sourceFiles(dir: string): string[] {
@@ -66,15 +87,23 @@ function packageOf(absolutePath: string): string | undefined {
   );
 }
 
-/** True when a path names a package's public entry: `<package>/src` or `<package>/src/index(.ts)`. */
+/** A package's index as a path, without `.ts` and `/index`: `shared/bus/src`, `scripts`. */
+function indexOf(pkg: string): string {
+  return (LAYERS[pkg]!.index ?? `${LAYERS[pkg]!.dir}/src`).replace(/\.ts$/, '').replace(/\/index$/, '');
+}
+
+/** True when a path names one of a package's further `entries` (not its index). */
+function isFurtherEntry(absolutePath: string, pkg: string): boolean {
+  const rel = repoPath(absolutePath).replace(/\.ts$/, '');
+  return (LAYERS[pkg]!.entries ?? []).some((entry) => rel === `${LAYERS[pkg]!.dir}/${entry}`);
+}
+
+/** True when a path names a package's public entry: its index, or one of its further `entries`. */
 function isPublicEntry(absolutePath: string, pkg: string): boolean {
   const rel = repoPath(absolutePath)
     .replace(/\.ts$/, '')
     .replace(/\/index$/, '');
-  // The topology page's build script is the gateway's second entry: npm start and the browser
-  // test build the page through it (it needs Vite, which the gateway's runtime must not load).
-  if (pkg === 'gateway' && rel === 'gateway/admin-ui/build-admin-ui') return true;
-  return rel === `${LAYERS[pkg]!.dir}/src` || rel === LAYERS[pkg]!.dir;
+  return rel === indexOf(pkg) || rel === LAYERS[pkg]!.dir || isFurtherEntry(absolutePath, pkg);
 }
 
 function declaredDependencies(pkg: string): string[] {
@@ -101,17 +130,22 @@ function packageViolation(owner: string, specifier: string, file: string): strin
   const target = resolve(file, '..', specifier);
   const pkg = packageOf(target);
   if (!pkg || pkg === owner) return undefined;
+  const uses = LAYERS[owner]!.uses.includes(pkg);
   const intoTests = repoPath(target).startsWith(`${LAYERS[pkg]!.dir}/test/`);
-  if (fromTests && intoTests && LAYERS[owner]!.uses.includes(pkg)) return undefined;
+  if ((fromTests || LAYERS[owner]!.tooling) && intoTests && uses) return undefined;
+  if (uses && isFurtherEntry(target, pkg)) return undefined;
   return `${owner} reaches into ${pkg} by path; import "@boxoffice/${pkg}"`;
 }
 
 function clientViolation(specifier: string, file: string): string | undefined {
-  if (!specifier.startsWith('.')) return undefined;
-  const target = resolve(file, '..', specifier);
-  const pkg = packageOf(target);
+  const target = specifier.startsWith('.') ? resolve(file, '..', specifier) : undefined;
+  const pkg = target ? packageOf(target) : /^@boxoffice\/([a-z]+)$/.exec(specifier)?.[1];
+  if (pkg && LAYERS[pkg]!.tooling && !repoPath(file).startsWith('tests/')) {
+    return `only tests use the tooling (@boxoffice/${pkg})`;
+  }
+  if (!target) return undefined;
   if (!pkg || isPublicEntry(target, pkg)) return undefined;
-  return `deep import into ${pkg}; import its public entry ("${LAYERS[pkg]!.dir}/src" or "@boxoffice/${pkg}")`;
+  return `deep import into ${pkg}; import its public entry ("@boxoffice/${pkg}" or "${indexOf(pkg)}")`;
 }
 
 function violation(owner: string | undefined, specifier: string, file: string): string | undefined {

@@ -19,7 +19,8 @@ import { runSmokeSteps } from './compose/smoke-runner';
 import type { SmokeStep } from './compose/smoke-step';
 import { buildStep, imageStep, scaleStep, upStep, volumesStep } from './compose/stack-steps';
 import { loadgenStep, purchaseStep, replicasStep } from './compose/traffic-steps';
-import { REPO_ROOT, freePort } from './lib/process-stack';
+import { freePort } from './stack/ports';
+import { REPO_ROOT } from './stack/processes';
 
 /** In order; a topology that adds servers adds its checks here. */
 const STEPS: readonly SmokeStep[] = [

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import express from 'express';
-import { openApiRoutes } from '../gateway/src';
+import { openApiRoutes } from '@boxoffice/gateway';
 
 const ROOT = resolve(__dirname, '..');
 

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '@boxoffice/platform';
 import { loadTopology, platformEnvSchema } from '@boxoffice/runtime';
-import { migrateAllShards } from './lib/migrate-shards';
+import { migrateAllShards } from './stack/migrate-shards';
 
 async function main(): Promise<void> {
   const config = loadConfig(platformEnvSchema, process.env);

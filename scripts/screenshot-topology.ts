@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium } from './lib/browser';
-import { REPO_ROOT } from './lib/process-stack';
+import { REPO_ROOT } from './stack/processes';
 import { assertLoopbackTargets } from './load/options';
 
 async function main(): Promise<void> {

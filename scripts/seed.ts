@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
+import { ApiClient, EventInput } from './api/api-client';
+import { inParallel } from './api/seeding';
 
 const optionsSchema = z.object({
   url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8080'),
@@ -29,47 +31,20 @@ const SUFFIXES = ['Live', 'Unplugged', 'Late Show', 'Matinee', 'Festival Night',
 const VENUES = ['Hall 0-2', 'Arena 3-5', 'Club 6-8', 'Stadium 9-f', 'The Load Balancer', 'Kyiv Expo'];
 const CAPACITIES = [50, 120, 300, 800, 2000, 5000];
 
-interface DemoUser {
-  email: string;
-  cookie: string;
-}
-
-/** One failed HTTP step, with what the API said. */
-class SeedError extends Error {}
-
-async function call(url: string, init: RequestInit & { expect: number[] }): Promise<Response> {
-  const res = await fetch(url, {
-    ...init,
-    headers: { 'content-type': 'application/json', ...init.headers },
-  });
-  if (!init.expect.includes(res.status)) {
-    const body = await res.text().catch(() => '');
-    throw new SeedError(
-      `${init.method ?? 'GET'} ${new URL(url).pathname} → ${res.status} ${body.slice(0, 200)}`,
-    );
-  }
-  return res;
-}
-
-/** Creates the user (or finds it already there) and signs in; returns its session cookie. */
-async function signUpAndIn(base: string, n: number): Promise<DemoUser> {
+/** Creates the user (or finds it already there) and signs in: a client holding its session. */
+async function demoOrganizer(base: string, n: number): Promise<ApiClient> {
+  const client = new ApiClient(base);
   const email = `demo-${n}@example.com`;
-  await call(`${base}/api/users`, {
-    method: 'POST',
-    body: JSON.stringify({ email, password: DEMO_PASSWORD, displayName: `Demo Organizer ${n}` }),
-    expect: [201, 409], // 409 email_taken: seeded before; sign in below
-  });
-  const session = await call(`${base}/api/sessions`, {
-    method: 'POST',
-    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
-    expect: [200],
-  });
-  const sid = session.headers.getSetCookie().find((c) => c.startsWith('sid='));
-  if (!sid) throw new SeedError(`POST /api/sessions for ${email} set no sid cookie`);
-  return { email, cookie: sid.split(';')[0]! };
+  // 409 email_taken: seeded before; sign in below.
+  await client.signUp(
+    { email, password: DEMO_PASSWORD, displayName: `Demo Organizer ${n}` },
+    { existing: 'ok' },
+  );
+  await client.signIn(email, DEMO_PASSWORD);
+  return client;
 }
 
-function demoEvent(n: number): Record<string, unknown> {
+function demoEvent(n: number): EventInput {
   const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
   // Spread over the next four months, at 19:00–22:00 UTC, so the listing has a timeline to page through.
   const startsAt = new Date();
@@ -91,14 +66,7 @@ async function runPool(
   work: (i: number) => Promise<void>,
 ): Promise<Error[]> {
   const failures: Error[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      await work(i).catch((err: Error) => failures.push(err));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  await inParallel(count, concurrency, (i) => work(i).catch((err: Error) => void failures.push(err)));
   return failures;
 }
 
@@ -114,10 +82,10 @@ export async function seedDemo(
   onProgress: () => void = () => undefined,
 ): Promise<SeedReport> {
   const base = options.url.replace(/\/$/, '');
-  const users: DemoUser[] = [];
+  const users: ApiClient[] = [];
   const userFailures = await runPool(options.users, options.concurrency, async (i) => {
     try {
-      users.push(await signUpAndIn(base, i + 1));
+      users.push(await demoOrganizer(base, i + 1));
     } finally {
       onProgress();
     }
@@ -129,22 +97,9 @@ export async function seedDemo(
       : await runPool(options.events, options.concurrency, async (i) => {
           try {
             const organizer = users[i % users.length]!;
-            const created = await call(`${base}/api/events`, {
-              method: 'POST',
-              headers: { cookie: organizer.cookie },
-              body: JSON.stringify(demoEvent(i + 1)),
-              expect: [201],
-            });
+            const { id } = await organizer.createEvent(demoEvent(i + 1));
             // Every fourth demo event gets a poster, made here (nothing is downloaded).
-            if (i % 4 === 0) {
-              const { id } = (await created.json()) as { id: string };
-              await call(`${base}/api/events/${id}/image`, {
-                method: 'PUT',
-                headers: { cookie: organizer.cookie, 'content-type': 'image/png' },
-                body: new Uint8Array(await demoPoster(i)),
-                expect: [200],
-              });
-            }
+            if (i % 4 === 0) await organizer.putEventImage(id, await demoPoster(i), 'image/png');
             events++;
           } finally {
             onProgress();

@@ -1,9 +1,9 @@
 /**
  * `npm start`: the whole stack on this machine (docs/architecture.md, Running it). Checks Postgres and Redis, creates
  * and migrates every shard, starts each service (INSTANCES of each) and the gateway as child
- * processes, waits until every /readyz answers 200, prints what runs where, restarts a child that
- * dies (with backoff, scripts/lib/supervisor.ts), and on Ctrl-C, SIGINT or SIGTERM stops every
- * child and exits 0.
+ * processes (startStack, under a Supervisor that restarts a child that dies, with backoff),
+ * waits until every /readyz answers 200, prints what runs where, and on Ctrl-C, SIGINT or SIGTERM
+ * stops every child and exits 0.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,13 +12,17 @@ import { loadConfig, portNumber } from '@boxoffice/platform';
 import { ShardRouter, formatBucketRange } from '@boxoffice/sharding';
 import { DEFAULT_PORTS, SERVICE_NAMES, loadTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { buildAdminUi } from '../gateway/admin-ui/build-admin-ui';
-import { migrateAllShards } from './lib/migrate-shards';
-import { checkDependencies } from './lib/preflight';
-import { ReplicaCluster, startReplicaCluster } from './lib/replica-cluster';
-import { writeReplicaTopology } from './lib/replica-topology';
-import { REPO_ROOT, RunningProcess, inheritedEnv, planStack, portIsFree } from './lib/process-stack';
-import { Supervisor } from './lib/supervisor';
-import { poolPlanFor } from './lib/connection-budget';
+import { migrateAllShards } from './stack/migrate-shards';
+import { checkDependencies } from './stack/preflight';
+import { ReplicaCluster, startReplicaCluster } from './replicas/replica-cluster';
+import { writeReplicaTopology } from './replicas/replica-topology';
+import { consecutivePorts, stackSpecs } from './stack/plan';
+import { portIsFree } from './stack/ports';
+import { REPO_ROOT, RunningProcess, inheritedEnv } from './stack/processes';
+import { givenStackData } from './stack/stack-data';
+import { startStack } from './stack/start-stack';
+import { Supervisor } from './stack/supervisor';
+import { poolPlanFor } from './stack/connection-budget';
 
 const stackEnvSchema = platformEnvSchema.extend({
   /** Instances of each service (the gateway balances over them). */
@@ -120,7 +124,7 @@ async function stopAll(code: number): Promise<void> {
 
 /**
  * Gives every process a DB_POOL_MAX whose worst case fits each Postgres server's free connections
- * (scripts/lib/connection-budget.ts), and says so; a DB_POOL_MAX you set is kept, with a warning
+ * (scripts/stack/connection-budget.ts), and says so; a DB_POOL_MAX you set is kept, with a warning
  * when it does not fit.
  */
 async function sizePools(
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
   const ports = base
     ? { gateway: base, users: base + 100, events: base + 200, tickets: base + 300 }
     : { gateway: config.GATEWAY_PORT };
-  const specs = planStack({ instances: config.INSTANCES, ports, env: childEnv });
+  const specs = stackSpecs(consecutivePorts(config.INSTANCES, ports), childEnv);
   for (const spec of specs) {
     if (!(await portIsFree(spec.port, config.HOST))) {
       await failStopping(
@@ -257,8 +261,13 @@ async function main(): Promise<void> {
   console.log(`starting ${specs.length} processes (logs in ${paths.logs})…`);
   const gateway = specs.find((s) => s.role === 'gateway')!;
   try {
-    await Promise.all(specs.filter((s) => s !== gateway).map((s) => supervisor.start(s)));
-    await supervisor.start(gateway);
+    await startStack({
+      data: givenStackData(childEnv, topology),
+      instances: config.INSTANCES,
+      ports,
+      supervise: supervisor,
+      stopGraceMs: 10_000,
+    });
   } catch (err) {
     if (stopRequested) return; // a signal arrived mid-start: stopAll is already on it
     console.error(`\nnpm start: ${(err as Error).message}`);

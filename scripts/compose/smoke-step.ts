@@ -3,7 +3,7 @@
  * line saying what it saw. A later topology (a Postgres replica, RabbitMQ as the bus) joins by
  * adding a compose file (`--file`) and, where it has something to check, a step.
  */
-import type { SeededUser } from '../load/seed-client';
+import type { SignedInUser } from '../api/api-client';
 import type { ComposeCli } from './compose-cli';
 
 export interface SmokeContext {
@@ -14,7 +14,7 @@ export interface SmokeContext {
   workDir: string;
   /** What earlier steps made, for later ones. */
   state: {
-    buyer?: SeededUser;
+    buyer?: SignedInUser;
     eventId?: string;
     orderId?: string;
     /** The migrate container as the `up` step left it: later steps check it did not run again. */

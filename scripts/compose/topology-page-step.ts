@@ -3,7 +3,7 @@
  * key, so the compose file gives it a demo one; with it, every container of every service is
  * drawn up, and the read replica with it.
  */
-import type { TopologyView } from '../../gateway/src';
+import type { TopologyView } from '@boxoffice/gateway';
 import { waitFor } from './gateway-probe';
 import { SmokeStep, assertSmoke } from './smoke-step';
 

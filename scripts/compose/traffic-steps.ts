@@ -6,8 +6,9 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PORTS as PORTS, SERVICE_NAMES, ServiceName } from '@boxoffice/runtime';
 import type { LoadResult } from '../load/load-result';
-import { createEvent, getJson, signUpAndIn } from '../load/seed-client';
-import { hostsAnswering, postJson, waitFor } from './gateway-probe';
+import { ApiClient, signUpAndIn } from '../api/api-client';
+import { daysFromNow } from '../api/seeding';
+import { hostsAnswering, waitFor } from './gateway-probe';
 import { SmokeContext, SmokeStep, assertSmoke } from './smoke-step';
 import { assertMigrateRanOnce, runningContainers } from './stack-steps';
 
@@ -16,18 +17,19 @@ export const purchaseStep: SmokeStep = {
   timeoutMs: 90_000,
   async run(ctx) {
     const run = Date.now().toString(36);
-    const buyer = await signUpAndIn(ctx.gatewayUrl, `smoke-${run}@example.test`, 'Smoke Buyer');
-    const eventId = await createEvent(ctx.gatewayUrl, buyer, {
-      title: `Smoke ${run}`,
-      capacity: 10,
-      inDays: 7,
+    const buyer = await signUpAndIn(ctx.gatewayUrl, {
+      email: `smoke-${run}@example.test`,
+      displayName: 'Smoke Buyer',
     });
-    const ordered = await postJson(
-      `${ctx.gatewayUrl}/api/orders`,
-      { eventId, quantity: 2 },
-      { cookie: buyer.cookie, prefer: 'wait=5' },
-    );
-    const order = ordered.body as { id?: string; status?: string };
+    const { id: eventId } = await buyer.client.createEvent({
+      title: `Smoke ${run}`,
+      venue: 'Load Test Arena',
+      startsAt: daysFromNow(7),
+      capacity: 10,
+      description: 'Created by npm run compose:smoke.',
+    });
+    const ordered = await buyer.client.order({ eventId, quantity: 2 }, { prefer: 'wait=5' });
+    const order = ordered.body;
     assertSmoke(
       (ordered.status === 201 || ordered.status === 202) && typeof order.id === 'string',
       `POST /api/orders → ${ordered.status} ${JSON.stringify(ordered.body)}`,
@@ -35,15 +37,16 @@ export const purchaseStep: SmokeStep = {
     const orderId = order.id;
     // 202: the saga had not settled within the wait; it must settle soon after.
     const settled = await waitFor('the order to be confirmed', 30_000, async () => {
-      const body = (await getJson(ctx.gatewayUrl, `/api/orders/${orderId}`, buyer.cookie)) as {
-        status: string;
-        ticketIds?: string[];
-      };
+      const body = await buyer.client.getJson<{ status: string; ticketIds?: string[] }>(
+        `/api/orders/${orderId}`,
+      );
       if (body.status === 'pending') return undefined;
       assertSmoke(body.status === 'confirmed', `order ${orderId} ended ${JSON.stringify(body)}`);
       return body;
     });
-    const event = (await getJson(ctx.gatewayUrl, `/api/events/${eventId}`)) as { seatsSold: number };
+    const event = await new ApiClient(ctx.gatewayUrl).getJson<{ seatsSold: number }>(
+      `/api/events/${eventId}`,
+    );
     assertSmoke(event.seatsSold === 2, `event ${eventId} has seatsSold ${event.seatsSold}, expected 2`);
     Object.assign(ctx.state, { buyer, eventId, orderId });
     return `signed up, created event ${eventId}, order ${orderId} confirmed (${settled.ticketIds?.length ?? 0} tickets, answered ${ordered.status})`;
@@ -54,7 +57,7 @@ export const purchaseStep: SmokeStep = {
 function pathOf(service: ServiceName, ctx: SmokeContext): string {
   const { buyer, eventId, orderId } = ctx.state;
   assertSmoke(buyer && eventId && orderId, 'the purchase step runs first');
-  if (service === 'users') return `/api/users/${buyer.id}`;
+  if (service === 'users') return `/api/users/${buyer.user.id}`;
   if (service === 'events') return `/api/events/${eventId}`;
   return `/api/orders/${orderId}`;
 }

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
-import { REPO_ROOT } from './process-stack';
+import type { Browser } from 'playwright-core';
+import { REPO_ROOT } from '../stack/processes';
 
 const run = promisify(execFile);
 
@@ -79,6 +79,8 @@ export async function chooseChromium(
 /** A headless Chromium (by default chooseChromium's), driven by playwright-core. */
 export async function launchChromium(choice?: BrowserChoice): Promise<Browser> {
   choice ??= await chooseChromium();
+  // Loaded here, not with the module: most importers of this package never drive a browser.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: choice.executablePath,
     env: { ...process.env, ...choice.env } as Record<string, string>,

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { parseBody, sessionCookieOf } from '../api/api-client';
 import type { RunRecorder } from './stats';
 
 /** When the run stops: a deadline, or a number of requests handed out. */
@@ -114,7 +115,7 @@ export class LoadClient {
       status = res.statusCode;
       headers = res.headers;
       const text = await res.body.text();
-      body = parseJson(text);
+      body = parseBody(text);
     } catch {
       // No answer (refused, reset, timed out): status stays 0 and counts as a "network" error.
     }
@@ -135,18 +136,8 @@ export class LoadClient {
   }
 }
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 /** The `sid=…` pair from a Set-Cookie header, to send back as Cookie. */
 export function sessionCookie(headers: LoadResponse['headers']): string | undefined {
   const raw = headers['set-cookie'];
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  return list.map((c) => c.split(';')[0]!).find((pair) => pair.startsWith('sid='));
+  return sessionCookieOf(raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]);
 }

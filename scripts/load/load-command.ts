@@ -3,7 +3,8 @@ import { loadTopology, platformEnvSchema } from '@boxoffice/runtime';
 import { renderComparison } from './compare';
 import type { LoadResult } from './load-result';
 import type { LoadOptions } from './options';
-import { OwnStack, sharedPoolMax, startOwnStack } from './own-stack';
+import { sharedPoolMax } from '../stack/connection-budget';
+import { startStack } from '../stack/start-stack';
 import { writeResultFiles } from './result-files';
 import { RunPlan, runLoad } from './runner';
 import { SCENARIOS } from './scenarios';
@@ -41,12 +42,12 @@ async function ownStack(env: Record<string, string>, log: (line: string) => void
         : ''
     }…`,
   );
-  const stack: OwnStack = await startOwnStack(env);
+  const stack = await startStack({ env });
   log(`  gateway ${stack.gatewayUrl}, logs in ${stack.logDir}`);
   return {
     gatewayUrl: stack.gatewayUrl,
     topology: stack.topology,
-    services: new Map(Object.entries(stack.serviceUrls).map(([s, url]) => [s, [url]])),
+    services: new Map(Object.entries(stack.serviceUrls)),
     stop: () => stack.stop(),
   };
 }

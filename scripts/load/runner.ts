@@ -9,7 +9,7 @@ import type { LoadOptions } from './options';
 import { startProgress } from './progress';
 import { seededRandom } from './rng';
 import type { Scenario, VirtualUser } from './scenarios';
-import { newRunId } from './seed-client';
+import { newRunId } from '../api/seeding';
 import { ShardLabels } from './shard-labels';
 import { ShardRows, countShardRows } from './shard-rows';
 import { RunRecorder, toRecord } from './stats';

@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
 import { topologySchema } from '../../gateway/src';
-import { launchChromium } from '../../scripts/lib/browser';
-import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { launchChromium, REPO_ROOT } from '@boxoffice/devstack';
 import { TEST_PG_URL, TestStack, callerHeaders, signUp, startTestStack, uniqueEmail } from '../support';
 
 const RESULTS = join(REPO_ROOT, 'results');

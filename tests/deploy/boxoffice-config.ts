@@ -19,7 +19,7 @@ import {
   serviceEnvSchema,
 } from '@boxoffice/runtime';
 import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src';
-import { HEADROOM, poolsPerServer } from '../../scripts/lib/connection-budget';
+import { HEADROOM, poolsPerServer } from '@boxoffice/devstack';
 
 export { DEFAULT_PORTS, SERVICE_NAMES, readTopologyFile, type ServiceName, type TopologyFile };
 

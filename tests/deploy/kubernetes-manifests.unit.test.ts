@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../scripts/lib/process-stack';
-import { missingMigrations } from '../../scripts/lib/pending-migrations';
+import { REPO_ROOT } from '@boxoffice/devstack';
+import { missingMigrations } from '@boxoffice/devstack';
 import { schemaProblems, unknownFieldProblems } from './api-schemas';
 import { processOf } from './boxoffice-config';
 import {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { REPO_ROOT } from '@boxoffice/devstack';
 import {
   AppProcess,
   Connection,

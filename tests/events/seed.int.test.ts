@@ -2,7 +2,7 @@ import express from 'express';
 import { AddressInfo } from 'node:net';
 import { Server, createServer } from 'node:http';
 import { newId } from '@boxoffice/platform';
-import { DEMO_PASSWORD, seedDemo } from '../../scripts/seed';
+import { DEMO_PASSWORD, seedDemo } from '@boxoffice/devstack';
 import { EventBody, EventsHarness, identityOf, startEvents } from './events-test-kit';
 
 /**

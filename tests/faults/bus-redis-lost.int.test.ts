@@ -1,14 +1,8 @@
 import { Client } from 'pg';
 import { newColocatedId } from '@boxoffice/sharding';
 import { createEvent, newBuyer, settledOrder } from '../tickets/purchase-kit';
-import {
-  OwnRedis,
-  SupervisedStack,
-  expectEverythingSettles,
-  rush,
-  startOwnRedis,
-  startSupervisedStack,
-} from './fault-kit';
+import { TestStack, startTestStack } from '../support';
+import { OwnRedis, expectEverythingSettles, rush, startOwnRedis } from './fault-kit';
 
 const CAPACITY = 60;
 
@@ -20,15 +14,18 @@ const CAPACITY = 60;
  */
 describe('the bus Redis lost mid-rush', () => {
   let bus: OwnRedis;
-  let stack: SupervisedStack;
+  let stack: TestStack;
 
   beforeAll(async () => {
     bus = await startOwnRedis();
-    stack = await startSupervisedStack({
-      BUS_URL: bus.url,
-      PENDING_ORDER_SWEEP_MS: '3000',
-      BUS_LEASE_MS: '1500',
-      BUS_VISIBILITY_TIMEOUT_MS: '3000',
+    stack = await startTestStack({
+      supervise: true,
+      env: {
+        BUS_URL: bus.url,
+        PENDING_ORDER_SWEEP_MS: '3000',
+        BUS_LEASE_MS: '1500',
+        BUS_VISIBILITY_TIMEOUT_MS: '3000',
+      },
     });
     // Starting a stack takes past 120 s at load 25 on the two-core CI machine.
   }, 180_000);

@@ -1,64 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { checkInvariantsWhenQuiet } from '../../scripts/lib/invariants';
-import { freePort, stackSpecs } from '../../scripts/lib/process-stack';
-import { Supervisor } from '../../scripts/lib/supervisor';
-import { TestEnv, createTestEnv } from '../support';
+import { checkInvariantsWhenQuiet, freePort } from '@boxoffice/devstack';
+import { TestEnv } from '../support';
 import { Buyer, get, newBuyer, order, settledOrder } from '../tickets/purchase-kit';
-
-/** A stack under the same supervisor `npm start` uses: a killed process comes back by itself. */
-export interface SupervisedStack {
-  env: TestEnv;
-  gatewayUrl: string;
-  supervisor: Supervisor;
-  stop(): Promise<void>;
-}
-
-/**
- * `prepare` runs once the env exists (its databases migrated) and before any process starts; what
- * it returns is added to every process's environment (e.g. a TOPOLOGY_FILE moving one shard).
- */
-export async function startSupervisedStack(
-  env: Record<string, string> = {},
-  prepare: (testEnv: TestEnv) => Promise<Record<string, string>> = async () => ({}),
-): Promise<SupervisedStack> {
-  const testEnv = await createTestEnv({ env });
-  const specs = stackSpecs(
-    {
-      users: [await freePort()],
-      events: [await freePort()],
-      tickets: [await freePort()],
-      gateway: await freePort(),
-    },
-    { ...testEnv.env, ...(await prepare(testEnv)) },
-  );
-  const supervisor = new Supervisor({
-    logDir: mkdtempSync(join(tmpdir(), `boxoffice-${testEnv.prefix}`)),
-    log: () => undefined,
-    initialDelayMs: 200,
-    readyTimeoutMs: 90_000,
-  });
-  const gateway = specs.find((s) => s.role === 'gateway')!;
-  try {
-    await Promise.all(specs.filter((s) => s !== gateway).map((s) => supervisor.start(s)));
-    await supervisor.start(gateway);
-  } catch (err) {
-    await supervisor.stopAll(5000);
-    await testEnv.cleanup();
-    throw err;
-  }
-  return {
-    env: testEnv,
-    gatewayUrl: gateway.url,
-    supervisor,
-    async stop() {
-      await supervisor.stopAll(5000);
-      await testEnv.cleanup();
-    },
-  };
-}
 
 /** A redis-server of the test's own on a free port, no persistence: a restart starts it empty. */
 export interface OwnRedis {

@@ -1,5 +1,6 @@
 import { createEvent } from '../tickets/purchase-kit';
-import { SupervisedStack, expectEverythingSettles, rush, startSupervisedStack } from './fault-kit';
+import { TestStack, startTestStack } from '../support';
+import { expectEverythingSettles, rush } from './fault-kit';
 
 const CAPACITY = 60;
 
@@ -8,7 +9,7 @@ const TEN_MINUTES = String(10 * 60_000);
 
 /**
  * A service process SIGKILLed mid-rush is brought back by the supervisor `npm start` uses
- * (scripts/lib/supervisor.ts), with no one restarting it by hand; every acknowledged order
+ * (scripts/stack/supervisor.ts), with no one restarting it by hand; every acknowledged order
  * settles. The bus's lease, its visibility timeout and the pending-order sweep are all set to
  * ten minutes: the orders the dead process left settle only because the restarted consumer sees
  * that the dead one's connection is gone and takes its partitions and its unacknowledged
@@ -16,13 +17,16 @@ const TEN_MINUTES = String(10 * 60_000);
  * hand, with short timers, and covers both services on both buses.
  */
 describe('a service SIGKILLed mid-rush under the supervisor', () => {
-  let stack: SupervisedStack;
+  let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startSupervisedStack({
-      BUS_LEASE_MS: TEN_MINUTES,
-      BUS_VISIBILITY_TIMEOUT_MS: TEN_MINUTES,
-      PENDING_ORDER_SWEEP_MS: TEN_MINUTES,
+    stack = await startTestStack({
+      supervise: true,
+      env: {
+        BUS_LEASE_MS: TEN_MINUTES,
+        BUS_VISIBILITY_TIMEOUT_MS: TEN_MINUTES,
+        PENDING_ORDER_SWEEP_MS: TEN_MINUTES,
+      },
     });
     // Starting a stack takes past 120 s at load 25 on the two-core CI machine.
   }, 180_000);

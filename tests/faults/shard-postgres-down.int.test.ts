@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { loadConfig, newId } from '@boxoffice/platform';
 import { formatBucketRange } from '@boxoffice/sharding';
 import { loadTopology, platformEnvSchema, Topology } from '@boxoffice/runtime';
-import { migrateAllShards } from '../../scripts/lib/migrate-shards';
-import { ReplicaCluster, startReplicaCluster } from '../../scripts/lib/replica-cluster';
-import { TestEnv, sessionCookieFor } from '../support';
+import { ReplicaCluster, migrateAllShards, startReplicaCluster } from '@boxoffice/devstack';
+import { TestEnv, TestStack, sessionCookieFor, startTestStack } from '../support';
 import { Buyer, createEvent } from '../tickets/purchase-kit';
-import { SupervisedStack, expectEverythingSettles, rush, startSupervisedStack } from './fault-kit';
+import { expectEverythingSettles, rush } from './fault-kit';
 
 const CAPACITY = 200;
 const SHARD_TIMEOUT_MS = 1000;
@@ -31,7 +30,7 @@ const onShard9 = (buyer: Buyer) => parseInt(buyer.id.slice(0, 2), 16) >= 0x90;
  */
 describe('one shard server stopped mid-rush', () => {
   let cluster: ReplicaCluster;
-  let stack: SupervisedStack;
+  let stack: TestStack;
   let topology: Topology;
 
   beforeAll(async () => {
@@ -41,9 +40,14 @@ describe('one shard server stopped mid-rush', () => {
       durable: false,
       maxConnections: 50,
     });
-    stack = await startSupervisedStack(
-      { SHARD_TIMEOUT_MS: String(SHARD_TIMEOUT_MS), BUS_LEASE_MS: '1500', BUS_VISIBILITY_TIMEOUT_MS: '3000' },
-      async (env: TestEnv) => {
+    stack = await startTestStack({
+      supervise: true,
+      env: {
+        SHARD_TIMEOUT_MS: String(SHARD_TIMEOUT_MS),
+        BUS_LEASE_MS: '1500',
+        BUS_VISIBILITY_TIMEOUT_MS: '3000',
+      },
+      prepare: async (env: TestEnv) => {
         const shards = env.topology.services.tickets.shards.map((shard) => ({
           range: formatBucketRange(shard.range),
           primary: shard.name === '9_f' ? `${cluster.primary.url}/${env.prefix}tickets_9_f` : shard.primary,
@@ -54,7 +58,7 @@ describe('one shard server stopped mid-rush', () => {
         await migrateAllShards(topology, ['tickets']);
         return { TOPOLOGY_FILE: file };
       },
-    );
+    });
     // Starting a stack takes past 120 s at load 25 on the two-core CI machine.
   }, 180_000);
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BenchReadResult, assertBenchReadResult } from '../../scripts/bench/read-result';
+import { assertBenchReadResult, BenchReadResult } from '@boxoffice/devstack';
 import { runScript } from './fixtures';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RushSummary } from '../../scripts/bench/rush-summary';
+import type { RushSummary } from '@boxoffice/devstack';
 import { runScript } from './fixtures';
 
 /**

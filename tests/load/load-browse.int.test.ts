@@ -1,10 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { overallHitRatio } from '../../scripts/load/cache-metrics';
-import { runLoadCommand } from '../../scripts/load/load-command';
-import type { LoadResult } from '../../scripts/load/load-result';
-import { parseLoadArgs } from '../../scripts/load/options';
+import { type LoadResult, overallHitRatio, parseLoadArgs, runLoadCommand } from '@boxoffice/devstack';
 import { TestStack, startTestStack } from '../support';
 
 describe('npm run load -- browse', () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { REPO_ROOT } from '@boxoffice/devstack';
 
 export interface ComposeHealthcheck {
   test: string[];

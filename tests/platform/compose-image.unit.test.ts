@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { REPO_ROOT } from '@boxoffice/devstack';
 import {
   composeService,
   composeServiceNames,

@@ -12,7 +12,7 @@ import {
   serviceEnvSchema,
 } from '@boxoffice/runtime';
 import { loadGatewayConfig } from '../../gateway/src';
-import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { REPO_ROOT } from '@boxoffice/devstack';
 import {
   ComposeService,
   compose,

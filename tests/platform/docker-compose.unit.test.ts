@@ -14,7 +14,7 @@ import {
   serviceEnvSchema,
 } from '@boxoffice/runtime';
 import { gatewayEnvSchema, loadGatewayConfig } from '../../gateway/src';
-import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { REPO_ROOT } from '@boxoffice/devstack';
 import {
   compose,
   composeService,

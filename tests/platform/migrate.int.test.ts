@@ -1,6 +1,6 @@
 import knex from 'knex';
 import { listDatabases, withDatabase } from '@boxoffice/sharding';
-import { migrateAllShards } from '../../scripts/lib/migrate-shards';
+import { migrateAllShards } from '@boxoffice/devstack';
 import { TEST_PG_URL, TestEnv, createTestEnv } from '../support';
 
 describe('npm run migrate (migrateAllShards)', () => {

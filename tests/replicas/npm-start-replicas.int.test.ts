@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CookieBrowser } from '../../scripts/lib/replica-client';
-import { portIsFree } from '../../scripts/lib/process-stack';
+import { ApiClient, portIsFree, signUpAndIn } from '@boxoffice/devstack';
 import { TestEnv, createTestEnv, uniqueEmail } from '../support';
 import { NpmStart, freePortBase, runNpmStart } from '../support/npm-start-kit';
 import { counterSum } from './replica-stack';
@@ -60,13 +58,9 @@ describe('REPLICAS=1 npm start', () => {
     expect(ports).toHaveLength(2); // the primary and one replica
 
     const gatewayUrl = `http://127.0.0.1:${base}`;
-    const browser = new CookieBrowser(gatewayUrl, { positions: true });
-    const email = uniqueEmail('start-replicas');
-    const password = `pw-${randomBytes(8).toString('hex')}`;
-    expect(
-      (await browser.request('POST', '/api/users', { email, password, displayName: 'Before' })).status,
-    ).toBe(201);
-    expect((await browser.request('POST', '/api/sessions', { email, password })).status).toBe(200);
+    const browser = new ApiClient(gatewayUrl, { positions: true });
+    // Throws unless POST /api/users answers 201 and POST /api/sessions 200.
+    await signUpAndIn(browser, { email: uniqueEmail('start-replicas'), displayName: 'Before' });
     expect((await browser.request('PATCH', '/api/me', { displayName: 'After' })).status).toBe(200);
     const me = await browser.request('GET', '/api/me');
     expect(me.status).toBe(200);

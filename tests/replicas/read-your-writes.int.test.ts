@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CookieBrowser } from '../../scripts/lib/replica-client';
+import { ApiClient, signUpAndIn } from '@boxoffice/devstack';
 import { uniqueEmail } from '../support';
 import { ReplicaStack, readsCounted, startReplicaStack } from './replica-stack';
 
@@ -20,14 +20,10 @@ afterAll(async () => {
   await rs?.stop();
 });
 
-async function signedUpBrowser(options = { positions: true }): Promise<CookieBrowser> {
-  const browser = new CookieBrowser(rs.stack.gatewayUrl, options);
-  const email = uniqueEmail('ryw');
-  const password = `pw-${randomBytes(8).toString('hex')}`;
-  const created = await browser.request('POST', '/api/users', { email, password, displayName: 'Before' });
-  expect(created.status).toBe(201);
-  const signedIn = await browser.request('POST', '/api/sessions', { email, password });
-  expect(signedIn.status).toBe(200);
+/** A browser signed up and in (the client throws unless POST /api/users answers 201 and the sign-in 200). */
+async function signedUpBrowser(options = { positions: true }): Promise<ApiClient> {
+  const browser = new ApiClient(rs.stack.gatewayUrl, options);
+  await signUpAndIn(browser, { email: uniqueEmail('ryw'), displayName: 'Before' });
   return browser;
 }
 
@@ -144,7 +140,7 @@ describe('read-your-writes through the gateway, on a real streaming replica', ()
 
   test('when anonymous visitors read, then replicas serve them, and pinned reads are counted as such', async () => {
     const before = await readsCounted(rs.stack, { target: 'replica' });
-    const anonymous = new CookieBrowser(rs.stack.gatewayUrl);
+    const anonymous = new ApiClient(rs.stack.gatewayUrl);
     for (let i = 0; i < 5; i++) expect((await anonymous.get('/api/events?limit=5')).status).toBe(200);
     expect(await readsCounted(rs.stack, { target: 'replica' })).toBeGreaterThanOrEqual(before + 5 * 4);
     expect(await readsCounted(rs.stack, { target: 'primary', reason: 'not_caught_up' })).toBeGreaterThan(0);
@@ -157,7 +153,7 @@ describe('read-your-writes through the gateway, on a real streaming replica', ()
     // An ignored position is an unpinned read, which a replica still behind the sign-up answers
     // 401 (no such user yet): wait until an unpinned reader sees the write, so every answer below
     // must be 200 and only a mishandled cookie (a 5xx, a lost session) can fail it.
-    const unpinned = new CookieBrowser(rs.stack.gatewayUrl, { positions: false });
+    const unpinned = new ApiClient(rs.stack.gatewayUrl, { positions: false });
     unpinned.setCookie('sid', browser.cookie('sid')!);
     const deadline = Date.now() + 30_000;
     for (;;) {

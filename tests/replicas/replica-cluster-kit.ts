@@ -1,11 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ReplicaCluster,
-  ReplicaClusterOptions,
-  startReplicaCluster,
-} from '../../scripts/lib/replica-cluster';
+import { ReplicaCluster, ReplicaClusterOptions, startReplicaCluster } from '@boxoffice/devstack';
 
 /**
  * A throw-away primary with streaming replicas under a fresh temp folder (fsync off: nothing in

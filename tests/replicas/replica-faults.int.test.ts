@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CookieBrowser } from '../../scripts/lib/replica-client';
+import { ApiClient, signUpAndIn } from '@boxoffice/devstack';
 import { uniqueEmail } from '../support';
 import { eventually } from './replica-cluster-kit';
 import { ReplicaStack, readsCounted, startReplicaStack } from './replica-stack';
@@ -19,14 +19,10 @@ afterAll(async () => {
   await rs?.stop();
 });
 
-async function signedUpBrowser(): Promise<CookieBrowser> {
-  const browser = new CookieBrowser(rs.stack.gatewayUrl);
-  const email = uniqueEmail('faults');
-  const password = `pw-${randomBytes(8).toString('hex')}`;
-  expect((await browser.request('POST', '/api/users', { email, password, displayName: 'F' })).status).toBe(
-    201,
-  );
-  expect((await browser.request('POST', '/api/sessions', { email, password })).status).toBe(200);
+/** A browser signed up and in (the client throws unless POST /api/users answers 201 and the sign-in 200). */
+async function signedUpBrowser(): Promise<ApiClient> {
+  const browser = new ApiClient(rs.stack.gatewayUrl);
+  await signUpAndIn(browser, { email: uniqueEmail('faults'), displayName: 'F' });
   return browser;
 }
 
@@ -43,7 +39,7 @@ async function replicaReadiness(): Promise<{ status: number; note: string | unde
 }
 
 /** Writes and reads back in a loop until `stop()`: every status seen, and every stale read-back. */
-function loadLoop(browser: CookieBrowser) {
+function loadLoop(browser: ApiClient) {
   const statuses: number[] = [];
   const stale: string[] = [];
   let running = true;
@@ -108,7 +104,7 @@ describe('replica faults, on a real streaming replica', () => {
         /^degraded: .* behind/.test((await replicaReadiness()).note ?? ''),
       );
       expect((await replicaReadiness()).status).toBe(200);
-      const anonymous = new CookieBrowser(rs.stack.gatewayUrl);
+      const anonymous = new ApiClient(rs.stack.gatewayUrl);
       const before = await readsCounted(rs.stack, { target: 'primary', reason: 'replica_lagging' });
       for (let i = 0; i < 3; i++) expect((await anonymous.get('/api/me/tickets')).status).toBe(401);
       for (let i = 0; i < 3; i++) expect((await anonymous.get('/api/events?limit=5')).status).toBe(200);

@@ -8,7 +8,7 @@ import {
   shardKey,
   withDatabase,
 } from '@boxoffice/sharding';
-import type { ReplicaCluster } from '../../scripts/lib/replica-cluster';
+import type { ReplicaCluster } from '@boxoffice/devstack';
 import { eventually, startTestCluster } from './replica-cluster-kit';
 
 /** 600 ms: long enough that "right after the write" is reliably before the replica replays it. */

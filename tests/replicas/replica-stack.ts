@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { ReplicaCluster } from '../../scripts/lib/replica-cluster';
-import { writeReplicaTopology } from '../../scripts/lib/replica-topology';
+import { type ReplicaCluster, startOnCluster, writeReplicaTopology } from '@boxoffice/devstack';
 import { TestStack, startTestStack } from '../support';
 import { startTestCluster } from './replica-cluster-kit';
 
@@ -21,7 +20,7 @@ export async function startReplicaStack(
   options: { applyDelayMs?: number; env?: Record<string, string> } = {},
 ): Promise<ReplicaStack> {
   const cluster = await startTestCluster({ applyDelayMs: options.applyDelayMs ?? 0 });
-  try {
+  return startOnCluster(cluster, async () => {
     const dbPrefix = `r_${randomBytes(3).toString('hex')}_`;
     const topologyFile = join(cluster.dir, 'topology.json');
     writeReplicaTopology(topologyFile, cluster, {
@@ -38,18 +37,8 @@ export async function startReplicaStack(
         ...options.env,
       },
     });
-    return {
-      cluster,
-      stack,
-      async stop() {
-        await stack.stop();
-        await cluster.remove();
-      },
-    };
-  } catch (err) {
-    await cluster.remove();
-    throw err;
-  }
+    return { stack, stop: () => stack.stop() };
+  });
 }
 
 /** Sums a counter's samples in a Prometheus text page whose labels include every one of `labels`. */

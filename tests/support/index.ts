@@ -6,7 +6,8 @@ export {
   TEST_SESSION_KEY,
   type TestEnv,
 } from './test-env';
-export { startTestStack, logTail, type TestStack } from './test-stack';
+export { startTestStack, type TestStack } from './test-stack';
+export { logTail } from '@boxoffice/devstack';
 export { buildServiceInProcess, type InProcessService } from './in-process';
 export { assertMatchesOpenApi, expectDocumented } from './openapi-validator';
 export {

@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, portIsFree } from '../../scripts/lib/process-stack';
+import { portIsFree, REPO_ROOT } from '@boxoffice/devstack';
 
 export interface NpmStart {
   /** The `npm` process itself: what a user's `kill <pid>` or an init system signals. */

@@ -1,19 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { CALLER_HEADER, IDENTITY_HEADER, signCaller, signIdentity } from '@boxoffice/platform';
+import { ApiClient, ApiUser, Transport, newUser, signUpAndIn, uniqueEmail } from '@boxoffice/devstack';
 import { encodeSession, newSession } from '../../gateway/src';
 import { TEST_INTERNAL_KEY, TEST_SESSION_KEY } from './test-env';
+
+export { uniqueEmail };
 
 /** A gateway URL, or an in-process app (anything supertest accepts). */
 export type Target = Parameters<typeof request>[0];
 
 /** A user as the API returns it to that user. */
-export interface TestUser {
-  id: string;
-  email: string;
-  displayName: string;
-  createdAt: string;
-}
+export type TestUser = ApiUser;
 
 export interface SignedUpUser {
   user: TestUser;
@@ -22,9 +19,24 @@ export interface SignedUpUser {
   password: string;
 }
 
-/** A fresh address nobody has used: `<label>-<random>@example.test`. */
-export function uniqueEmail(label = 'user'): string {
-  return `${label}-${randomBytes(6).toString('hex')}@example.test`;
+/** Requests into an in-process app through supertest, for the API client. */
+function inProcess(app: Target): Transport {
+  return async ({ method, path, headers, body }) => {
+    const verb = method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    const started = request(app)[verb](path).set(headers);
+    const res = await (body === undefined
+      ? started
+      : started.send(typeof body === 'string' ? body : Buffer.from(body)));
+    const out = new Headers();
+    for (const [name, value] of Object.entries(res.headers as Record<string, string | string[]>))
+      for (const one of ([] as string[]).concat(value)) out.append(name, one);
+    return { status: res.status, headers: out, text: res.text };
+  };
+}
+
+/** The API client for a URL or an in-process app. */
+function apiClient(target: Target): ApiClient {
+  return new ApiClient(typeof target === 'string' ? target : inProcess(target));
 }
 
 /** Signs a user up through POST /api/users; throws with the response unless it is 201. */
@@ -32,25 +44,17 @@ export async function signUp(
   target: Target,
   overrides: Partial<{ email: string; password: string; displayName: string }> = {},
 ): Promise<SignedUpUser> {
-  const email = overrides.email ?? uniqueEmail();
-  const password = overrides.password ?? `pw-${randomBytes(8).toString('hex')}`;
-  const displayName = overrides.displayName ?? 'Test User';
-  const res = await request(target).post('/api/users').send({ email, password, displayName });
-  if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { user: res.body as TestUser, email, password };
+  const input = newUser(overrides);
+  const user = (await apiClient(target).signUp(input))!;
+  return { user, email: input.email, password: input.password };
 }
 
 /**
  * Signs in through the gateway's POST /api/sessions and returns the `sid=…` pair to send as the
  * Cookie header. Successful sign-ins do not count against the sign-in limits.
  */
-export async function signIn(gatewayUrl: string, email: string, password: string): Promise<string> {
-  const res = await request(gatewayUrl).post('/api/sessions').send({ email, password });
-  const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  const sid = setCookie.map((c) => c.split(';')[0]!).find((pair) => pair.startsWith('sid='));
-  if (res.status !== 200 || !sid)
-    throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return sid;
+export function signIn(gatewayUrl: string, email: string, password: string): Promise<string> {
+  return new ApiClient(gatewayUrl).signIn(email, password);
 }
 
 /** A new user, signed in: the user, credentials, and the Cookie header value. */
@@ -58,8 +62,8 @@ export async function signUpAndSignIn(
   gatewayUrl: string,
   overrides: Partial<{ email: string; password: string; displayName: string }> = {},
 ): Promise<SignedUpUser & { cookie: string }> {
-  const signedUp = await signUp(gatewayUrl, overrides);
-  return { ...signedUp, cookie: await signIn(gatewayUrl, signedUp.email, signedUp.password) };
+  const { user, email, password, cookie } = await signUpAndIn(gatewayUrl, overrides);
+  return { user, email, password, cookie };
 }
 
 /** Headers that make a direct call to a service (test env) act for `userId`, as the gateway would. */

@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { loadConfig } from '@boxoffice/platform';
-import { SERVICE_NAMES, ServiceName, Topology, buildTopology, platformEnvSchema } from '@boxoffice/runtime';
-import { migrateAllShards } from '../../scripts/lib/migrate-shards';
-import { removePrefixedData } from '../../scripts/lib/remove-prefixed-data';
+import { ServiceName } from '@boxoffice/runtime';
+import { StackData, createStackData } from '@boxoffice/devstack';
 
 /** The Postgres and Redis every test uses: the machine's, unless PG_URL / REDIS_URL say otherwise. */
 export const TEST_PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -14,49 +11,38 @@ export const TEST_INTERNAL_KEY = 'test-internal-key-0123456789abcdef';
 /** The gateway's session key in tests, so a test can mint a valid `sid` without signing in. */
 export const TEST_SESSION_KEY = 'test-session-key-0123456789abcdef-0123456789';
 
-export interface TestEnv {
-  /** Unique per call, e.g. "t_3f9a1c_": every database and Redis key of this env starts with it. */
-  prefix: string;
-  /** Environment for processes of this env (DB_PREFIX, KEY_PREFIX, LOG_LEVEL, keys…). */
-  env: Record<string, string>;
-  topology: Topology;
-  /** Drops this env's databases and deletes its Redis keys. */
-  cleanup(): Promise<void>;
-}
+/**
+ * A test file's private data: its prefix (e.g. "t_3f9a1c_"), the environment for its processes,
+ * its topology, and cleanup() dropping its databases and keys.
+ */
+export type TestEnv = StackData;
 
 /**
  * A private world for one test file: its own shard databases (migrated unless told not to)
  * and its own Redis key prefix, removed by `cleanup()`. Nothing depends on an earlier run.
  */
-export async function createTestEnv(
+export function createTestEnv(
   options: { services?: readonly ServiceName[]; migrate?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestEnv> {
-  const prefix = `t_${randomBytes(3).toString('hex')}_`;
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    PG_URL: TEST_PG_URL,
-    REDIS_URL: TEST_REDIS_URL,
-    DB_PREFIX: prefix,
-    KEY_PREFIX: prefix,
-    INTERNAL_KEYS: TEST_INTERNAL_KEY,
-    SESSION_KEYS: TEST_SESSION_KEY,
-    // Two test files run at once, each with up to 7 processes, all on one local Postgres
-    // (max_connections 100): keep every shard pool small.
-    DB_POOL_MAX: '3',
-    PATH: process.env.PATH ?? '',
-    // The bus: REDIS_URL unless BUS_URL says otherwise (the 'rabbitmq' jest project sets it).
-    ...(process.env.BUS_URL ? { BUS_URL: process.env.BUS_URL } : {}),
-    ...options.env,
-  };
-  const topology = buildTopology(loadConfig(platformEnvSchema, env));
-  if (options.migrate !== false) await migrateAllShards(topology, options.services ?? SERVICE_NAMES);
-  return {
-    prefix,
-    env,
-    topology,
-    cleanup() {
-      return removePrefixedData(TEST_PG_URL, TEST_REDIS_URL, prefix, topology.busUrl);
+  return createStackData({
+    label: 't',
+    base: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      PG_URL: TEST_PG_URL,
+      REDIS_URL: TEST_REDIS_URL,
+      INTERNAL_KEYS: TEST_INTERNAL_KEY,
+      SESSION_KEYS: TEST_SESSION_KEY,
+      // Two test files run at once, each with up to 7 processes, all on one local Postgres
+      // (max_connections 100): keep every shard pool small.
+      DB_POOL_MAX: '3',
+      PATH: process.env.PATH ?? '',
+      // The bus: REDIS_URL unless BUS_URL says otherwise (the 'rabbitmq' jest project sets it).
+      ...(process.env.BUS_URL ? { BUS_URL: process.env.BUS_URL } : {}),
     },
-  };
+    env: options.env,
+    services: options.services,
+    migrate: options.migrate,
+    removeFrom: { pgUrl: TEST_PG_URL, redisUrl: TEST_REDIS_URL },
+  });
 }

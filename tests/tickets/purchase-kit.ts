@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { newId } from '@boxoffice/platform';
+import { ApiClient } from '@boxoffice/devstack';
 import { expectDocumented, sessionCookieFor } from '../support';
 
 /** A buyer: a fresh user id and a gateway session for it. */
@@ -19,17 +20,12 @@ export async function createEvent(
   capacity: number,
   organizer: Buyer = newBuyer(),
 ): Promise<{ id: string }> {
-  const res = await request(gatewayUrl)
-    .post('/api/events')
-    .set('cookie', organizer.cookie)
-    .send({
-      title: 'Rush night',
-      venue: 'Hall A',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      capacity,
-    });
-  if (res.status !== 201) throw new Error(`event not created: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string };
+  return new ApiClient(gatewayUrl, { cookie: organizer.cookie }).createEvent({
+    title: 'Rush night',
+    venue: 'Hall A',
+    startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+    capacity,
+  });
 }
 
 /** POST /api/orders through the gateway, checked against the OpenAPI document. */

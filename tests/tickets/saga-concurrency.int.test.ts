@@ -1,5 +1,5 @@
 import knex from 'knex';
-import { checkInvariants, checkInvariantsWhenQuiet } from '../../scripts/lib/invariants';
+import { checkInvariants, checkInvariantsWhenQuiet } from '@boxoffice/devstack';
 import { TestStack, startTestStack } from '../support';
 import { createEvent, get, newBuyer, order, settledOrder } from './purchase-kit';
 

@@ -1,4 +1,4 @@
-import { checkInvariantsWhenQuiet } from '../../scripts/lib/invariants';
+import { checkInvariantsWhenQuiet } from '@boxoffice/devstack';
 import { TestStack, startTestStack } from '../support';
 import { Buyer, createEvent, get, newBuyer, order, settledOrder } from './purchase-kit';
 

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { Browser } from 'playwright-core';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
-import { launchChromium } from '../../scripts/lib/browser';
-import { REPO_ROOT } from '../../scripts/lib/process-stack';
+import { REPO_ROOT, launchChromium } from '@boxoffice/devstack';
 import { TestStack, callerHeaders, startTestStack } from '../support';
 import { createEvent, newBuyer, order } from '../tickets/purchase-kit';
 

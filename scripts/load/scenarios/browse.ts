@@ -1,4 +1,5 @@
-import { getJson, inParallel } from '../seed-client';
+import { ApiClient } from '../../api/api-client';
+import { inParallel } from '../../api/seeding';
 import { BrowseSteps } from './browse-steps';
 import type { Scenario } from './scenario';
 import { seedEvents } from './seed-events';
@@ -12,7 +13,8 @@ export const browse: Scenario = {
   async prepare(ctx) {
     const eventIds = await seedEvents(ctx, { title: 'Load', capacity: 1000 });
     // Read each page once, so the cached runs start warm and the comparison is about steady state.
-    await inParallel(eventIds.length, 8, (i) => getJson(ctx.apiUrl, `/api/events/${eventIds[i]}`));
+    const anonymous = new ApiClient(ctx.apiUrl);
+    await inParallel(eventIds.length, 8, (i) => anonymous.getJson(`/api/events/${eventIds[i]}`));
     const steps = new BrowseSteps(eventIds, ctx.shards);
     return { iterate: (vu) => steps.step(vu) };
   },

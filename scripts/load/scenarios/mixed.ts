@@ -23,7 +23,7 @@ export const mixed: Scenario = {
         return buying.order(vu, pick(vu.random, eventIds), 1);
       },
       async finish() {
-        const late = await buying.settlePending(ctx.apiUrl);
+        const late = await buying.settlePending();
         const o = buying.outcomes;
         return [
           `orders answered: ${o.confirmed} confirmed (201), ${o.rejected} rejected (409), ${o.pending} pending (202), ${o.failed} other`,

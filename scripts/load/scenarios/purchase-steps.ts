@@ -1,4 +1,5 @@
-import { SeededUser, inParallel, signUpAndIn } from '../seed-client';
+import { SignedInUser, signUpAndIn } from '../../api/api-client';
+import { inParallel } from '../../api/seeding';
 import type { ShardLabels } from '../shard-labels';
 import type { ScenarioContext, VirtualUser } from './scenario';
 
@@ -10,11 +11,14 @@ interface OrderBody {
 }
 
 /** Seeds `count` signed-in buyers, then makes sure the tickets endpoints answer at all. */
-export async function seedBuyers(ctx: ScenarioContext, count: number): Promise<SeededUser[]> {
+export async function seedBuyers(ctx: ScenarioContext, count: number): Promise<SignedInUser[]> {
   const buyers = await inParallel(count, 8, (i) =>
-    signUpAndIn(ctx.apiUrl, `load-${ctx.runId}-buyer-${i}@example.test`, `Load Buyer ${i}`),
+    signUpAndIn(ctx.apiUrl, {
+      email: `load-${ctx.runId}-buyer-${i}@example.test`,
+      displayName: `Load Buyer ${i}`,
+    }),
   );
-  const probe = await fetch(`${ctx.apiUrl}/api/me/tickets`, { headers: { cookie: buyers[0]!.cookie } });
+  const probe = await buyers[0]!.client.get('/api/me/tickets');
   if (probe.status !== 200) {
     throw new Error(
       `GET /api/me/tickets answered ${probe.status}: the ${ctx.options.scenario} scenario needs the tickets service (orders, tickets, the purchase saga)`,
@@ -32,15 +36,15 @@ export class PurchaseSteps {
   readonly outcomes = { confirmed: 0, rejected: 0, pending: 0, failed: 0 };
   readonly confirmedSeats = { count: 0 };
   /** Orders answered 202, to poll when the run is over. */
-  readonly pendingOrders: { id: string; buyer: SeededUser }[] = [];
+  readonly pendingOrders: { id: string; buyer: SignedInUser }[] = [];
   private readonly ordersByBuyer = new Map<string, string[]>();
 
   constructor(
-    private readonly buyers: readonly SeededUser[],
+    private readonly buyers: readonly SignedInUser[],
     private readonly shards: ShardLabels,
   ) {}
 
-  buyerOf(vu: VirtualUser): SeededUser {
+  buyerOf(vu: VirtualUser): SignedInUser {
     return this.buyers[vu.index % this.buyers.length]!;
   }
 
@@ -54,12 +58,12 @@ export class PurchaseSteps {
       body: { eventId, quantity },
       expect: [201, 202, 409],
       // Orders live on their buyer's shard: the order id carries the buyer's two leading hex digits.
-      shard: this.shards.of('tickets', buyer.id),
+      shard: this.shards.of('tickets', buyer.user.id),
     });
     if (!res) return;
     const id = (res.body as OrderBody | undefined)?.id;
     if (typeof id === 'string')
-      this.ordersByBuyer.set(buyer.id, [...(this.ordersByBuyer.get(buyer.id) ?? []), id]);
+      this.ordersByBuyer.set(buyer.user.id, [...(this.ordersByBuyer.get(buyer.user.id) ?? []), id]);
     if (res.status === 201) {
       this.outcomes.confirmed++;
       this.confirmedSeats.count += quantity;
@@ -77,14 +81,14 @@ export class PurchaseSteps {
       path: '/api/me/tickets?limit=20',
       headers: { cookie: buyer.cookie },
       expect: [200],
-      shard: this.shards.of('tickets', buyer.id),
+      shard: this.shards.of('tickets', buyer.user.id),
     });
   }
 
   /** One of the buyer's own orders; their tickets page when they have none yet. */
   async myOrder(vu: VirtualUser): Promise<void> {
     const buyer = this.buyerOf(vu);
-    const orders = this.ordersByBuyer.get(buyer.id);
+    const orders = this.ordersByBuyer.get(buyer.user.id);
     if (!orders || orders.length === 0) return this.myTickets(vu);
     const id = orders[Math.floor(vu.random() * orders.length)]!;
     await vu.client.send({
@@ -101,7 +105,6 @@ export class PurchaseSteps {
    * can say how they ended. Returns how many stayed pending.
    */
   async settlePending(
-    apiUrl: string,
     maxMs = 15_000,
   ): Promise<{ confirmed: number; confirmedSeats: number; rejected: number; pending: number }> {
     const deadline = Date.now() + maxMs;
@@ -111,10 +114,8 @@ export class PurchaseSteps {
       const still: typeof open = [];
       await inParallel(open.length, 8, async (i) => {
         const { id, buyer } = open[i]!;
-        const res = await fetch(`${apiUrl}/api/orders/${id}`, { headers: { cookie: buyer.cookie } }).catch(
-          () => null,
-        );
-        const order = res?.status === 200 ? ((await res.json()) as OrderBody) : undefined;
+        const res = await buyer.client.get<OrderBody>(`/api/orders/${id}`).catch(() => null);
+        const order = res?.status === 200 ? res.body : undefined;
         const status = order?.status;
         if (status === 'confirmed') {
           settled.confirmed++;

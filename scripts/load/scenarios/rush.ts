@@ -1,6 +1,7 @@
-import { createEvent, getJson, signUpAndIn } from '../seed-client';
+import { ApiClient } from '../../api/api-client';
 import { PurchaseSteps, seedBuyers } from './purchase-steps';
 import type { Scenario } from './scenario';
+import { loadEvent, seedOrganizer } from './seed-events';
 
 /** Many buyers, one hot event: the saga's conditional seat update under contention. */
 export const rush: Scenario = {
@@ -9,24 +10,18 @@ export const rush: Scenario = {
     'every virtual user buys 1–2 seats of one hot event (POST /api/orders, Prefer: wait=2) until and after it sells out',
   buys: true,
   async prepare(ctx) {
-    const organizer = await signUpAndIn(
-      ctx.apiUrl,
-      `load-${ctx.runId}-organizer@example.test`,
-      'Load Organizer',
-    );
+    const organizer = await seedOrganizer(ctx);
     const capacity = ctx.options.capacity;
-    const eventId = await createEvent(ctx.apiUrl, organizer, {
-      title: `Rush ${ctx.runId}`,
-      capacity,
-      inDays: 7,
-    });
+    const eventId = (await organizer.client.createEvent(loadEvent(`Rush ${ctx.runId}`, capacity, 7))).id;
     const buyers = await seedBuyers(ctx, ctx.options.buyers);
     const steps = new PurchaseSteps(buyers, ctx.shards);
     return {
       iterate: (vu) => steps.order(vu, eventId, vu.random() < 0.2 ? 2 : 1),
       async finish() {
-        const late = await steps.settlePending(ctx.apiUrl);
-        const event = (await getJson(ctx.apiUrl, `/api/events/${eventId}`)) as { seatsSold?: number };
+        const late = await steps.settlePending();
+        const event = await new ApiClient(ctx.apiUrl).getJson<{ seatsSold?: number }>(
+          `/api/events/${eventId}`,
+        );
         const sold = event.seatsSold ?? NaN;
         const o = steps.outcomes;
         const notes = [

@@ -5,7 +5,7 @@ import amqp from 'amqplib';
 import { createRedisClient, deleteKeysWithPrefix } from '@boxoffice/platform';
 import type { Migration } from '@boxoffice/sharding';
 import { RabbitBus, RedisBus, ServiceBus, partitionOf } from '@boxoffice/bus';
-import { removeRabbitNames } from '../../../scripts/lib/remove-rabbit-names';
+import { removeRabbitNames } from './remove-rabbit-names';
 import { randomName } from '../../sharding/test/test-database';
 
 // The shard-database helpers every library's tests share; bus tests import them from here too.

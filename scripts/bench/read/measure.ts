@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { clusterCpuDelta, postgresCpuByPid } from '../process-cpu';
+
+/** What one autocannon run at one target measured. */
+export interface Measurement {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Answers other than 2xx, plus connection errors and timeouts: any of these spoils the figure. */
+  failures: number;
+  requests: number;
+  /**
+   * CPU milliseconds each watched process spent per request (user + system, from /proc), less
+   * what it spends idle (its timers, pollers and consumers: `idleCpuMsPerSecond`), so a slow
+   * target is not charged for the background work of a longer time per request.
+   */
+  cpuMsPerRequest: Record<string, number>;
+}
+
+/** A process whose CPU time is read around each run ("gateway" → its pid). */
+export type WatchedProcesses = Record<string, number>;
+
+/**
+ * What a target's CPU is read from: its processes, and optionally the Postgres cluster its
+ * shards are on (all of the cluster's processes, reported as "postgres"; only meaningful while
+ * nothing else uses that cluster).
+ */
+export interface CpuWatch {
+  processes: WatchedProcesses;
+  postgresUrl?: string;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime of a process, in ms; NaN where /proc is not there (not Linux) or it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+interface CpuSnapshot {
+  processes: Record<string, number>;
+  postgres?: Map<number, number>;
+}
+
+async function snapshot(watch: CpuWatch): Promise<CpuSnapshot> {
+  const processes = Object.fromEntries(Object.entries(watch.processes).map(([n, pid]) => [n, cpuMs(pid)]));
+  return watch.postgresUrl
+    ? { processes, postgres: await postgresCpuByPid(watch.postgresUrl) }
+    : { processes };
+}
+
+/** CPU ms each watched process (and "postgres", when watched) spent between two snapshots. */
+function spentMs(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
+  const spent = Object.fromEntries(
+    Object.entries(after.processes).map(([n, ms]) => [n, ms - before.processes[n]!]),
+  );
+  if (before.postgres && after.postgres)
+    spent.postgres = clusterCpuDelta(before.postgres, after.postgres) * 1000;
+  return spent;
+}
+
+/** CPU ms per second each process spends with no request to answer, over `seconds`. */
+export async function idleCpuMsPerSecond(watch: CpuWatch, seconds: number): Promise<Record<string, number>> {
+  const before = await snapshot(watch);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const spent = spentMs(before, await snapshot(watch));
+  return Object.fromEntries(Object.entries(spent).map(([n, ms]) => [n, ms / seconds]));
+}
+
+/** Runs autocannon at `url` for `seconds` with `connections`, reading the watched processes' CPU. */
+export async function measure(
+  url: string,
+  options: {
+    connections: number;
+    seconds: number;
+    watch: CpuWatch;
+    idle: Record<string, number>;
+    /** A path for the n-th request, when each must differ (e.g. to miss a cache). */
+    pathOf?: (n: number) => string;
+  },
+): Promise<Measurement> {
+  const before = await snapshot(options.watch);
+  const startedAt = performance.now();
+  let sent = 0;
+  const { pathOf } = options;
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    timeout: 10,
+    ...(pathOf ? { requests: [{ setupRequest: (req) => ({ ...req, path: pathOf(sent++) }) }] } : {}),
+  });
+  const requests = result.requests.total;
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  const spent = spentMs(before, await snapshot(options.watch));
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.entries(spent).map(([n, ms]) => {
+      const busy = ms - (options.idle[n] ?? 0) * elapsedSeconds;
+      return [n, requests > 0 ? Math.max(0, busy) / requests : NaN];
+    }),
+  );
+  return {
+    requestsPerSecond: requests / options.seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+    requests,
+    cpuMsPerRequest,
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

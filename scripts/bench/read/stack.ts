@@ -1,0 +1,109 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@boxoffice/platform';
+import { formatBucketRange, withDatabase } from '@boxoffice/sharding';
+import { PlatformEnv, TopologyFile, platformEnvSchema } from '@boxoffice/runtime';
+import { ApiClient, signUpAndIn } from '../../api/api-client';
+import { daysFromNow, inParallel, newRunId } from '../../api/seeding';
+import { freePort } from '../../stack/ports';
+import { inheritedEnv } from '../../stack/processes';
+import { Stack, startStack } from '../../stack/start-stack';
+import { Supervisor } from '../../stack/supervisor';
+
+/** The bare Express baseline, running in its own process. */
+export interface BareApp {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts bare-express.ts on a free port under the stack's process supervision, and waits until it
+ * answers (its one route answers any id, so it is ready once `/api/events/ready` answers 200).
+ */
+export async function startBareApp(env: Record<string, string> = {}): Promise<BareApp> {
+  const supervisor = new Supervisor({
+    logDir: mkdtempSync(join(tmpdir(), 'boxoffice-bare-')),
+    restarts: false,
+    readyTimeoutMs: 30_000,
+  });
+  const port = await freePort();
+  try {
+    const { current } = await supervisor.start({
+      name: 'bare',
+      role: 'baseline',
+      entry: join(__dirname, 'bare-express.ts'),
+      readyPath: '/api/events/ready',
+      port,
+      url: `http://127.0.0.1:${port}`,
+      env: { ...inheritedEnv(), NODE_ENV: 'production', ...env, PORT: String(port) },
+    });
+    return { url: current.url, pid: current.child.pid!, stop: () => supervisor.stopAll(5000) };
+  } catch (err) {
+    await supervisor.stopAll(5000);
+    throw err;
+  }
+}
+
+/** `count` events shards of equal size, the other services on the default preset. */
+export function eventsShardTopology(count: number): (prefix: string, config: PlatformEnv) => TopologyFile {
+  return (prefix, config) => {
+    const size = 256 / count;
+    const shards = Array.from({ length: count }, (_, i) => {
+      const range = formatBucketRange({ lo: i * size, hi: (i + 1) * size - 1 });
+      return { range, primary: withDatabase(config.PG_URL, `${prefix}events_s${count}_${i}`), replicas: [] };
+    });
+    return { services: { events: { shards } } };
+  };
+}
+
+/** A private stack with the events the bench reads: one cached event page and a listing's worth. */
+export interface ReadStack {
+  stack: Stack;
+  eventId: string;
+  /** The Postgres cluster the stack's shards are on (PG_URL). */
+  pgUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private stack (`shards` events shards, or the default preset), seeds `events` events
+ * through the public API and reads the first one once through the gateway, so it is cached.
+ */
+export async function startReadStack(options: {
+  shards?: number;
+  events: number;
+  env?: Record<string, string>;
+}): Promise<ReadStack> {
+  const stack = await startStack({
+    env: options.env,
+    topology: options.shards ? eventsShardTopology(options.shards) : undefined,
+  });
+  try {
+    const run = newRunId();
+    const organizer = await signUpAndIn(stack.gatewayUrl, {
+      email: `bench-read-${run}@example.test`,
+      displayName: 'Bench',
+    });
+    const ids = await inParallel(options.events, 8, async (i) => {
+      const event = await organizer.client.createEvent({
+        title: `Bench read ${run} ${i}`,
+        venue: 'Load Test Arena',
+        startsAt: daysFromNow(1 + (i % 90)),
+        capacity: 1000,
+        description: 'Created by npm run bench:read.',
+      });
+      return event.id;
+    });
+    const eventId = ids[0]!;
+    const anonymous = new ApiClient(stack.gatewayUrl);
+    await anonymous.getJson(`/api/events/${eventId}`);
+    await anonymous.getJson('/api/events?limit=20');
+    const pgUrl = loadConfig(platformEnvSchema, stack.data.env).PG_URL;
+    return { stack, eventId, pgUrl, stop: () => stack.stop() };
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+}
