@@ -5,7 +5,7 @@ import type { ShardSpec } from '../keys/shard-map';
 import { currentReadContext } from './read-context';
 import { parseLsn, shardKey } from './replica-positions';
 import { ReplicaSet } from './replica-set';
-import { isShardUnavailableError, shardUnavailable } from './shard-errors';
+import { fencedVersion, isShardUnavailableError, shardMapChanged, shardUnavailable } from './shard-errors';
 
 export interface ShardDatabasesOptions {
   /** Connections per shard pool, per process. Default 5 (see DB_POOL_MAX in platform-env.ts). */
@@ -43,6 +43,9 @@ function isRecoveryConflict(err: unknown): boolean {
   return (err as { code?: string })?.code === '40001';
 }
 
+/** runForKey's signal to route the key again: the map it used is older than the shard's fence. */
+class FencedRetry extends Error {}
+
 /** One shard's answer in a scatter-gather. */
 export type ShardResult<T> =
   { shard: ShardSpec; ok: true; value: T } | { shard: ShardSpec; ok: false; error: unknown };
@@ -53,14 +56,21 @@ export type ShardResult<T> =
  * is down only hurts the requests routed to it.
  */
 export class ShardDatabases {
-  readonly router: ShardRouter;
+  private currentRouter: ShardRouter;
+  /** Pools by primary URL: a shard renamed by a split (9_f → 9_b) keeps its database and pool. */
   private readonly pools = new Map<string, Knex>();
+  /**
+   * Called when a shard refuses a write because its keys moved (the resharding fence): resolves
+   * once this object's map is at least `version` (docs/resharding.md). Without it, the refusal
+   * is the caller's error.
+   */
+  onFenced: ((version: number) => Promise<void>) | undefined;
   private readonly options: Required<Omit<ShardDatabasesOptions, 'metrics'>>;
   /** Only when some shard lists replicas: without them, reads are exactly primary reads. */
   readonly replicas: ReplicaSet | undefined;
 
   constructor(router: ShardRouter, options: ShardDatabasesOptions = {}) {
-    this.router = router;
+    this.currentRouter = router;
     this.options = {
       poolMax: options.poolMax ?? 5,
       connectTimeoutMs: options.connectTimeoutMs ?? 2000,
@@ -85,6 +95,18 @@ export class ShardDatabases {
     return this.router.service;
   }
 
+  /** The shard map in use now; `setRouter` replaces it while running. */
+  get router(): ShardRouter {
+    return this.currentRouter;
+  }
+
+  /** Switches to a newer shard map (an older or equal version is ignored). Returns whether it switched. */
+  setRouter(router: ShardRouter): boolean {
+    if (router.service !== this.service || router.version <= this.currentRouter.version) return false;
+    this.currentRouter = router;
+    return true;
+  }
+
   private connect(url: string): Knex {
     return knex({
       client: 'pg',
@@ -103,10 +125,10 @@ export class ShardDatabases {
 
   /** The knex instance of a shard's primary, created on first use. */
   knexFor(shard: ShardSpec): Knex {
-    let db = this.pools.get(shard.name);
+    let db = this.pools.get(shard.primary);
     if (!db) {
       db = this.connect(shard.primary);
-      this.pools.set(shard.name, db);
+      this.pools.set(shard.primary, db);
     }
     return db;
   }
@@ -116,7 +138,14 @@ export class ShardDatabases {
    * AppError `shard_unavailable` (503); any other error passes through unchanged.
    */
   async runForKey<T>(key: string, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
-    return this.runOn(this.router.shardForKey(key), work);
+    // A shard that fenced the key off (its bucket moved): learn the new map, then write there.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOn(this.router.shardForKey(key), work, attempt < 3);
+      } catch (err) {
+        if (!(err instanceof FencedRetry)) throw err;
+      }
+    }
   }
 
   /** `items` grouped by the shard owning each one's key, shards in order of first appearance. */
@@ -131,10 +160,27 @@ export class ShardDatabases {
     return groups;
   }
 
-  async runOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` on a shard's primary. When the shard refuses it because some of its keys moved
+   * (the fence), waits until this process holds the map that moved them, then fails with a 503
+   * (`shard_unavailable`): the caller grouped its keys by the old map, a retry regroups them.
+   */
+  async runOn<T>(
+    shard: ShardSpec,
+    work: (db: Knex, shard: ShardSpec) => Promise<T>,
+    retryFenced = false,
+  ): Promise<T> {
     // A request that may write reports the WAL position of every shard it used (replica-http.ts).
     this.noteWrite(shard);
-    return this.onPrimary(shard, work);
+    try {
+      return await this.onPrimary(shard, work);
+    } catch (err) {
+      const version = fencedVersion(err);
+      if (version === undefined) throw err;
+      if (this.onFenced) await this.onFenced(version);
+      if (retryFenced && this.router.version >= version) throw new FencedRetry();
+      throw shardMapChanged(this.service, shard.name, err);
+    }
   }
 
   /**
