@@ -6,7 +6,7 @@
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 // Each library under shared/ resolves to its source, as tsx does through the workspace links.
 const moduleNameMapper = {
-  '^@boxoffice/(platform|sharding|bus|cache|contracts|runtime)$': '<rootDir>/shared/$1/src/index.ts',
+  '^@boxoffice/(platform|sharding|bus|cache|contracts|reshard|runtime)$': '<rootDir>/shared/$1/src/index.ts',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 

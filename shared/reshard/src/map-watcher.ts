@@ -1,0 +1,113 @@
+import { EventEmitter } from 'node:events';
+import { Client } from 'pg';
+import { ShardDatabases, ShardRouter } from '@boxoffice/sharding';
+import { ControlStore, SHARD_MAP_CHANNEL } from './control-store';
+
+export interface ShardMapWatcherOptions {
+  /** The control database (controlDatabaseUrl). */
+  url: string;
+  dbs: ShardDatabases;
+  /** How often the map is read when no NOTIFY arrives. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** How long a write refused by a fence may wait for the map that moved its key. Default 5000 ms. */
+  fenceWaitMs?: number;
+}
+
+/** Checks while a fenced write waits for the new map, between reads of the control database. */
+const FENCE_CHECK_MS = 25;
+
+/**
+ * Keeps a process's shard map current: reads the latest published version at start, then on
+ * every NOTIFY from the control database and every `pollIntervalMs` in case one was missed, and
+ * swaps it into the ShardDatabases. A write refused by a fence (`dbs.onFenced`) waits here until
+ * the map that moved its key is read, bounded by `fenceWaitMs`. Emits `'changed'` (router) and
+ * `'error'` (when listened to). A missing control database just means version 0: the topology.
+ */
+export class ShardMapWatcher extends EventEmitter {
+  private readonly store: ControlStore;
+  private listener: Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly pollIntervalMs: number;
+  private readonly fenceWaitMs: number;
+
+  constructor(private readonly options: ShardMapWatcherOptions) {
+    super();
+    this.store = new ControlStore(options.url);
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.fenceWaitMs = options.fenceWaitMs ?? 5000;
+    options.dbs.onFenced = (version) => this.waitForVersion(version, this.fenceWaitMs);
+  }
+
+  get version(): number {
+    return this.options.dbs.router.version;
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    await this.listen();
+    this.schedule();
+  }
+
+  /** Reads the latest map and switches to it when it is newer. Never throws. */
+  async refresh(): Promise<void> {
+    try {
+      const { dbs } = this.options;
+      const latest = await this.store.latest(dbs.service);
+      if (!latest || latest.version <= dbs.router.version) return;
+      const router = new ShardRouter(dbs.service, latest.shards, latest.version);
+      if (dbs.setRouter(router)) this.emit('changed', router);
+    } catch (err) {
+      // 3D000: no control database; 42P01: not created yet. Both mean "no map published".
+      const code = (err as { code?: string }).code;
+      if (code !== '3D000' && code !== '42P01' && this.listenerCount('error') > 0) this.emit('error', err);
+    }
+  }
+
+  /** Resolves once the map is at least `version` (reading it as often as needed), or after `timeoutMs`. */
+  async waitForVersion(version: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.version < version && Date.now() < deadline && !this.stopped) {
+      await this.refresh();
+      if (this.version >= version) return;
+      await new Promise((resolve) => setTimeout(resolve, FENCE_CHECK_MS));
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      await this.refresh();
+      if (!this.listener) await this.listen();
+      this.schedule();
+    }, this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /** One connection LISTENing for published maps; without it the poll still finds them. */
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.options.url, connectionTimeoutMillis: 3000 });
+    client.on('error', () => {
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+    });
+    client.on('notification', () => void this.refresh());
+    try {
+      await client.connect();
+      await client.query(`listen ${SHARD_MAP_CHANNEL}`);
+      this.listener = client;
+    } catch {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.store.close();
+  }
+}
