@@ -301,13 +301,9 @@ export class Resharder {
     }
     job.verify = report;
     if (report!.differences.length > 0) {
-      const named = report!.differences
-        .slice(0, 10)
-        .map((d) => `  ${d.table} ${d.pk}: ${d.problem}`)
-        .join('\n');
       await this.options.store.saveJob(job.service, job);
       throw new ReshardError(
-        `${job.service}: verify found ${report!.differences.length} rows that differ; stopped before the switch:\n${named}`,
+        `${job.service}: verify found ${report!.differences.length} rows that differ; stopped before the switch:\n${describe(report!)}`,
       );
     }
     this.print(
@@ -337,6 +333,19 @@ export class Resharder {
       const upTo = await maxId(source, 'boxoffice_reshard_changes');
       while (Date.now() < deadline) {
         if ((await applyChanges(source, target, tables, this.batchSize, upTo)) === 0) break;
+      }
+      // What verify saw in flight must have arrived now (tables with a key: the inbox keeps
+      // growing with other keys' messages).
+      const recheck = (job.verify?.inFlightAt ?? []).filter((o) =>
+        tables.some((t) => t.name === o.table && t.key),
+      );
+      if (recheck.length > 0) {
+        const again = await verifyRange(source, target, tables, this.moving(job), recheck);
+        if (again.differences.length > 0) {
+          throw new ReshardError(
+            `rows in flight at verify still differ after the catch-up:\n${describe(again)}`,
+          );
+        }
       }
       const outboxUpTo = await maxId(source, 'outbox');
       while (Date.now() < deadline && (await countUpTo(source, 'outbox', outboxUpTo)) > 0) await sleep(10);
@@ -417,6 +426,14 @@ export class Resharder {
       `${service}: abort: back on ${job.oldShards.length} shards; ${databaseOf(job.targetUrl)} dropped`,
     );
   }
+}
+
+/** The first ten differences, one line each, naming the table and the row's primary key. */
+function describe(report: VerifyReport): string {
+  return report.differences
+    .slice(0, 10)
+    .map((d) => `  ${d.table} ${d.pk}: ${d.problem}`)
+    .join('\n');
 }
 
 function rate(rows: number, since: number): number {

@@ -23,6 +23,8 @@ export interface VerifyReport {
   rows: number;
   /** Rows that differ but have a change waiting in the log: the catch-up will bring them. */
   inFlight: number;
+  /** Where those rows are, so the switch can check them again once the range is fenced. */
+  inFlightAt: { table: string; bucket: string }[];
   differences: RowDifference[];
 }
 
@@ -63,17 +65,25 @@ async function rowSums(
  * in a bucket that differs, row by row. A row that differs while the source's change log holds an
  * entry for it is in flight (the target is read first, then the source and its log in one
  * snapshot: a change after the target's read is in that log). Any other difference is named.
+ * With `only` (the switch, once the range is fenced and caught up), just those buckets are
+ * compared again, and a difference there is a difference whatever the log holds.
  */
 export async function verifyRange(
   source: Knex,
   target: Knex,
   tables: readonly ReshardTable[],
   range: BucketRange,
+  only?: VerifyReport['inFlightAt'],
 ): Promise<VerifyReport> {
-  const report: VerifyReport = { compared: 0, rows: 0, inFlight: 0, differences: [] };
+  const report: VerifyReport = { compared: 0, rows: 0, inFlight: 0, inFlightAt: [], differences: [] };
   for (const table of tables) {
+    if (only && !only.some((o) => o.table === table.name)) continue;
     const [theirs, ours] = [await bucketSums(target, table, range), await bucketSums(source, table, range)];
-    const buckets = new Set([...ours.keys(), ...theirs.keys()]);
+    const buckets = new Set(
+      [...ours.keys(), ...theirs.keys()].filter(
+        (b) => !only || only.some((o) => o.table === table.name && o.bucket === b),
+      ),
+    );
     report.compared += buckets.size;
     for (const bucket of buckets) {
       const mine = ours.get(bucket);
@@ -96,8 +106,12 @@ export async function verifyRange(
         const here = sourceRows.get(pk);
         const there = targetRows.get(pk);
         if (here === there) continue;
-        if (pending.has(pk)) {
+        // Rechecking under the fence (`only`), nothing may be in flight any more.
+        if (pending.has(pk) && !only) {
           report.inFlight += 1;
+          if (!report.inFlightAt.some((o) => o.table === table.name && o.bucket === bucket)) {
+            report.inFlightAt.push({ table: table.name, bucket });
+          }
           continue;
         }
         const problem = !there
