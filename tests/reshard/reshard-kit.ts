@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { ControlStore, Resharder } from '@boxoffice/reshard';
+import { ControlStore, Resharder, ResharderOptions } from '@boxoffice/reshard';
 import { ServiceName } from '@boxoffice/runtime';
 import { withDatabase } from '@boxoffice/sharding';
 import { MIGRATIONS } from '../../migrations';
@@ -9,7 +9,7 @@ import { TEST_PG_URL, TestEnv } from '../support';
 /** A Resharder over a TestEnv's databases, its lines collected in `lines`. */
 export async function resharderFor(
   env: TestEnv,
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; afterPhase?: ResharderOptions['afterPhase'] } = {},
 ): Promise<{ resharder: Resharder; store: ControlStore; lines: string[] }> {
   await ControlStore.ensure(env.topology.shardMapUrl);
   const store = new ControlStore(env.topology.shardMapUrl);
@@ -22,6 +22,7 @@ export async function resharderFor(
     print: (line) => lines.push(line),
     batchSize: options.batchSize ?? 50,
     mapSettleMs: 300,
+    ...(options.afterPhase ? { afterPhase: options.afterPhase } : {}),
   });
   return { resharder, store, lines };
 }

@@ -68,6 +68,8 @@ export interface ResharderOptions {
   lockTimeoutMs?: number;
   /** How long processes take to learn a map (their poll interval and a margin). Default 1500 ms. */
   mapSettleMs?: number;
+  /** Called after each phase is done and recorded (for tests: stop or tamper between phases). */
+  afterPhase?(job: ReshardJob, done: Phase): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -208,9 +210,11 @@ export class Resharder {
     };
     await this.withDatabases(job, async (source, target) => {
       while (job.phase !== 'switched') {
-        await steps[job.phase](source, target);
-        job.phase = PHASES[PHASES.indexOf(job.phase) + 1]!;
+        const done = job.phase;
+        await steps[done](source, target);
+        job.phase = PHASES[PHASES.indexOf(done) + 1]!;
         await this.options.store.saveJob(job.service, job);
+        await this.options.afterPhase?.(job, done);
       }
     });
     this.print(

@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { ControlStore, ReshardError } from '@boxoffice/reshard';
+import { TestEnv, createTestEnv } from '../support';
+import { resharderFor, sql } from './reshard-kit';
+
+const ROOT = join(__dirname, '../..');
+const RANGE = { lo: 0x90, hi: 0xff };
+
+/** `count` events on the events shard 90-ff, each with two seat reservations and an inbox entry. */
+async function seedEvents(env: TestEnv, count: number): Promise<void> {
+  await sql(
+    env,
+    'events_9_f',
+    `with e as (
+       insert into events (id, organizer_id, title, venue, starts_at, capacity, seats_sold)
+       select (lpad(to_hex(144 + (i % 112)), 2, '0') || substr(gen_random_uuid()::text, 3))::uuid,
+              gen_random_uuid(), 'Event ' || i, 'Hall', now() + interval '1 day', 100, 4
+       from generate_series(1, $1::int) i returning id)
+     insert into seat_reservations (order_id, event_id, buyer_id, quantity, outcome)
+     select gen_random_uuid(), e.id, gen_random_uuid(), 2, 'reserved' from e, generate_series(1, 2)`,
+    [count],
+  );
+  await sql(
+    env,
+    'events_9_f',
+    `insert into processed_messages (consumer, message_id) select 'events', gen_random_uuid() from generate_series(1, 20)`,
+  );
+}
+
+const count = async (env: TestEnv, database: string, text: string) =>
+  (await sql<{ n: number }>(env, database, `select count(*)::int as n ${text}`))[0]!.n;
+
+describe('resharding the events service: verify, abort, what moves with an event', () => {
+  let env: TestEnv;
+  let store: ControlStore;
+  const stores: ControlStore[] = [];
+
+  beforeAll(async () => {
+    env = await createTestEnv({ services: ['events'] });
+    await seedEvents(env, 400);
+  });
+
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await env?.cleanup();
+  });
+
+  test('when a row differs on the target after the catch-up, then verify stops the split naming the row, and abort leaves the old layout', async () => {
+    let tampered = '';
+    const kit = await resharderFor(env, {
+      afterPhase: async (_job, done) => {
+        if (done !== 'catch-up') return;
+        const [row] = await sql<{ id: string }>(
+          env,
+          'events_c_f',
+          `select id::text as id from events order by id limit 1`,
+        );
+        tampered = row!.id;
+        await sql(env, 'events_c_f', `update events set title = 'Tampered' where id = $1`, [tampered]);
+      },
+    });
+    store = kit.store;
+    stores.push(store);
+    const failure = await kit.resharder.split('events', RANGE, 0xc0).catch((err: Error) => err);
+    expect(failure).toBeInstanceOf(ReshardError);
+    expect((failure as Error).message).toContain(`events ["${tampered}"]: different on the target`);
+    expect(await store.latest('events')).toBeUndefined(); // nothing published
+    expect(await store.job('events')).toMatchObject({ phase: 'verify' });
+
+    await kit.resharder.abort('events');
+    expect(await store.job('events')).toBeUndefined();
+    expect(await count(env, 'events_9_f', `from pg_trigger where tgname like 'boxoffice_reshard%'`)).toBe(0);
+    expect(await count(env, 'events_9_f', `from pg_database where datname = '${env.prefix}events_c_f'`)).toBe(
+      0,
+    );
+    expect(await count(env, 'events_9_f', 'from events')).toBe(400);
+  });
+
+  test('when split and completed, then seat reservations move with their events and the inbox is on both sides', async () => {
+    const { resharder, store: second } = await resharderFor(env);
+    stores.push(second);
+    await resharder.split('events', RANGE, 0xc0);
+    const moved = await count(
+      env,
+      'events_9_f',
+      `from events where id >= 'c0000000-0000-0000-0000-000000000000'`,
+    );
+    expect(moved).toBeGreaterThan(0);
+    expect(await count(env, 'events_c_f', 'from events')).toBe(moved);
+    expect(await count(env, 'events_c_f', 'from seat_reservations')).toBe(2 * moved);
+    expect(await count(env, 'events_c_f', 'from processed_messages')).toBe(20);
+
+    await resharder.complete('events');
+    expect(
+      await count(
+        env,
+        'events_9_f',
+        `from seat_reservations where event_id >= 'c0000000-0000-0000-0000-000000000000'`,
+      ),
+    ).toBe(0);
+    expect(await count(env, 'events_9_f', 'from events')).toBe(400 - moved);
+    expect(await count(env, 'events_c_f', 'from seat_reservations')).toBe(2 * moved);
+    expect(await count(env, 'events_c_f', `from pg_proc where proname = 'boxoffice_reshard_row'`)).toBe(0);
+  });
+
+  test.each([
+    [['nope', 'split', '90-ff', 'at', 'c0'], /unknown service "nope"/],
+    [['users', 'split', '9g-ff', 'at', 'c0'], /"9g-ff" is not a bucket range/],
+    [['users', 'split', '90-ff', 'at', 'c'], /"c" is not a bucket/],
+    [['users', 'split', '90-ff', 'at', '20'], /split point 20 is outside 90-ff/],
+    [['users', 'split', '90-ff', 'at', '90'], /split point 90 is outside 90-ff/],
+    [['users', 'shuffle'], /unknown command "shuffle"/],
+    [[], /name a service or "all"/],
+  ])(
+    'when the command gets %j, then it says what is wrong and exits 2 without a stack trace',
+    async (args, message) => {
+      const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(
+          join(ROOT, 'node_modules/.bin/tsx'),
+          ['scripts/reshard.ts', ...args],
+          { cwd: ROOT, env: { ...process.env, ...env.env } },
+          (_err, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+        );
+      });
+      expect(stderr).toMatch(message);
+      expect(stderr).toContain('usage: npm run reshard');
+      expect(stderr).not.toMatch(/\n\s+at /);
+      expect(code).toBe(2);
+    },
+  );
+});
