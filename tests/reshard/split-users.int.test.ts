@@ -25,13 +25,17 @@ describe('resharding the users service', () => {
   let stale: InProcessService;
   let resharder: Resharder;
   let store: ControlStore;
+  let lines: string[];
   const written: Written[] = [];
   const failures: string[] = [];
 
   const build = () => buildServiceInProcess('users', env, (ctx) => createUsersApp(ctx, buildUsersDeps(ctx)));
 
+  const latencies: number[] = [];
+
   async function signUp(svc: InProcessService): Promise<Written | undefined> {
     const email = uniqueEmail('reshard');
+    const started = performance.now();
     const res = await request(svc.app)
       .post('/api/users')
       .send({ email, password: 'correct horse', displayName: 'R' });
@@ -39,6 +43,7 @@ describe('resharding the users service', () => {
       failures.push(`${res.status} ${JSON.stringify(res.body)}`);
       return undefined;
     }
+    latencies.push(performance.now() - started);
     const user = { id: res.body.id as string, email: email.toLowerCase() };
     written.push(user);
     return user;
@@ -87,7 +92,7 @@ describe('resharding the users service', () => {
     following = build();
     stale = build();
     await following.ctx.shardMap.start();
-    ({ resharder, store } = await resharderFor(env));
+    ({ resharder, store, lines } = await resharderFor(env));
   });
 
   afterAll(async () => {
@@ -98,8 +103,16 @@ describe('resharding the users service', () => {
   });
 
   test('when 90-ff is split at c0 under concurrent sign-ups, then every acknowledged write is once on its new shard and none failed', async () => {
+    latencies.length = 0;
     const { during } = await whileWriting(() => resharder.split('users', RANGE, 0xc0));
     expect(during).toBeGreaterThan(0);
+    if (process.env.RESHARD_REPORT) {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const at = (q: number) => Math.round(sorted[Math.floor(q * (sorted.length - 1))]!);
+      process.stdout.write(
+        `${lines.join('\n')}\nsign-ups during the split: ${during}, latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms\n`,
+      );
+    }
     // The instance that does not follow the map writes moved keys after the switch too.
     for (let moved = 0; moved < 3;) if (bucket((await signUp(stale))?.id ?? '00') >= 0xc0) moved++;
     expect(failures).toEqual([]);
