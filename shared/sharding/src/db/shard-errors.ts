@@ -72,3 +72,8 @@ export function shardMapChanged(service: string, shard: string, cause: unknown):
     { details: { service, shard }, cause },
   );
 }
+
+/** True for the 503 `runOn` gives after a fence refused its write: grouped by the old map, regroup and retry. */
+export function isShardMapChangedError(err: unknown): boolean {
+  return err instanceof AppError && fencedVersion(err.cause) !== undefined;
+}
