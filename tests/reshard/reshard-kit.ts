@@ -9,7 +9,7 @@ import { TEST_PG_URL, TestEnv } from '../support';
 /** A Resharder over a TestEnv's databases, its lines collected in `lines`. */
 export async function resharderFor(
   env: TestEnv,
-  options: { batchSize?: number; afterPhase?: ResharderOptions['afterPhase'] } = {},
+  options: Partial<Omit<ResharderOptions, 'store' | 'print'>> = {},
 ): Promise<{ resharder: Resharder; store: ControlStore; lines: string[] }> {
   await ControlStore.ensure(env.topology.shardMapUrl);
   const store = new ControlStore(env.topology.shardMapUrl);
@@ -20,9 +20,9 @@ export async function resharderFor(
     migrations: (service) => MIGRATIONS[service as ServiceName],
     tables: (service) => RESHARD_TABLES[service as ServiceName],
     print: (line) => lines.push(line),
-    batchSize: options.batchSize ?? 50,
+    batchSize: 50,
     mapSettleMs: 300,
-    ...(options.afterPhase ? { afterPhase: options.afterPhase } : {}),
+    ...options,
   });
   return { resharder, store, lines };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { Client } from 'pg';
 import {
   BucketRange,
   Migration,
@@ -94,8 +95,47 @@ export class Resharder {
     return latest ?? { version: 0, shards: this.options.topologyShards(service) };
   }
 
+  /**
+   * Runs one command while holding the service's session advisory lock on the control database:
+   * a second command for the same service (a resume while a killed run's process is somehow
+   * still alive) is refused instead of racing it. A killed command's lock goes with its connection.
+   */
+  private async exclusively<T>(service: string, work: () => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: this.options.store.url, connectionTimeoutMillis: 3000 });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ ok: boolean }>(
+        'select pg_try_advisory_lock(hashtext($1)) as ok',
+        [`boxoffice_reshard:${service}`],
+      );
+      if (!rows[0]?.ok)
+        throw new ReshardError(
+          `another reshard command is running for ${service}; wait for it or stop it first`,
+        );
+      return await work();
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   /** Plans the split of the shard holding exactly `range` at bucket `at`, records it and runs it. */
   async split(service: string, range: BucketRange, at: number): Promise<ReshardJob> {
+    return this.exclusively(service, () => this.startSplit(service, range, at));
+  }
+
+  async resume(service: string): Promise<ReshardJob> {
+    return this.exclusively(service, () => this.resumeJob(service));
+  }
+
+  async complete(service: string): Promise<void> {
+    return this.exclusively(service, () => this.completeJob(service));
+  }
+
+  async abort(service: string): Promise<void> {
+    return this.exclusively(service, () => this.abortJob(service));
+  }
+
+  private async startSplit(service: string, range: BucketRange, at: number): Promise<ReshardJob> {
     const existing = await this.options.store.job<ReshardJob>(service);
     if (existing) {
       throw new ReshardError(
@@ -146,7 +186,7 @@ export class Resharder {
   }
 
   /** Carries a recorded job on from its next phase. */
-  async resume(service: string): Promise<ReshardJob> {
+  private async resumeJob(service: string): Promise<ReshardJob> {
     const job = await this.jobOf(service);
     if (job.phase === 'switched') {
       this.print(`${service}: already switched to map version ${job.toVersion}; run complete or abort`);
@@ -374,7 +414,7 @@ export class Resharder {
   }
 
   /** Removes the moved rows from the source and everything the resharding installed. */
-  async complete(service: string): Promise<void> {
+  private async completeJob(service: string): Promise<void> {
     const job = await this.jobOf(service);
     if (job.phase !== 'switched')
       throw new ReshardError(`${service}: not switched yet (next phase ${job.phase}); resume it first`);
@@ -401,7 +441,7 @@ export class Resharder {
   }
 
   /** Back to the old layout: before the switch by dropping the target; after it by the reverse log. */
-  async abort(service: string): Promise<void> {
+  private async abortJob(service: string): Promise<void> {
     const job = await this.jobOf(service);
     const tables = this.tables(job);
     const old = parseBucketRange(job.range);
