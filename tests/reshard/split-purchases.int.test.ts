@@ -1,7 +1,8 @@
+import request from 'supertest';
 import { ControlStore, Resharder } from '@boxoffice/reshard';
 import { Topology } from '@boxoffice/runtime';
 import { checkInvariantsWhenQuiet } from '../../scripts/lib/invariants';
-import { TestStack, startTestStack } from '../support';
+import { TestStack, callerHeaders, startTestStack } from '../support';
 import { Buyer, createEvent, newBuyer, order, settledOrder } from '../tickets/purchase-kit';
 import { bucket, countsIn, resharderFor } from './reshard-kit';
 
@@ -61,6 +62,21 @@ describe('resharding events and tickets under purchases', () => {
     }
     expect(failed).toEqual([]);
     expect(acked.filter((a) => bucket(a.id) >= 0xc0).length).toBeGreaterThan(0);
+
+    // Each process routes by the map it reports; nobody told them but the control database.
+    const versions = await Promise.all(
+      stack.processes
+        .filter((p) => p.role !== 'gateway')
+        .map(async (p) => [
+          p.role,
+          (await request(p.url).get('/internal/stats').set(callerHeaders())).body.shardMapVersion,
+        ]),
+    );
+    expect(versions.sort()).toEqual([
+      ['events', 1],
+      ['tickets', 1],
+      ['users', 0],
+    ]);
 
     // Every order settles (the saga crossed the switch), then the old copies go.
     for (const a of acked) await settledOrder(stack.gatewayUrl, a.buyer, a.id);
