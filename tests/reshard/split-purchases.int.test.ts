@@ -18,10 +18,11 @@ describe('resharding events and tickets under purchases', () => {
   let stack: TestStack;
   let resharder: Resharder;
   let store: ControlStore;
+  let lines: string[];
 
   beforeAll(async () => {
     stack = await startTestStack();
-    ({ resharder, store } = await resharderFor(stack.env, { batchSize: 20 }));
+    ({ resharder, store, lines } = await resharderFor(stack.env, { batchSize: 20 }));
   });
 
   afterAll(async () => {
@@ -36,15 +37,18 @@ describe('resharding events and tickets under purchases', () => {
     }
     const acked: { id: string; buyer: Buyer }[] = [];
     const failed: string[] = [];
+    const took: number[] = [];
     let done = false;
     const buy = async () => {
       while (!done) {
         const buyer = newBuyer();
         const event = events[Math.floor(Math.random() * events.length)]!;
+        const started = performance.now();
         const res = await order(stack.gatewayUrl, buyer, {
           eventId: event.id,
           quantity: 1 + (acked.length % 3),
         });
+        took.push(performance.now() - started);
         // 409: sold out, an answer like any other (the order is kept, rejected).
         if ([201, 202, 409].includes(res.status)) acked.push({ id: res.body.id as string, buyer });
         else failed.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
@@ -62,6 +66,13 @@ describe('resharding events and tickets under purchases', () => {
     }
     expect(failed).toEqual([]);
     expect(acked.filter((a) => bucket(a.id) >= 0xc0).length).toBeGreaterThan(0);
+    if (process.env.RESHARD_REPORT) {
+      const sorted = [...took].sort((a, b) => a - b);
+      const at = (q: number) => Math.round(sorted[Math.floor(q * (sorted.length - 1))]!);
+      process.stdout.write(
+        `${lines.join('\n')}\norders: ${acked.length} answered, ${failed.length} failed; latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms\n`,
+      );
+    }
 
     // Each process routes by the map it reports; nobody told them but the control database.
     const versions = await Promise.all(
