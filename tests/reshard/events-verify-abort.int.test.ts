@@ -130,3 +130,40 @@ describe('resharding the events service: verify, abort, what moves with an event
     },
   );
 });
+
+describe('npm run reshard -- all', () => {
+  let env: TestEnv;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+  });
+
+  afterAll(async () => {
+    await env?.cleanup();
+  });
+
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/reshard.ts', ...args],
+        { cwd: ROOT, env: { ...process.env, ...env.env } },
+        (_err, stdout) => resolve({ code: child.exitCode, stdout }),
+      );
+    });
+
+  test('when every service is split and then aborted, then each goes to five shards and back to four', async () => {
+    const split = await run(['all', 'split', '90-ff', 'at', 'c0']);
+    expect(split.code).toBe(0);
+    for (const service of ['users', 'events', 'tickets']) {
+      expect(split.stdout).toContain(`${service}: done: 5 shards at map version 1`);
+    }
+    const status = await run(['all', 'status']);
+    expect(status.stdout).toContain('tickets: 90-ff → c0-ff');
+    const abort = await run(['all', 'abort']);
+    expect(abort.code).toBe(0);
+    for (const service of ['users', 'events', 'tickets']) {
+      expect(abort.stdout).toContain(`${service}: abort: back on 4 shards`);
+    }
+  });
+});

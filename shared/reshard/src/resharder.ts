@@ -50,6 +50,8 @@ export interface ReshardJob {
   phase: Phase;
   rowsCopied: number;
   pauseMs?: number;
+  /** When the new map was published (ms since the epoch). */
+  switchedAt?: number;
   verify?: VerifyReport;
   startedAt: string;
 }
@@ -408,6 +410,7 @@ export class Resharder {
       );
     }
     job.pauseMs = Date.now() - fencedAt;
+    job.switchedAt = Date.now();
     this.print(
       `${job.service}: switch: writes to ${job.moving} paused ${job.pauseMs} ms; map version ${job.toVersion} published`,
     );
@@ -419,6 +422,9 @@ export class Resharder {
     if (job.phase !== 'switched')
       throw new ReshardError(`${service}: not switched yet (next phase ${job.phase}); resume it first`);
     const tables = this.tables(job);
+    // Every process reads the map within a second: none reads the moved rows here after this.
+    const settled = (job.switchedAt ?? 0) + (this.options.mapSettleMs ?? 1500) - Date.now();
+    if (settled > 0) await sleep(settled);
     let removed = 0;
     await this.withDatabases(job, async (source, target) => {
       await source.transaction(async (trx) => {
