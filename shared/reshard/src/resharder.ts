@@ -374,7 +374,7 @@ export class Resharder {
     }
     const fencedAt = Date.now();
     const deadline = fencedAt + this.switchBudgetMs;
-    await fence(source, job.toVersion, this.options.lockTimeoutMs ?? 1000);
+    await this.fenceOrExplain(job, source, job.toVersion);
     try {
       const upTo = await maxId(source, 'boxoffice_reshard_changes');
       while (Date.now() < deadline) {
@@ -416,6 +416,18 @@ export class Resharder {
     );
   }
 
+  /** Fences the moving range of `db` at `version`, or says why it could not (nothing is fenced then). */
+  private async fenceOrExplain(job: ReshardJob, db: Knex, version: number): Promise<void> {
+    const lockTimeoutMs = this.options.lockTimeoutMs ?? 1000;
+    try {
+      await fence(db, version, lockTimeoutMs);
+    } catch (err) {
+      throw new ReshardError(
+        `${job.service}: could not fence ${job.moving} within ${lockTimeoutMs} ms (a long transaction on the shard?); nothing changed, run the command again: ${(err as Error).message}`,
+      );
+    }
+  }
+
   /** Removes the moved rows from the source and everything the resharding installed. */
   private async completeJob(service: string): Promise<void> {
     const job = await this.jobOf(service);
@@ -455,11 +467,21 @@ export class Resharder {
       if (job.phase === 'switched') {
         const backVersion = job.toVersion + 1;
         const fencedAt = Date.now();
-        await fence(target, backVersion, this.options.lockTimeoutMs ?? 1000);
+        await this.fenceOrExplain(job, target, backVersion);
         const upTo = await maxId(target, 'boxoffice_reshard_changes');
         const applied = await this.drain(target, source, tables, upTo);
+        // What the new shard's relay held at the fence goes out before the old shard takes over.
         const outboxUpTo = await maxId(target, 'outbox');
-        while ((await countUpTo(target, 'outbox', outboxUpTo)) > 0) await sleep(10);
+        const deadline = Date.now() + this.switchBudgetMs;
+        while ((await countUpTo(target, 'outbox', outboxUpTo)) > 0) {
+          if (Date.now() > deadline) {
+            await fence(target, null, 5000);
+            throw new ReshardError(
+              `${service}: the new shard's outbox did not drain in ${this.switchBudgetMs} ms (is its relay running?); abort abandoned, still on the new layout`,
+            );
+          }
+          await sleep(10);
+        }
         await fence(source, null, 5000);
         await restamp(source, service, old.lo, old.hi);
         await this.options.store.publish(service, backVersion, fromStoredShards(job.oldShards));
