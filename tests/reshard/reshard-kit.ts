@@ -5,6 +5,7 @@ import { withDatabase } from '@boxoffice/sharding';
 import { MIGRATIONS } from '../../migrations';
 import { RESHARD_TABLES } from '../../migrations/reshard-tables';
 import { TEST_PG_URL, TestEnv } from '../support';
+import { Buyer, createEvent, newBuyer, order } from '../tickets/purchase-kit';
 
 /** A Resharder over a TestEnv's databases, its lines collected in `lines`. */
 export async function resharderFor(
@@ -78,3 +79,66 @@ export async function seedUsers(env: TestEnv, count: number): Promise<void> {
 }
 
 export const bucket = (id: string): number => parseInt(id.slice(0, 2), 16);
+
+/** Events on sale through the gateway, at least two of them in buckets c0-ff (they move). */
+export async function eventsToBuy(gatewayUrl: string, capacity = 60): Promise<{ id: string }[]> {
+  const events: { id: string }[] = [];
+  while (events.filter((e) => bucket(e.id) >= 0xc0).length < 2 || events.length < 6) {
+    events.push(await createEvent(gatewayUrl, capacity));
+  }
+  return events;
+}
+
+export interface Purchases {
+  /** Orders answered 201, 202 or 409 (sold out: an answer like any other, the order is kept). */
+  acked: { id: string; buyer: Buyer }[];
+  /** Any other answer, as status and body. */
+  failed: string[];
+  /** Each request's duration, ms. */
+  took: number[];
+}
+
+/**
+ * `loops` buyers at a time ordering 1–3 seats of a random event through the gateway while
+ * `during` runs, and `settleMs` after it. Returns what they were answered.
+ */
+export async function buyWhile(
+  gatewayUrl: string,
+  events: readonly { id: string }[],
+  during: () => Promise<unknown>,
+  { loops = 3, settleMs = 1500 } = {},
+): Promise<Purchases> {
+  const result: Purchases = { acked: [], failed: [], took: [] };
+  let done = false;
+  const buy = async () => {
+    while (!done) {
+      const buyer = newBuyer();
+      const event = events[Math.floor(Math.random() * events.length)]!;
+      const started = performance.now();
+      const res = await order(gatewayUrl, buyer, {
+        eventId: event.id,
+        quantity: 1 + (result.acked.length % 3),
+      });
+      result.took.push(performance.now() - started);
+      if ([201, 202, 409].includes(res.status)) result.acked.push({ id: res.body.id as string, buyer });
+      else result.failed.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    }
+  };
+  const running = Array.from({ length: loops }, buy);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await during();
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+  } finally {
+    done = true;
+    await Promise.all(running);
+  }
+  return result;
+}
+
+/** "p50 57 ms, p99 791 ms, max 1112 ms" of a list of durations. */
+export function latencyLine(took: readonly number[]): string {
+  const sorted = [...took].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.floor(q * (sorted.length - 1))] ?? 0);
+  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
+}

@@ -3,8 +3,8 @@ import { ControlStore, Resharder } from '@boxoffice/reshard';
 import { Topology } from '@boxoffice/runtime';
 import { checkInvariantsWhenQuiet } from '../../scripts/lib/invariants';
 import { TestStack, callerHeaders, startTestStack } from '../support';
-import { Buyer, createEvent, newBuyer, order, settledOrder } from '../tickets/purchase-kit';
-import { bucket, countsIn, resharderFor } from './reshard-kit';
+import { settledOrder } from '../tickets/purchase-kit';
+import { bucket, buyWhile, countsIn, eventsToBuy, latencyLine, resharderFor } from './reshard-kit';
 
 const RANGE = { lo: 0x90, hi: 0xff };
 
@@ -31,46 +31,16 @@ describe('resharding events and tickets under purchases', () => {
   });
 
   test('when both are split during purchases, then no request fails, every order is once on its new shard and no seat is oversold', async () => {
-    const events: { id: string }[] = [];
-    while (events.filter((e) => bucket(e.id) >= 0xc0).length < 2 || events.length < 6) {
-      events.push(await createEvent(stack.gatewayUrl, 60));
-    }
-    const acked: { id: string; buyer: Buyer }[] = [];
-    const failed: string[] = [];
-    const took: number[] = [];
-    let done = false;
-    const buy = async () => {
-      while (!done) {
-        const buyer = newBuyer();
-        const event = events[Math.floor(Math.random() * events.length)]!;
-        const started = performance.now();
-        const res = await order(stack.gatewayUrl, buyer, {
-          eventId: event.id,
-          quantity: 1 + (acked.length % 3),
-        });
-        took.push(performance.now() - started);
-        // 409: sold out, an answer like any other (the order is kept, rejected).
-        if ([201, 202, 409].includes(res.status)) acked.push({ id: res.body.id as string, buyer });
-        else failed.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-      }
-    };
-    const loops = [buy(), buy(), buy()];
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    const events = await eventsToBuy(stack.gatewayUrl);
+    const { acked, failed, took } = await buyWhile(stack.gatewayUrl, events, async () => {
       await resharder.split('events', RANGE, 0xc0);
       await resharder.split('tickets', RANGE, 0xc0);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-    } finally {
-      done = true;
-      await Promise.all(loops);
-    }
+    });
     expect(failed).toEqual([]);
     expect(acked.filter((a) => bucket(a.id) >= 0xc0).length).toBeGreaterThan(0);
     if (process.env.RESHARD_REPORT) {
-      const sorted = [...took].sort((a, b) => a - b);
-      const at = (q: number) => Math.round(sorted[Math.floor(q * (sorted.length - 1))]!);
       process.stdout.write(
-        `${lines.join('\n')}\norders: ${acked.length} answered, ${failed.length} failed; latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms\n`,
+        `${lines.join('\n')}\norders: ${acked.length} answered, ${failed.length} failed; latency ${latencyLine(took)}\n`,
       );
     }
 

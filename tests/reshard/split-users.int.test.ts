@@ -3,7 +3,7 @@ import { ControlStore, Resharder } from '@boxoffice/reshard';
 import { emailKey } from '@boxoffice/sharding';
 import { buildUsersDeps, createUsersApp } from '../../services/users/src';
 import { InProcessService, TestEnv, buildServiceInProcess, createTestEnv, uniqueEmail } from '../support';
-import { bucket, countsIn, resharderFor, seedUsers, sql } from './reshard-kit';
+import { bucket, countsIn, latencyLine, resharderFor, seedUsers, sql } from './reshard-kit';
 
 const OLD_SHARDS = ['users_0_2', 'users_3_5', 'users_6_8', 'users_9_f'];
 const NEW_SHARDS = [...OLD_SHARDS, 'users_c_f'];
@@ -107,10 +107,8 @@ describe('resharding the users service', () => {
     const { during } = await whileWriting(() => resharder.split('users', RANGE, 0xc0));
     expect(during).toBeGreaterThan(0);
     if (process.env.RESHARD_REPORT) {
-      const sorted = [...latencies].sort((a, b) => a - b);
-      const at = (q: number) => Math.round(sorted[Math.floor(q * (sorted.length - 1))]!);
       process.stdout.write(
-        `${lines.join('\n')}\nsign-ups during the split: ${during}, latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms\n`,
+        `${lines.join('\n')}\nsign-ups during the split: ${during}, latency ${latencyLine(latencies)}\n`,
       );
     }
     // The instance that does not follow the map writes moved keys after the switch too.

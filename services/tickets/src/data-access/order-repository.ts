@@ -150,17 +150,16 @@ export class OrderRepository {
    * settled now, with their final state.
    */
   async settleOnce(consumer: string, items: readonly InboxItem<OrderSettlement>[]): Promise<SettledOrder[]> {
-    const groups = this.dbs.groupByShard(items, (item) => item.payload.orderId);
-    const settled = await Promise.all(
-      [...groups].map(([shard, group]) =>
-        this.dbs.runOn(shard, (db) =>
-          settleBatch(
-            db,
-            consumer,
-            group.map((item) => ({ messageId: item.messageId, settlement: item.payload })),
-          ),
+    const settled = await this.dbs.runByShard(
+      items,
+      (item) => item.payload.orderId,
+      (db, _shard, group) =>
+        settleBatch(
+          db,
+          consumer,
+          group.map((item) => ({ messageId: item.messageId, settlement: item.payload })),
         ),
-      ),
+      { parallel: true },
     );
     return settled.flat();
   }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Envelope } from '../envelope';
-import { type ShardDatabases, isShardMapChangedError } from '@boxoffice/sharding';
+import type { ShardDatabases } from '@boxoffice/sharding';
 import { runBatchInInbox } from './inbox';
 
 /**
@@ -34,29 +34,19 @@ export async function runInboxByShard<P, R>(
   shardKeyOf: (payload: P) => string,
   apply: (trx: Knex.Transaction, fresh: InboxItem<P>[]) => Promise<R[]>,
 ): Promise<R[]> {
-  const results: R[] = [];
-  let left = items;
-  // A resharding's fence refused a group: this process has the new map now, so the items not
-  // yet applied are grouped again, once. A second refusal goes to the bus's redelivery.
-  for (let regrouped = false; left.length > 0; regrouped = true) {
-    const groups = [...dbs.groupByShard(left, (item) => shardKeyOf(item.payload))];
-    left = [];
-    for (const [index, [shard, group]] of groups.entries()) {
-      const ids = group.map((item) => item.messageId);
-      try {
-        const applied = await dbs.runOn(shard, (db) =>
-          runBatchInInbox(db, consumer, ids, async (trx, fresh) => {
-            const todo = group.filter((item) => fresh.has(item.messageId));
-            return todo.length === 0 ? [] : apply(trx, todo);
-          }),
-        );
-        results.push(...applied);
-      } catch (err) {
-        if (regrouped || !isShardMapChangedError(err)) throw err;
-        left = groups.slice(index).flatMap(([, rest]) => rest);
-        break;
-      }
-    }
-  }
-  return results;
+  const applied = await dbs.runByShard(
+    items,
+    (item) => shardKeyOf(item.payload),
+    (db, _shard, group) =>
+      runBatchInInbox(
+        db,
+        consumer,
+        group.map((item) => item.messageId),
+        async (trx, fresh) => {
+          const todo = group.filter((item) => fresh.has(item.messageId));
+          return todo.length === 0 ? [] : apply(trx, todo);
+        },
+      ),
+  );
+  return applied.flat();
 }

@@ -5,7 +5,13 @@ import type { ShardSpec } from '../keys/shard-map';
 import { currentReadContext } from './read-context';
 import { parseLsn, shardKey } from './replica-positions';
 import { ReplicaSet } from './replica-set';
-import { fencedVersion, isShardUnavailableError, shardMapChanged, shardUnavailable } from './shard-errors';
+import {
+  fencedVersion,
+  isShardMapChangedError,
+  isShardUnavailableError,
+  shardMapChanged,
+  shardUnavailable,
+} from './shard-errors';
 
 export interface ShardDatabasesOptions {
   /** Connections per shard pool, per process. Default 5 (see DB_POOL_MAX in platform-env.ts). */
@@ -158,6 +164,38 @@ export class ShardDatabases {
       else groups.set(shard, [item]);
     }
     return groups;
+  }
+
+  /**
+   * Runs `work` once per shard with the items it owns (grouped by `keyOf`), one shard after
+   * another or, with `parallel`, all at once. A group that a resharding fence refuses (this
+   * process holds the new map by then) is grouped again by the new map and run once more.
+   * Returns what each run returned.
+   */
+  async runByShard<T, R>(
+    items: readonly T[],
+    keyOf: (item: T) => string,
+    work: (db: Knex, shard: ShardSpec, group: T[]) => Promise<R>,
+    options: { parallel?: boolean } = {},
+  ): Promise<R[]> {
+    const results: R[] = [];
+    let left: readonly T[] = items;
+    for (let regrouped = false; left.length > 0; regrouped = true) {
+      const groups = [...this.groupByShard(left, keyOf)];
+      const refused: T[] = [];
+      const runGroup = async ([shard, group]: [ShardSpec, T[]]): Promise<void> => {
+        try {
+          results.push(await this.runOn(shard, (db) => work(db, shard, group)));
+        } catch (err) {
+          if (regrouped || !isShardMapChangedError(err)) throw err;
+          refused.push(...group);
+        }
+      };
+      if (options.parallel) await Promise.all(groups.map(runGroup));
+      else for (const group of groups) await runGroup(group);
+      left = refused;
+    }
+    return results;
   }
 
   /**
