@@ -73,12 +73,15 @@ function triggerName(table: ReshardTable): string {
 
 /**
  * Installs the control table, the change log and a trigger on every moving table, with the range
- * neither captured nor fenced yet. Idempotent (a resumed prepare installs nothing twice).
+ * not captured, and fenced at `fencedVersion` if given (the target, until the switch makes it the
+ * range's home: a process with an old map that still names this database is refused, not served).
+ * Idempotent (a resumed prepare installs nothing twice).
  */
 export async function installCapture(
   db: Knex,
   tables: readonly ReshardTable[],
   range: BucketRange,
+  fencedVersion: number | null = null,
 ): Promise<void> {
   await db.transaction(async (trx) => {
     await trx.raw(`create table if not exists ${CONTROL_TABLE} (
@@ -89,27 +92,55 @@ export async function installCapture(
     await trx.raw(`create table if not exists ${CHANGES_TABLE} (
       id bigserial primary key, tbl text not null, pk jsonb not null)`);
     await trx.raw(FUNCTION_SQL);
-    await trx.raw(`insert into ${CONTROL_TABLE} (lo, hi) values (?, ?) on conflict (singleton) do nothing`, [
-      range.lo,
-      range.hi,
-    ]);
-    for (const table of tables) {
-      // Trigger arguments are string literals: the key column ('' for none), then the primary key's.
-      const args = [table.key ? ident(table.key) : '""', ...table.pk.map(ident)]
-        .map((quoted) => `'${quoted.slice(1, -1)}'`)
-        .join(', ');
-      await trx.raw(`drop trigger if exists ${triggerName(table)} on ${ident(table.name)}`);
-      await trx.raw(
-        `create trigger ${triggerName(table)} after insert or update or delete on ${ident(table.name)}
-         for each row execute function ${FUNCTION}(${args})`,
-      );
-    }
+    await trx.raw(
+      `insert into ${CONTROL_TABLE} (lo, hi, fenced_version) values (?, ?, ?) on conflict (singleton) do nothing`,
+      [range.lo, range.hi, fencedVersion],
+    );
   });
+  // One table per transaction: holding one table's trigger lock while waiting for the next
+  // table's writers would deadlock with a writer that touches both in the other order.
+  for (const table of tables) {
+    // Trigger arguments are string literals: the key column ('' for none), then the primary key's.
+    const args = [table.key ? ident(table.key) : '""', ...table.pk.map(ident)]
+      .map((quoted) => `'${quoted.slice(1, -1)}'`)
+      .join(', ');
+    await alterTable(db, [
+      `drop trigger if exists ${triggerName(table)} on ${ident(table.name)}`,
+      `create trigger ${triggerName(table)} after insert or update or delete on ${ident(table.name)}
+       for each row execute function ${FUNCTION}(${args})`,
+    ]);
+  }
+}
+
+/**
+ * Runs DDL on one table in a transaction of its own, its lock wait bounded (so writers queued
+ * behind it wait at most that long), tried again a few times when a long transaction is in the way.
+ */
+async function alterTable(db: Knex, statements: readonly string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.transaction(async (trx) => {
+        await trx.raw(`set local lock_timeout = 2000`);
+        for (const sql of statements) await trx.raw(sql);
+      });
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03' || attempt >= 5) throw err;
+    }
+  }
 }
 
 /** Turns logging of the range's changes on or off. */
 export async function setCapture(db: Knex, on: boolean): Promise<void> {
   await db.raw(`update ${CONTROL_TABLE} set capture = ?`, [on]);
+}
+
+/** Makes the target the range's home (capture on for the way back, fence off), or takes that back. */
+export async function setHome(db: Knex, home: boolean, fencedVersion: number): Promise<void> {
+  await db.raw(`update ${CONTROL_TABLE} set capture = ?, fenced_version = ?`, [
+    home,
+    home ? null : fencedVersion,
+  ]);
 }
 
 /**
@@ -128,14 +159,17 @@ export async function fence(db: Knex, version: number | null, lockTimeoutMs: num
 
 /** Removes the triggers, the function, the change log and the control table. Idempotent. */
 export async function dropCapture(db: Knex, tables: readonly ReshardTable[]): Promise<void> {
-  await db.transaction(async (trx) => {
-    for (const table of tables) {
-      await trx.raw(`drop trigger if exists ${triggerName(table)} on ${ident(table.name)}`);
-    }
-    await trx.raw(`drop function if exists ${FUNCTION}() cascade`);
-    await trx.raw(`drop table if exists ${CHANGES_TABLE}`);
-    await trx.raw(`drop table if exists ${CONTROL_TABLE}`);
-  });
+  // Triggers first, one table at a time, while nothing holds the control table: a writer holding
+  // a table's lock and waiting for the control table (its trigger reads it) must never wait for
+  // us, nor we for it while holding the control table.
+  for (const table of tables) {
+    await alterTable(db, [`drop trigger if exists ${triggerName(table)} on ${ident(table.name)}`]);
+  }
+  await alterTable(db, [
+    `drop function if exists ${FUNCTION}() cascade`,
+    `drop table if exists ${CHANGES_TABLE}`,
+    `drop table if exists ${CONTROL_TABLE}`,
+  ]);
 }
 
 /** Rows waiting in the change log. */

@@ -12,11 +12,11 @@ import {
 export const SHARD_MAP_CHANNEL = 'boxoffice_shard_map';
 
 /**
- * The control database of a stack: `<DB_PREFIX>boxoffice_control` on the shards' server unless
- * SHARD_MAP_URL names another. It holds the published shard maps and the resharding jobs.
+ * The control database of a stack: `<DB_PREFIX>boxoffice_control` on the server of `serverUrl`
+ * (any database URL on it). It holds the published shard maps and the resharding jobs.
  */
-export function controlDatabaseUrl(pgUrl: string, dbPrefix: string): string {
-  return withDatabase(pgUrl, `${dbPrefix}boxoffice_control`);
+export function controlDatabaseUrl(serverUrl: string, dbPrefix: string): string {
+  return withDatabase(serverUrl, `${dbPrefix}boxoffice_control`);
 }
 
 /** One shard as the control database stores it. */

@@ -64,12 +64,17 @@ export class ShardMapWatcher extends EventEmitter {
     }
   }
 
-  /** Resolves once the map is at least `version` (reading it as often as needed), or after `timeoutMs`. */
+  /**
+   * Resolves once the map is at least `version`, or newer than when called (a process far behind
+   * may skip the version a fence names: any newer map is worth a retry), reading it as often as
+   * needed; or after `timeoutMs`.
+   */
   async waitForVersion(version: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.version < version && Date.now() < deadline && !this.stopped) {
+    const from = this.version;
+    while (this.version < version && this.version === from && Date.now() < deadline && !this.stopped) {
       await this.refresh();
-      if (this.version >= version) return;
+      if (this.version >= version || this.version !== from) return;
       await new Promise((resolve) => setTimeout(resolve, FENCE_CHECK_MS));
     }
   }

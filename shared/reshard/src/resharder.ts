@@ -23,6 +23,7 @@ import {
   pendingChanges,
   rangeFilter,
   setCapture,
+  setHome,
 } from './capture';
 import { ControlStore, StoredShard, fromStoredShards, toStoredShards } from './control-store';
 import { applyChanges, copyTable, openDatabase } from './copy';
@@ -284,7 +285,7 @@ export class Resharder {
       const spec = fromStoredShards(job.newShards).find((s) => s.primary === job.targetUrl)!;
       await stampShardIdentity(target, job.service, spec);
       await installCapture(source, this.tables(job), this.moving(job));
-      await installCapture(target, this.tables(job), this.moving(job));
+      await installCapture(target, this.tables(job), this.moving(job), job.toVersion);
       await setCapture(source, true);
     } finally {
       await Promise.allSettled([source.destroy(), target.destroy()]);
@@ -397,13 +398,13 @@ export class Resharder {
       while (Date.now() < deadline && (await countUpTo(source, 'outbox', outboxUpTo)) > 0) await sleep(10);
       if (Date.now() >= deadline)
         throw new ReshardError(`${job.service}: the switch did not finish in ${this.switchBudgetMs} ms`);
-      await setCapture(target, true);
+      await setHome(target, true, job.toVersion);
       await setCapture(source, false);
       await restamp(source, job.service, parseBucketRange(job.range).lo, parseBucketRange(job.moving).lo - 1);
       await this.options.store.publish(job.service, job.toVersion, fromStoredShards(job.newShards));
     } catch (err) {
       await fence(source, null, 5000).catch(() => undefined);
-      await setCapture(target, false).catch(() => undefined);
+      await setHome(target, false, job.toVersion).catch(() => undefined);
       await setCapture(source, true).catch(() => undefined);
       throw new ReshardError(
         `${job.service}: switch abandoned, writes unfenced, still on the old layout (run resume to try again): ${(err as Error).message}`,

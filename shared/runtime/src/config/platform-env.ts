@@ -38,7 +38,8 @@ const platformEnvFields = z.object({
   SHARD_PRESET: z.enum(['talk', 'even']).default('talk'),
   /**
    * The control database holding the versioned shard maps that resharding publishes
-   * (docs/resharding.md). Default: `<DB_PREFIX>boxoffice_control` on PG_URL's server.
+   * (docs/resharding.md). Default: `<DB_PREFIX>boxoffice_control` on the server of the users
+   * service's first shard (PG_URL's without a topology file).
    */
   SHARD_MAP_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Optional JSON topology file: shard servers, replicas, cache and bus Redis, instance URLs. */

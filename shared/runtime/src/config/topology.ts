@@ -118,7 +118,12 @@ export function buildTopology(env: PlatformEnv, file: TopologyFile = { services:
   }
   return {
     busUrl: file.busUrl ?? env.BUS_URL ?? env.REDIS_URL,
-    shardMapUrl: file.shardMapUrl ?? env.SHARD_MAP_URL ?? controlDatabaseUrl(env.PG_URL, env.DB_PREFIX),
+    // By default beside the users service's first shard: PG_URL's server for npm start, the
+    // first shard server of a topology file (compose, Kubernetes), which migrate can reach.
+    shardMapUrl:
+      file.shardMapUrl ??
+      env.SHARD_MAP_URL ??
+      controlDatabaseUrl(services.users.shards[0]!.primary, env.DB_PREFIX),
     services,
   };
 }

@@ -49,6 +49,11 @@ function isRecoveryConflict(err: unknown): boolean {
   return (err as { code?: string })?.code === '40001';
 }
 
+/** SQLSTATE 3D000, "database does not exist" (at connect). */
+function isMissingDatabase(err: unknown): boolean {
+  return (err as { code?: string })?.code === '3D000';
+}
+
 /** runForKey's signal to route the key again: the map it used is older than the shard's fence. */
 class FencedRetry extends Error {}
 
@@ -210,14 +215,19 @@ export class ShardDatabases {
   ): Promise<T> {
     // A request that may write reports the WAL position of every shard it used (replica-http.ts).
     this.noteWrite(shard);
+    const before = this.router.version;
     try {
       return await this.onPrimary(shard, work);
     } catch (err) {
-      const version = fencedVersion(err);
+      // A database a newer map no longer names may be gone (an aborted resharding's target).
+      const fenced = fencedVersion(err);
+      const version = fenced ?? (isMissingDatabase(err) ? before + 1 : undefined);
       if (version === undefined) throw err;
-      if (this.onFenced) await this.onFenced(version);
-      if (retryFenced && this.router.version >= version) throw new FencedRetry();
-      throw shardMapChanged(this.service, shard.name, err);
+      await this.onFenced?.(version);
+      const changed = this.router.version !== before;
+      if (changed && retryFenced) throw new FencedRetry();
+      if (changed || fenced !== undefined) throw shardMapChanged(this.service, shard.name, err);
+      throw err;
     }
   }
 

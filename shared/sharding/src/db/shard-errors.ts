@@ -69,11 +69,11 @@ export function shardMapChanged(service: string, shard: string, cause: unknown):
   return new AppError(
     'shard_unavailable',
     `The ${service} keys of shard ${shard} moved to another shard; try again`,
-    { details: { service, shard }, cause },
+    { details: { service, shard, moved: true }, cause },
   );
 }
 
 /** True for the 503 `runOn` gives after a fence refused its write: grouped by the old map, regroup and retry. */
 export function isShardMapChangedError(err: unknown): boolean {
-  return err instanceof AppError && fencedVersion(err.cause) !== undefined;
+  return err instanceof AppError && (err.details as { moved?: boolean } | undefined)?.moved === true;
 }
