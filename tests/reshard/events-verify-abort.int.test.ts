@@ -57,7 +57,12 @@ describe('resharding the events service: verify, abort, what moves with an event
           `select id::text as id from events order by id limit 1`,
         );
         tampered = row!.id;
-        await sql(env, 'events_c_f', `update events set title = 'Tampered' where id = $1`, [tampered]);
+        // Past the target's own fence (it takes writes only from the copy until the switch).
+        await sql(
+          env,
+          'events_c_f',
+          `set session_replication_role = replica; update events set title = 'Tampered' where id = '${tampered}'`,
+        );
       },
     });
     store = kit.store;

@@ -11,6 +11,8 @@ export interface ShardMapWatcherOptions {
   pollIntervalMs?: number;
   /** How long a write refused by a fence may wait for the map that moved its key. Default 5000 ms. */
   fenceWaitMs?: number;
+  /** How many refused writes may wait at once; more are answered 503 at once. Default 1000. */
+  maxHeld?: number;
 }
 
 /** Checks while a fenced write waits for the new map, between reads of the control database. */
@@ -28,6 +30,8 @@ export class ShardMapWatcher extends EventEmitter {
   private listener: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Writes refused by a fence that are waiting for the new map now. */
+  private held = 0;
   private readonly pollIntervalMs: number;
   private readonly fenceWaitMs: number;
 
@@ -36,7 +40,17 @@ export class ShardMapWatcher extends EventEmitter {
     this.store = new ControlStore(options.url);
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.fenceWaitMs = options.fenceWaitMs ?? 5000;
-    options.dbs.onFenced = (version) => this.waitForVersion(version, this.fenceWaitMs);
+    const maxHeld = options.maxHeld ?? 1000;
+    options.dbs.onFenced = async (version) => {
+      // Held writes are bounded in number as well as in time: each holds a request and its memory.
+      if (this.held >= maxHeld) return;
+      this.held += 1;
+      try {
+        await this.waitForVersion(version, this.fenceWaitMs);
+      } finally {
+        this.held -= 1;
+      }
+    };
   }
 
   get version(): number {
