@@ -1,5 +1,6 @@
 export {
   ControlStore,
+  withPublishedMaps,
   controlDatabaseUrl,
   SHARD_MAP_CHANNEL,
   type PublishedMap,
