@@ -6,11 +6,10 @@
  * splits, and the purchase invariants over the layout in force afterwards (docs/resharding.md).
  */
 import { parseArgs } from 'node:util';
-import { ControlStore, ReshardJob, Resharder } from '@boxoffice/reshard';
-import { SERVICE_NAMES, ServiceName } from '@boxoffice/runtime';
+import { ControlStore, ReshardJob } from '@boxoffice/reshard';
+import { SERVICE_NAMES } from '@boxoffice/runtime';
 import { databaseOf } from '@boxoffice/sharding';
-import { MIGRATIONS } from '../migrations';
-import { RESHARD_TABLES } from '../migrations/reshard-tables';
+import { topologyResharder } from './lib/topology-resharder';
 import { runLoadCommand } from './load/load-command';
 import { parseLoadArgs } from './load/options';
 import { startOwnStack } from './load/own-stack';
@@ -43,13 +42,7 @@ async function main(): Promise<void> {
   const prefix = databaseOf(stack.topology.shardMapUrl).replace(/boxoffice_control$/, '');
   try {
     const jobs: ReshardJob[] = [];
-    const resharder = new Resharder({
-      store,
-      topologyShards: (service) => stack.topology.services[service as ServiceName].shards,
-      migrations: (service) => MIGRATIONS[service as ServiceName],
-      tables: (service) => RESHARD_TABLES[service as ServiceName],
-      print: (line) => console.log(`  ${line}`),
-    });
+    const resharder = topologyResharder(stack.topology, store, { print: (line) => console.log(`  ${line}`) });
     const options = parseLoadArgs([
       'mixed',
       '--target',

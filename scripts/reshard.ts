@@ -10,12 +10,10 @@ import {
   RESHARD_USAGE,
   ReshardError,
   ReshardUsageError,
-  Resharder,
   parseReshardArgs,
 } from '@boxoffice/reshard';
-import { SERVICE_NAMES, ServiceName, loadTopology, platformEnvSchema } from '@boxoffice/runtime';
-import { MIGRATIONS } from '../migrations';
-import { RESHARD_TABLES } from '../migrations/reshard-tables';
+import { SERVICE_NAMES, loadTopology, platformEnvSchema } from '@boxoffice/runtime';
+import { topologyResharder } from './lib/topology-resharder';
 
 export async function reshard(
   args: readonly string[],
@@ -32,11 +30,7 @@ export async function reshard(
   const topology = loadTopology(loadConfig(platformEnvSchema, env));
   await ControlStore.ensure(topology.shardMapUrl);
   const store = new ControlStore(topology.shardMapUrl);
-  const resharder = new Resharder({
-    store,
-    topologyShards: (service) => topology.services[service as ServiceName].shards,
-    migrations: (service) => MIGRATIONS[service as ServiceName],
-    tables: (service) => RESHARD_TABLES[service as ServiceName],
+  const resharder = topologyResharder(topology, store, {
     print: (line) => process.stdout.write(`${line}\n`),
     ...(env.RESHARD_BATCH_SIZE ? { batchSize: Number(env.RESHARD_BATCH_SIZE) } : {}),
   });

@@ -1,9 +1,7 @@
 import { Client } from 'pg';
 import { ControlStore, Resharder, ResharderOptions } from '@boxoffice/reshard';
-import { ServiceName } from '@boxoffice/runtime';
 import { withDatabase } from '@boxoffice/sharding';
-import { MIGRATIONS } from '../../migrations';
-import { RESHARD_TABLES } from '../../migrations/reshard-tables';
+import { topologyResharder } from '../../scripts/lib/topology-resharder';
 import { TEST_PG_URL, TestEnv } from '../support';
 import { Buyer, createEvent, newBuyer, order } from '../tickets/purchase-kit';
 
@@ -15,11 +13,7 @@ export async function resharderFor(
   await ControlStore.ensure(env.topology.shardMapUrl);
   const store = new ControlStore(env.topology.shardMapUrl);
   const lines: string[] = [];
-  const resharder = new Resharder({
-    store,
-    topologyShards: (service) => env.topology.services[service as ServiceName].shards,
-    migrations: (service) => MIGRATIONS[service as ServiceName],
-    tables: (service) => RESHARD_TABLES[service as ServiceName],
+  const resharder = topologyResharder(env.topology, store, {
     print: (line) => lines.push(line),
     batchSize: 50,
     mapSettleMs: 300,
