@@ -38,7 +38,7 @@ function rabbitmqProject() {
   return {
     // The same files as in `integration`, with BUS_URL set to the local RabbitMQ by the setup
     // file, so the test env hands it to every process it starts (tests/support/test-env.ts).
-    // Four files, ~3 min at load average 10: the saga, the crash tests and the order API.
+    // Five files, ~3.5 min at load average 10: the saga, the crash tests, the order API, a split.
     ...common,
     displayName: 'rabbitmq',
     testMatch: [
@@ -46,6 +46,8 @@ function rabbitmqProject() {
       '<rootDir>/tests/tickets/saga-crash.int.test.ts',
       '<rootDir>/tests/tickets/orders-api.int.test.ts',
       '<rootDir>/tests/faults/service-killed.int.test.ts',
+      // A split under purchases: the new shard's outbox relay and the saga across the switch.
+      '<rootDir>/tests/reshard/split-purchases.int.test.ts',
     ],
     setupFiles: ['<rootDir>/tests/support/rabbitmq-bus.setup.js'],
     slowTestThreshold: 20,
