@@ -1,5 +1,6 @@
 /**
- * `npm run reshard -- <service|all> split <range> at <hex>` and status / resume / abort / complete:
+ * `npm run reshard -- <service|all> split <range> at <hex>`, `<service> move <range> to <url>`, and
+ * status / resume / abort / complete:
  * online resharding against a running stack (docs/resharding.md). Reads the same configuration as
  * the services (PG_URL, DB_PREFIX, SHARD_PRESET, TOPOLOGY_FILE, SHARD_MAP_URL). Exit codes: 0 done,
  * 1 the resharding stopped (the message says why and what to run), 2 bad input.
@@ -37,6 +38,7 @@ export async function reshard(
   try {
     for (const service of command.services) {
       if (command.command === 'split') await resharder.split(service, command.range, command.at);
+      else if (command.command === 'move') await resharder.move(service, command.range, command.url);
       else await resharder[command.command](service);
     }
     return 0;

@@ -2,31 +2,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ControlStore, ReshardError } from '@boxoffice/reshard';
 import { TestEnv, createTestEnv } from '../support';
-import { resharderFor, sql } from './reshard-kit';
+import { resharderFor, seedEvents, sql } from './reshard-kit';
 
 const ROOT = join(__dirname, '../..');
 const RANGE = { lo: 0x90, hi: 0xff };
-
-/** `count` events on the events shard 90-ff, each with two seat reservations and an inbox entry. */
-async function seedEvents(env: TestEnv, count: number): Promise<void> {
-  await sql(
-    env,
-    'events_9_f',
-    `with e as (
-       insert into events (id, organizer_id, title, venue, starts_at, capacity, seats_sold)
-       select (lpad(to_hex(144 + (i % 112)), 2, '0') || substr(gen_random_uuid()::text, 3))::uuid,
-              gen_random_uuid(), 'Event ' || i, 'Hall', now() + interval '1 day', 100, 4
-       from generate_series(1, $1::int) i returning id)
-     insert into seat_reservations (order_id, event_id, buyer_id, quantity, outcome)
-     select gen_random_uuid(), e.id, gen_random_uuid(), 2, 'reserved' from e, generate_series(1, 2)`,
-    [count],
-  );
-  await sql(
-    env,
-    'events_9_f',
-    `insert into processed_messages (consumer, message_id) select 'events', gen_random_uuid() from generate_series(1, 20)`,
-  );
-}
 
 const count = async (env: TestEnv, database: string, text: string) =>
   (await sql<{ n: number }>(env, database, `select count(*)::int as n ${text}`))[0]!.n;

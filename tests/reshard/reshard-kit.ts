@@ -136,3 +136,24 @@ export function latencyLine(took: readonly number[]): string {
   const at = (q: number) => Math.round(sorted[Math.floor(q * (sorted.length - 1))] ?? 0);
   return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
 }
+
+/** `count` events on the events shard 90-ff, each with two seat reservations and an inbox entry. */
+export async function seedEvents(env: TestEnv, count: number): Promise<void> {
+  await sql(
+    env,
+    'events_9_f',
+    `with e as (
+       insert into events (id, organizer_id, title, venue, starts_at, capacity, seats_sold)
+       select (lpad(to_hex(144 + (i % 112)), 2, '0') || substr(gen_random_uuid()::text, 3))::uuid,
+              gen_random_uuid(), 'Event ' || i, 'Hall', now() + interval '1 day', 100, 4
+       from generate_series(1, $1::int) i returning id)
+     insert into seat_reservations (order_id, event_id, buyer_id, quantity, outcome)
+     select gen_random_uuid(), e.id, gen_random_uuid(), 2, 'reserved' from e, generate_series(1, 2)`,
+    [count],
+  );
+  await sql(
+    env,
+    'events_9_f',
+    `insert into processed_messages (consumer, message_id) select 'events', gen_random_uuid() from generate_series(1, 20)`,
+  );
+}

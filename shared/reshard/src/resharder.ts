@@ -126,6 +126,11 @@ export class Resharder {
     return this.exclusively(service, () => this.startSplit(service, range, at));
   }
 
+  /** Moves the whole shard holding exactly `range` to the database at `url`, with the same phases. */
+  async move(service: string, range: BucketRange, url: string): Promise<ReshardJob> {
+    return this.exclusively(service, () => this.startMove(service, range, url));
+  }
+
   async resume(service: string): Promise<ReshardJob> {
     return this.exclusively(service, () => this.resumeJob(service));
   }
@@ -138,11 +143,12 @@ export class Resharder {
     return this.exclusively(service, () => this.abortJob(service));
   }
 
-  private async startSplit(service: string, range: BucketRange, at: number): Promise<ReshardJob> {
+  /** The source shard for `range` in the service's current map, and no job in progress. */
+  private async planFrom(service: string, range: BucketRange) {
     const existing = await this.options.store.job<ReshardJob>(service);
     if (existing) {
       throw new ReshardError(
-        `${service} is already being resharded (${existing.range} at ${existing.moving.slice(0, 2)}, next phase ${existing.phase}): resume, abort or complete it first`,
+        `${service} is already being resharded (${existing.range} → ${existing.moving} on ${databaseOf(existing.targetUrl)}, next phase ${existing.phase}): resume, abort or complete it first`,
       );
     }
     const map = await this.currentMap(service);
@@ -151,6 +157,11 @@ export class Resharder {
       const ranges = map.shards.map((s) => formatBucketRange(s.range)).join(', ');
       throw new ReshardError(`${service} has no shard ${formatBucketRange(range)}; its shards are ${ranges}`);
     }
+    return { map, source };
+  }
+
+  private async startSplit(service: string, range: BucketRange, at: number): Promise<ReshardJob> {
+    const { map, source } = await this.planFrom(service, range);
     const lower: ShardSpec = {
       ...source,
       range: { lo: range.lo, hi: at - 1 },
@@ -166,26 +177,54 @@ export class Resharder {
       primary: withDatabase(source.primary, `${prefix}${service}_${rangeName(upperRange)}`),
       replicas: [],
     };
-    const newShards = map.shards.flatMap((s) => (s === source ? [lower, target] : [s]));
-    const job: ReshardJob = {
+    const job = this.newJob(service, map, source, target, [lower, target]);
+    this.print(
+      `${service}: split ${job.range} at ${job.moving.slice(0, 2)}: ${job.moving} moves to ${databaseOf(target.primary)}`,
+    );
+    return this.run(await this.recorded(job));
+  }
+
+  /** A job moving the whole shard holding `range` to the database at `url` (created if missing). */
+  private async startMove(service: string, range: BucketRange, url: string): Promise<ReshardJob> {
+    const { map, source } = await this.planFrom(service, range);
+    if (map.shards.some((s) => s.primary === url)) {
+      throw new ReshardError(
+        `${service}: ${databaseOf(url)} already holds a shard of the map; move to a new database`,
+      );
+    }
+    const target: ShardSpec = { ...source, primary: url, replicas: [] };
+    const job = this.newJob(service, map, source, target, [target]);
+    this.print(`${service}: move ${job.range} from ${databaseOf(source.primary)} to ${databaseOf(url)}`);
+    return this.run(await this.recorded(job));
+  }
+
+  /** The job replacing `source` in the map by `replacement` (which includes `target`). */
+  private newJob(
+    service: string,
+    map: { version: number; shards: ShardSpec[] },
+    source: ShardSpec,
+    target: ShardSpec,
+    replacement: ShardSpec[],
+  ): ReshardJob {
+    return {
       service,
-      range: formatBucketRange(range),
-      moving: formatBucketRange(upperRange),
+      range: formatBucketRange(source.range),
+      moving: formatBucketRange(target.range),
       sourceUrl: source.primary,
       targetUrl: target.primary,
       fromVersion: map.version,
       toVersion: map.version + 1,
       oldShards: toStoredShards(map.shards),
-      newShards: toStoredShards(newShards),
+      newShards: toStoredShards(map.shards.flatMap((s) => (s === source ? replacement : [s]))),
       phase: 'prepare',
       rowsCopied: 0,
       startedAt: new Date().toISOString(),
     };
-    await this.options.store.saveJob(service, job);
-    this.print(
-      `${service}: split ${job.range} at ${job.moving.slice(0, 2)}: ${job.moving} moves to ${databaseOf(target.primary)}`,
-    );
-    return this.run(job);
+  }
+
+  private async recorded(job: ReshardJob): Promise<ReshardJob> {
+    await this.options.store.saveJob(job.service, job);
+    return job;
   }
 
   /** Carries a recorded job on from its next phase. */
@@ -400,7 +439,15 @@ export class Resharder {
         throw new ReshardError(`${job.service}: the switch did not finish in ${this.switchBudgetMs} ms`);
       await setHome(target, true, job.toVersion);
       await setCapture(source, false);
-      await restamp(source, job.service, parseBucketRange(job.range).lo, parseBucketRange(job.moving).lo - 1);
+      // A split leaves the source the lower part; a move leaves it nothing to name (the stamp stays).
+      if (job.moving !== job.range) {
+        await restamp(
+          source,
+          job.service,
+          parseBucketRange(job.range).lo,
+          parseBucketRange(job.moving).lo - 1,
+        );
+      }
       await this.options.store.publish(job.service, job.toVersion, fromStoredShards(job.newShards));
     } catch (err) {
       await fence(source, null, 5000).catch(() => undefined);

@@ -20,7 +20,10 @@ describe('parseReshardArgs', () => {
     [['users', 'split', '90-ff', 'at', '100'], /"100" is not a bucket/],
     [['users', 'split', 'ff-90', 'at', 'c0'], /starts after it ends/],
     [['users', 'status', 'now'], /status takes no arguments/],
-    [['users', 'move', '90-ff', 'to', 'postgres://x/y'], /move is not available yet/],
+    [['users', 'move', '90-ff', 'to', 'postgres://pg-b:5432/users_9_f'], null],
+    [['all', 'move', '90-ff', 'to', 'postgres://pg-b/users_9_f'], /give one service, not all/],
+    [['users', 'move', '90-ff', 'to', 'http://pg-b/users'], /is not a postgres:\/\/ URL/],
+    [['users', 'move', '90-ff', 'to', 'postgres://pg-b/'], /naming a database/],
     [['users'], /name a command/],
   ])('when given %j, then it accepts it or names the problem', (args, problem) => {
     const parse = () => parseReshardArgs(args, SERVICES);
