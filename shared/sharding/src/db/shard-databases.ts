@@ -71,9 +71,9 @@ export class ShardDatabases {
   /** Pools by primary URL: a shard renamed by a split (9_f → 9_b) keeps its database and pool. */
   private readonly pools = new Map<string, Knex>();
   /**
-   * Called when a shard refuses a write because its keys moved (the resharding fence): resolves
-   * once this object's map is at least `version` (docs/resharding.md). Without it, the refusal
-   * is the caller's error.
+   * Called when a shard refuses a write because its keys moved (the resharding fence), or its
+   * database is gone: resolves once this object's map is at least `version` or newer than it was,
+   * or after a bounded wait (docs/resharding.md). Without it, the refusal is the caller's error.
    */
   onFenced: ((version: number) => Promise<void>) | undefined;
   private readonly options: Required<Omit<ShardDatabasesOptions, 'metrics'>>;
@@ -205,8 +205,9 @@ export class ShardDatabases {
 
   /**
    * Runs `work` on a shard's primary. When the shard refuses it because some of its keys moved
-   * (the fence), waits until this process holds the map that moved them, then fails with a 503
-   * (`shard_unavailable`): the caller grouped its keys by the old map, a retry regroups them.
+   * (the fence), waits until this process holds a newer map, then fails with a 503
+   * (`shard_unavailable`, details.moved): the caller grouped its keys by the old map, and
+   * `runByShard` regroups them (`runForKey` routes its one key again, `retryFenced`).
    */
   async runOn<T>(
     shard: ShardSpec,
