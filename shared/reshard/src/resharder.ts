@@ -82,6 +82,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class Resharder {
   private readonly batchSize: number;
   private readonly switchBudgetMs: number;
+  /** Change-log entries applied per ms, as last measured (a cautious guess until then). */
+  private applyPerMs = 1;
 
   constructor(private readonly options: ResharderOptions) {
     this.batchSize = options.batchSize ?? 500;
@@ -362,11 +364,15 @@ export class Resharder {
     upToId?: string,
   ): Promise<number> {
     let applied = 0;
+    const started = Date.now();
     for (;;) {
       const n = await applyChanges(source, target, tables, this.batchSize, upToId);
       applied += n;
-      if (n < this.batchSize) return applied;
+      if (n < this.batchSize) break;
     }
+    // The catch-up's pace, for the lag check before the fence (a few entries say little).
+    if (applied >= 50) this.applyPerMs = applied / Math.max(1, Date.now() - started);
+    return applied;
   }
 
   private async catchUp(job: ReshardJob, source: Knex, target: Knex): Promise<void> {
@@ -404,12 +410,17 @@ export class Resharder {
    */
   private async switchWrites(job: ReshardJob, source: Knex, target: Knex): Promise<void> {
     const tables = this.tables(job);
-    // Lag check before any write waits: what is left must fit well inside the budget.
-    for (let round = 0; (await pendingChanges(source)) > this.batchSize * 4; round++) {
-      if (round >= 20)
+    // Lag check before any write waits: at the measured pace, what is waiting must take at most
+    // a quarter of the budget (the rest is for what arrives meanwhile, the recheck, the outbox).
+    for (let round = 0; ; round++) {
+      const waiting = await pendingChanges(source);
+      const estimateMs = waiting / this.applyPerMs;
+      if (estimateMs <= this.switchBudgetMs / 4) break;
+      if (round >= 20) {
         throw new ReshardError(
-          `${job.service}: the change log does not shrink below ${this.batchSize * 4}; the switch would not fit its budget`,
+          `${job.service}: ${waiting} changes wait (about ${Math.round(estimateMs)} ms to apply) and the log does not shrink; the switch would not fit its ${this.switchBudgetMs} ms budget, nothing fenced`,
         );
+      }
       await this.drain(source, target, tables);
     }
     const fencedAt = Date.now();
