@@ -47,6 +47,18 @@ export function fromStoredShards(shards: readonly StoredShard[]): ShardSpec[] {
   });
 }
 
+/** The latest published map of a service ($1), as a watcher asks on its own connection. */
+export const LATEST_SQL =
+  'select version, shards from shard_maps where service = $1 order by version desc limit 1';
+export interface LatestRow {
+  version: number;
+  shards: StoredShard[];
+}
+
+export function publishedFrom(service: string, row: LatestRow | undefined): PublishedMap | undefined {
+  return row ? { service, version: row.version, shards: fromStoredShards(row.shards) } : undefined;
+}
+
 const SCHEMA = [
   `create table if not exists shard_maps (
      service text not null,
@@ -91,8 +103,8 @@ export class ControlStore {
     const row = await this.db('shard_maps')
       .where({ service })
       .orderBy('version', 'desc')
-      .first<{ version: number; shards: StoredShard[] } | undefined>('version', 'shards');
-    return row ? { service, version: row.version, shards: fromStoredShards(row.shards) } : undefined;
+      .first<LatestRow | undefined>('version', 'shards');
+    return publishedFrom(service, row);
   }
 
   /** Publishes `shards` as `version` of the service's map and notifies every process. */

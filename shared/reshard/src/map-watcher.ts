@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Client } from 'pg';
 import { ShardDatabases, ShardRouter } from '@boxoffice/sharding';
-import { ControlStore, SHARD_MAP_CHANNEL } from './control-store';
+import { ControlStore, LATEST_SQL, LatestRow, SHARD_MAP_CHANNEL, publishedFrom } from './control-store';
 
 export interface ShardMapWatcherOptions {
   /** The control database (controlDatabaseUrl). */
@@ -58,8 +58,8 @@ export class ShardMapWatcher extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    await this.refresh();
     await this.listen();
+    await this.refresh();
     this.schedule();
   }
 
@@ -67,7 +67,13 @@ export class ShardMapWatcher extends EventEmitter {
   async refresh(): Promise<void> {
     try {
       const { dbs } = this.options;
-      const latest = await this.store.latest(dbs.service);
+      // On the LISTEN connection when there is one: one connection per process, not two.
+      const latest = this.listener
+        ? publishedFrom(
+            dbs.service,
+            (await this.listener.query<LatestRow>(LATEST_SQL, [dbs.service])).rows[0],
+          )
+        : await this.store.latest(dbs.service);
       if (!latest || latest.version <= dbs.router.version) return;
       const router = new ShardRouter(dbs.service, latest.shards, latest.version);
       if (dbs.setRouter(router)) this.emit('changed', router);
