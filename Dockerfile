@@ -22,6 +22,7 @@ COPY shared/sharding/package.json shared/sharding/
 COPY shared/bus/package.json shared/bus/
 COPY shared/cache/package.json shared/cache/
 COPY shared/contracts/package.json shared/contracts/
+COPY shared/reshard/package.json shared/reshard/
 COPY shared/runtime/package.json shared/runtime/
 COPY gateway/package.json gateway/
 COPY services/users/package.json services/users/

@@ -7,7 +7,8 @@ const transform = { '^.+\\.ts$': ['@swc/jest'] };
 // Each library under shared/ resolves to its source, as tsx does through the workspace links; the
 // tooling (scripts/) to its index.
 const moduleNameMapper = {
-  '^@boxoffice/(tracing|platform|sharding|bus|cache|contracts|runtime)$': '<rootDir>/shared/$1/src/index.ts',
+  '^@boxoffice/(tracing|platform|sharding|bus|cache|contracts|reshard|runtime)$':
+    '<rootDir>/shared/$1/src/index.ts',
   '^@boxoffice/devstack$': '<rootDir>/scripts/index.ts',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
@@ -40,8 +41,8 @@ function rabbitmqProject() {
   return {
     // The same files as in `integration`, with BUS_URL set to the local RabbitMQ by the setup
     // file, so the test env hands it to every process it starts (tests/support/test-env.ts).
-    // Five files, ~3.5 min at load average 10: the saga, the crash tests, the order API and the
-    // purchase trace.
+    // Six files, ~4 min at load average 10: the saga, the crash tests, the order API, the
+    // purchase trace and a split.
     ...common,
     displayName: 'rabbitmq',
     testMatch: [
@@ -50,6 +51,8 @@ function rabbitmqProject() {
       '<rootDir>/tests/tickets/orders-api.int.test.ts',
       '<rootDir>/tests/faults/service-killed.int.test.ts',
       '<rootDir>/tests/tracing/purchase-trace.int.test.ts',
+      // A split under purchases: the new shard's outbox relay and the saga across the switch.
+      '<rootDir>/tests/reshard/split-purchases.int.test.ts',
     ],
     setupFiles: ['<rootDir>/tests/support/rabbitmq-bus.setup.js'],
     slowTestThreshold: 20,

@@ -33,7 +33,11 @@ const LAYERS: Record<
   bus: { dir: 'shared/bus', uses: ['tracing', 'platform', 'sharding'] },
   cache: { dir: 'shared/cache', uses: ['platform', 'sharding', 'bus'] },
   contracts: { dir: 'shared/contracts', uses: ['platform', 'bus'] },
-  runtime: { dir: 'shared/runtime', uses: ['tracing', 'platform', 'sharding', 'bus', 'cache', 'contracts'] },
+  reshard: { dir: 'shared/reshard', uses: ['platform', 'sharding'] },
+  runtime: {
+    dir: 'shared/runtime',
+    uses: ['tracing', 'platform', 'sharding', 'bus', 'cache', 'contracts', 'reshard'],
+  },
   gateway: {
     dir: 'gateway',
     uses: ['tracing', 'platform', 'sharding', 'bus', 'contracts', 'runtime'],
@@ -55,7 +59,7 @@ const LAYERS: Record<
   },
   devstack: {
     dir: 'scripts',
-    uses: ['platform', 'sharding', 'bus', 'contracts', 'runtime', 'gateway'],
+    uses: ['platform', 'sharding', 'bus', 'contracts', 'reshard', 'runtime', 'gateway'],
     index: 'scripts/index.ts',
     tooling: true,
   },

@@ -52,3 +52,4 @@ export { assertBenchReadResult, type BenchReadResult } from './bench/read/result
 export type { RushSummary } from './bench/rush/summary';
 export { HEADROOM, poolsPerServer } from './stack/connection-budget';
 export { missingMigrations } from './lib/pending-migrations';
+export { topologyResharder } from './lib/topology-resharder';

@@ -6,6 +6,7 @@ import {
   migrateLatest,
   stampShardIdentity,
 } from '@boxoffice/sharding';
+import { ControlStore } from '@boxoffice/reshard';
 import { SERVICE_NAMES, ServiceName, Topology } from '@boxoffice/runtime';
 import { MIGRATIONS } from '../../migrations';
 
@@ -28,6 +29,8 @@ export async function migrateAllShards(
   onShard: (report: ShardMigrationReport) => void = () => undefined,
 ): Promise<ShardMigrationReport[]> {
   const reports: ShardMigrationReport[] = [];
+  // The control database of the published shard maps, which every process reads at start.
+  await ControlStore.ensure(topology.shardMapUrl);
   for (const service of services) {
     const router = new ShardRouter(service, topology.services[service].shards);
     for (const shard of router.shards) {

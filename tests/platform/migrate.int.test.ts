@@ -14,15 +14,16 @@ describe('npm run migrate (migrateAllShards)', () => {
     await env?.cleanup();
   });
 
-  test('when run on a fresh server, then it creates <service>_<range> databases and migrates each', async () => {
+  test('when run on a fresh server, then it creates <service>_<range> databases and migrates each, and the control database of the shard maps', async () => {
     const reports = await migrateAllShards(env.topology);
     expect(reports).toHaveLength(12);
     expect(reports.every((r) => r.created && r.applied.includes('0000_shard_identity'))).toBe(true);
-    expect(await listDatabases(TEST_PG_URL, env.prefix)).toEqual(
-      ['events', 'tickets', 'users'].flatMap((s) =>
+    expect(await listDatabases(TEST_PG_URL, env.prefix)).toEqual([
+      `${env.prefix}boxoffice_control`,
+      ...['events', 'tickets', 'users'].flatMap((s) =>
         ['0_2', '3_5', '6_8', '9_f'].map((r) => `${env.prefix}${s}_${r}`),
       ),
-    );
+    ]);
   });
 
   test('when run again, then it creates nothing and applies nothing', async () => {

@@ -36,7 +36,12 @@ void startService(
       ]),
     // Re-drives orders whose bus message was lost (docs/decisions/0014-pending-order-sweeper.md).
     jobs: (ctx, deps) => [
-      new PendingOrderSweeper(deps.orders, ctx.router.shards, ctx.config.PENDING_ORDER_SWEEP_MS, ctx.logger),
+      new PendingOrderSweeper(
+        deps.orders,
+        () => ctx.router.shards,
+        ctx.config.PENDING_ORDER_SWEEP_MS,
+        ctx.logger,
+      ),
     ],
   },
   process.env,

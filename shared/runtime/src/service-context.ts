@@ -16,6 +16,8 @@ import {
   pingRedis,
 } from '@boxoffice/platform';
 import { ServiceMessaging, createMessaging } from './messaging';
+import { followShardMap } from './shard-map-follower';
+import type { ShardMapWatcher } from '@boxoffice/reshard';
 import type { ServiceConfig } from './service-config';
 
 export type { ServiceConfig } from './service-config';
@@ -27,8 +29,11 @@ export interface ServiceContext {
   readonly topology: Topology;
   readonly logger: Logger;
   readonly metrics: Registry;
+  /** The shard map in use now (`dbs.router`): it changes when a resharding publishes a new version. */
   readonly router: ShardRouter;
   readonly dbs: ShardDatabases;
+  /** Follows the published shard map; `startService` starts it before anything routes a key. */
+  readonly shardMap: ShardMapWatcher;
   /** This service's cache Redis. Keys must start with `cacheKeyPrefix`. */
   readonly cache: Redis;
   readonly cacheKeyPrefix: string;
@@ -121,8 +126,11 @@ export function createServiceContext(
 
   const readiness: Record<string, ReadinessCheck> = { 'redis cache': () => pingRedis(cache) };
   for (const shard of router.shards) {
-    readiness[`shard ${service}_${shard.name}`] = () =>
-      dbs.runOn(shard, (db) => assertShardIdentity(db, service, shard));
+    // The shard holding this range's first bucket now: a split keeps it on the same database.
+    readiness[`shard ${service}_${shard.name}`] = () => {
+      const current = dbs.router.shardForBucket(shard.range.lo);
+      return dbs.runOn(current, (db) => assertShardIdentity(db, service, current));
+    };
   }
   Object.assign(readiness, replicaReadiness(dbs));
   let messaging: ServiceMessaging | undefined;
@@ -132,6 +140,7 @@ export function createServiceContext(
     // "redis bus" or "rabbitmq bus": the bus client's own connection answers (the bus logs trouble).
     readiness[`${messaging.bus.backend} bus`] = messaging.bus.ping.bind(messaging.bus);
   }
+  const shardMap = followShardMap({ url: topology.shardMapUrl, dbs, messaging, logger, metrics });
   const invalidations = cacheInvalidations(service, config, topology.busUrl, messaging, metrics);
   invalidations.on('error', (err: Error) =>
     logger.warn(
@@ -145,13 +154,16 @@ export function createServiceContext(
     topology,
     logger,
     metrics,
-    router,
+    get router() {
+      return dbs.router;
+    },
     dbs,
+    shardMap: shardMap.watcher,
     cache,
     cacheKeyPrefix: `${config.KEY_PREFIX}${service}:`,
     ...(messaging ? { messaging } : {}),
     invalidations,
     readiness: Object.freeze(readiness),
-    shutdownSteps: shutdownOrder({ cache, dbs, messaging, invalidations }),
+    shutdownSteps: [shardMap.shutdownStep, ...shutdownOrder({ cache, dbs, messaging, invalidations })],
   });
 }

@@ -66,6 +66,8 @@ export async function startService<D>(
   let app: Express;
   let steps: readonly ShutdownStep[] = ctx.shutdownSteps;
   try {
+    // The published shard map, if a resharding ever changed the topology's (version 0).
+    await ctx.shardMap.start();
     const deps = definition.buildDeps(ctx);
     app = definition.createApp(ctx, deps);
     const jobs = definition.jobs?.(ctx, deps) ?? [];

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
-import { ShardDatabases, ShardSpec } from '@boxoffice/sharding';
+import { ShardDatabases, ShardSpec, isShardMapChangedError } from '@boxoffice/sharding';
 import { InboxItem, OUTBOX_TABLE, OutboxMessage, writeOutbox } from '@boxoffice/bus';
 import { PendingWrite, insertPendingBatch } from './pending-order-batch';
 import { settleBatch } from './settle-order-batch';
@@ -99,12 +99,8 @@ export class OrderRepository {
 
   /** DataLoader's batch function: per shard one statement; an Error in the slot of each write that failed. */
   private async writePending(writes: readonly PendingWrite[]): Promise<(CreatedPending | Error)[]> {
-    const byShard = this.dbs.groupByShard(
-      writes.map((_, i) => i),
-      (i) => writes[i]!.order.id,
-    );
     const results: (CreatedPending | Error)[] = new Array(writes.length);
-    const settle = async (shard: ShardSpec, slots: number[]): Promise<void> => {
+    const settle = async (shard: ShardSpec, slots: number[], regrouped = false): Promise<void> => {
       try {
         const rows = await this.dbs.runOn(shard, (db) =>
           insertPendingBatch(
@@ -126,10 +122,20 @@ export class OrderRepository {
         // A deadlock with another batch over the same keys rolled this one back whole: write
         // each order alone (a one-row batch cannot deadlock on keys). Other errors are the batch's.
         if (slots.length > 1 && isDeadlock(err)) await Promise.all(slots.map((i) => settle(shard, [i])));
+        // A resharding moved some of these buyers' buckets away, and this process has the new
+        // map now: group the slots again and write each group where it lives (once).
+        else if (!regrouped && isShardMapChangedError(err)) await settleGroups(slots, true);
         else for (const i of slots) results[i] = err instanceof Error ? err : new Error(String(err));
       }
     };
-    await Promise.all([...byShard].map(([shard, slots]) => settle(shard, slots)));
+    const settleGroups = async (slots: number[], regrouped: boolean): Promise<void> => {
+      const groups = this.dbs.groupByShard(slots, (i) => writes[i]!.order.id);
+      await Promise.all([...groups].map(([shard, group]) => settle(shard, group, regrouped)));
+    };
+    await settleGroups(
+      writes.map((_, i) => i),
+      false,
+    );
     return results;
   }
 
@@ -161,17 +167,16 @@ export class OrderRepository {
    * settled now, with their final state.
    */
   async settleOnce(consumer: string, items: readonly InboxItem<OrderSettlement>[]): Promise<SettledOrder[]> {
-    const groups = this.dbs.groupByShard(items, (item) => item.payload.orderId);
-    const settled = await Promise.all(
-      [...groups].map(([shard, group]) =>
-        this.dbs.runOn(shard, (db) =>
-          settleBatch(
-            db,
-            consumer,
-            group.map((item) => ({ messageId: item.messageId, settlement: item.payload })),
-          ),
+    const settled = await this.dbs.runByShard(
+      items,
+      (item) => item.payload.orderId,
+      (db, _shard, group) =>
+        settleBatch(
+          db,
+          consumer,
+          group.map((item) => ({ messageId: item.messageId, settlement: item.payload })),
         ),
-      ),
+      { parallel: true },
     );
     return settled.flat();
   }

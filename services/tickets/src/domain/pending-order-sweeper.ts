@@ -23,7 +23,8 @@ export class PendingOrderSweeper implements BackgroundJob {
 
   constructor(
     private readonly orders: OrderRepository,
-    private readonly shards: readonly ShardSpec[],
+    /** The shards to sweep, asked at each sweep: a resharding may add one while it runs. */
+    private readonly shards: () => readonly ShardSpec[],
     private readonly delayMs: number,
     private readonly logger: Logger,
   ) {}
@@ -48,7 +49,7 @@ export class PendingOrderSweeper implements BackgroundJob {
   /** One sweep of every shard; returns how many orders were re-requested. */
   async sweepOnce(): Promise<number> {
     let total = 0;
-    for (const shard of this.shards) {
+    for (const shard of this.shards()) {
       total += await this.orders.requestStalePending(shard, {
         olderThanMs: this.delayMs,
         limit: BATCH,

@@ -54,7 +54,8 @@ export interface InboxPrunerOptions {
  */
 export class InboxPruner extends EventEmitter {
   readonly retentionMs: number;
-  private readonly shards: RelayShard[];
+  /** The shards of each run: a service's are asked each time (a resharding may add one). */
+  private readonly shards: () => RelayShard[];
   private readonly settings: { intervalMs: number; batchSize: number; maxBatchesPerRun: number };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
@@ -68,7 +69,8 @@ export class InboxPruner extends EventEmitter {
         `inbox retention ${this.retentionMs} ms must be longer than the redelivery window ${window} ms`,
       );
     }
-    this.shards = Array.isArray(options.shards) ? options.shards : shardsOf(options.shards);
+    const { shards } = options;
+    this.shards = Array.isArray(shards) ? () => shards : () => shardsOf(shards);
     this.settings = {
       intervalMs: options.intervalMs ?? 60_000,
       batchSize: options.batchSize ?? 1000,
@@ -98,7 +100,7 @@ export class InboxPruner extends EventEmitter {
 
   private async runAll(): Promise<number> {
     let total = 0;
-    for (const shard of this.shards) {
+    for (const shard of this.shards()) {
       try {
         const deleted = await this.pruneShard(shard.db);
         total += deleted;

@@ -42,16 +42,19 @@ export async function runInboxByShard<P, R>(
   shardKeyOf: (payload: P) => string,
   apply: (trx: Knex.Transaction, fresh: InboxItem<P>[]) => Promise<R[]>,
 ): Promise<R[]> {
-  const results: R[] = [];
-  for (const [shard, group] of dbs.groupByShard(items, (item) => shardKeyOf(item.payload))) {
-    const ids = group.map((item) => item.messageId);
-    const applied = await dbs.runOn(shard, (db) =>
-      runBatchInInbox(db, consumer, ids, async (trx, fresh) => {
-        const todo = group.filter((item) => fresh.has(item.messageId));
-        return todo.length === 0 ? [] : apply(trx, todo);
-      }),
-    );
-    results.push(...applied);
-  }
-  return results;
+  const applied = await dbs.runByShard(
+    items,
+    (item) => shardKeyOf(item.payload),
+    (db, _shard, group) =>
+      runBatchInInbox(
+        db,
+        consumer,
+        group.map((item) => item.messageId),
+        async (trx, fresh) => {
+          const todo = group.filter((item) => fresh.has(item.messageId));
+          return todo.length === 0 ? [] : apply(trx, todo);
+        },
+      ),
+  );
+  return applied.flat();
 }

@@ -64,6 +64,8 @@ export const instanceStatsSchema = z.object({
   instance: z.string(),
   pid: z.number().int(),
   uptimeSeconds: z.number(),
+  /** The version of the shard map this instance routes by (0: the topology's own; docs/resharding.md). */
+  shardMapVersion: z.number().int().optional(),
   http: httpCountsSchema,
   /**
    * Entity-cache lookups by level: `memory` (the in-process L1, null when not configured) and

@@ -36,6 +36,12 @@ const platformEnvFields = z.object({
   BUS_URL: z.url({ protocol: /^(rediss?|amqps?)$/ }).optional(),
   /** Shard layout when the topology file gives none: the talk's uneven one, or four even quarters. */
   SHARD_PRESET: z.enum(['talk', 'even']).default('talk'),
+  /**
+   * The control database holding the versioned shard maps that resharding publishes
+   * (docs/resharding.md). Default: `<DB_PREFIX>boxoffice_control` on the server of the users
+   * service's first shard (PG_URL's without a topology file).
+   */
+  SHARD_MAP_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Optional JSON topology file: shard servers, replicas, cache and bus Redis, instance URLs. */
   TOPOLOGY_FILE: z.string().min(1).optional(),
   /** Prefix of every shard database name; tests use it to get databases of their own. */

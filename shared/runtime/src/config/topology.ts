@@ -10,6 +10,7 @@ import {
   withDatabase,
 } from '@boxoffice/sharding';
 import { ConfigError, describeIssues } from '@boxoffice/platform';
+import { controlDatabaseUrl } from '@boxoffice/reshard';
 import type { PlatformEnv } from './platform-env';
 
 export const SERVICE_NAMES = ['users', 'events', 'tickets'] as const;
@@ -42,6 +43,8 @@ const serviceFileSchema = z.strictObject({
 export const topologyFileSchema = z.strictObject({
   preset: z.enum(['talk', 'even']).optional(),
   busUrl: z.url({ protocol: /^(rediss?|amqps?)$/ }).optional(),
+  /** The control database of the published shard maps (docs/resharding.md). */
+  shardMapUrl: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   services: z.partialRecord(z.enum(SERVICE_NAMES), serviceFileSchema).default({}),
 });
 export type TopologyFile = z.infer<typeof topologyFileSchema>;
@@ -56,6 +59,8 @@ export interface ServiceTopology {
 
 export interface Topology {
   busUrl: string;
+  /** The control database holding the versioned shard maps a resharding publishes. */
+  shardMapUrl: string;
   services: Record<ServiceName, ServiceTopology>;
 }
 
@@ -111,7 +116,16 @@ export function buildTopology(env: PlatformEnv, file: TopologyFile = { services:
       instances: spec?.instances ?? [`http://127.0.0.1:${DEFAULT_PORTS[service]}`],
     };
   }
-  return { busUrl: file.busUrl ?? env.BUS_URL ?? env.REDIS_URL, services };
+  return {
+    busUrl: file.busUrl ?? env.BUS_URL ?? env.REDIS_URL,
+    // By default beside the users service's first shard: PG_URL's server for npm start, the
+    // first shard server of a topology file (compose, Kubernetes), which migrate can reach.
+    shardMapUrl:
+      file.shardMapUrl ??
+      env.SHARD_MAP_URL ??
+      controlDatabaseUrl(services.users.shards[0]!.primary, env.DB_PREFIX),
+    services,
+  };
 }
 
 /** Reads TOPOLOGY_FILE when set, then builds the topology. */

@@ -92,6 +92,7 @@ export function statsRoutes(ctx: ServiceContext): Router {
       instance: `${ctx.service}@${hostname()}:${ctx.config.PORT}`,
       pid: process.pid,
       uptimeSeconds: Math.round((Date.now() - started) / 100) / 10,
+      shardMapVersion: ctx.router.version,
       http,
       cache,
       shardQueries: { ...shardQueries },

@@ -4,7 +4,12 @@ export {
   type ShardDatabasesOptions,
   type ShardResult,
 } from './shard-databases';
-export { isShardUnavailableError } from './shard-errors';
+export {
+  isShardUnavailableError,
+  isShardMapChangedError,
+  FENCED_SQLSTATE,
+  fencedVersion,
+} from './shard-errors';
 export { ensureDatabase, dropDatabase, listDatabases } from './database-admin';
 export { migrateLatest, appliedMigrations, type Migration } from './migrations';
 export { shardIdentityMigration, stampShardIdentity, assertShardIdentity } from './shard-identity';

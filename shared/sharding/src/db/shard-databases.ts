@@ -5,7 +5,13 @@ import type { ShardSpec } from '../keys/shard-map';
 import { currentReadContext } from './read-context';
 import { parseLsn, shardKey } from './replica-positions';
 import { ReplicaSet } from './replica-set';
-import { isShardUnavailableError, shardUnavailable } from './shard-errors';
+import {
+  fencedVersion,
+  isShardMapChangedError,
+  isShardUnavailableError,
+  shardMapChanged,
+  shardUnavailable,
+} from './shard-errors';
 
 export interface ShardDatabasesOptions {
   /** Connections per shard pool, per process. Default 5 (see DB_POOL_MAX in platform-env.ts). */
@@ -43,6 +49,14 @@ function isRecoveryConflict(err: unknown): boolean {
   return (err as { code?: string })?.code === '40001';
 }
 
+/** SQLSTATE 3D000, "database does not exist" (at connect). */
+function isMissingDatabase(err: unknown): boolean {
+  return (err as { code?: string })?.code === '3D000';
+}
+
+/** runForKey's signal to route the key again: the map it used is older than the shard's fence. */
+class FencedRetry extends Error {}
+
 /** One shard's answer in a scatter-gather. */
 export type ShardResult<T> =
   { shard: ShardSpec; ok: true; value: T } | { shard: ShardSpec; ok: false; error: unknown };
@@ -53,14 +67,21 @@ export type ShardResult<T> =
  * is down only hurts the requests routed to it.
  */
 export class ShardDatabases {
-  readonly router: ShardRouter;
+  private currentRouter: ShardRouter;
+  /** Pools by primary URL: a shard renamed by a split (9_f → 9_b) keeps its database and pool. */
   private readonly pools = new Map<string, Knex>();
+  /**
+   * Called when a shard refuses a write because its keys moved (the resharding fence), or its
+   * database is gone: resolves once this object's map is at least `version` or newer than it was,
+   * or after a bounded wait (docs/resharding.md). Without it, the refusal is the caller's error.
+   */
+  onFenced: ((version: number) => Promise<void>) | undefined;
   private readonly options: Required<Omit<ShardDatabasesOptions, 'metrics'>>;
   /** Only when some shard lists replicas: without them, reads are exactly primary reads. */
   readonly replicas: ReplicaSet | undefined;
 
   constructor(router: ShardRouter, options: ShardDatabasesOptions = {}) {
-    this.router = router;
+    this.currentRouter = router;
     this.options = {
       poolMax: options.poolMax ?? 5,
       connectTimeoutMs: options.connectTimeoutMs ?? 2000,
@@ -85,6 +106,18 @@ export class ShardDatabases {
     return this.router.service;
   }
 
+  /** The shard map in use now; `setRouter` replaces it while running. */
+  get router(): ShardRouter {
+    return this.currentRouter;
+  }
+
+  /** Switches to a newer shard map (an older or equal version is ignored). Returns whether it switched. */
+  setRouter(router: ShardRouter): boolean {
+    if (router.service !== this.service || router.version <= this.currentRouter.version) return false;
+    this.currentRouter = router;
+    return true;
+  }
+
   private connect(url: string): Knex {
     return knex({
       client: 'pg',
@@ -103,10 +136,10 @@ export class ShardDatabases {
 
   /** The knex instance of a shard's primary, created on first use. */
   knexFor(shard: ShardSpec): Knex {
-    let db = this.pools.get(shard.name);
+    let db = this.pools.get(shard.primary);
     if (!db) {
       db = this.connect(shard.primary);
-      this.pools.set(shard.name, db);
+      this.pools.set(shard.primary, db);
     }
     return db;
   }
@@ -116,7 +149,14 @@ export class ShardDatabases {
    * AppError `shard_unavailable` (503); any other error passes through unchanged.
    */
   async runForKey<T>(key: string, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
-    return this.runOn(this.router.shardForKey(key), work);
+    // A shard that fenced the key off (its bucket moved): learn the new map, then write there.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOn(this.router.shardForKey(key), work, attempt < 3);
+      } catch (err) {
+        if (!(err instanceof FencedRetry)) throw err;
+      }
+    }
   }
 
   /** `items` grouped by the shard owning each one's key, shards in order of first appearance. */
@@ -131,10 +171,65 @@ export class ShardDatabases {
     return groups;
   }
 
-  async runOn<T>(shard: ShardSpec, work: (db: Knex, shard: ShardSpec) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` once per shard with the items it owns (grouped by `keyOf`), one shard after
+   * another or, with `parallel`, all at once. A group that a resharding fence refuses (this
+   * process holds the new map by then) is grouped again by the new map and run once more.
+   * Returns what each run returned.
+   */
+  async runByShard<T, R>(
+    items: readonly T[],
+    keyOf: (item: T) => string,
+    work: (db: Knex, shard: ShardSpec, group: T[]) => Promise<R>,
+    options: { parallel?: boolean } = {},
+  ): Promise<R[]> {
+    const results: R[] = [];
+    let left: readonly T[] = items;
+    for (let regrouped = false; left.length > 0; regrouped = true) {
+      const groups = [...this.groupByShard(left, keyOf)];
+      const refused: T[] = [];
+      const runGroup = async ([shard, group]: [ShardSpec, T[]]): Promise<void> => {
+        try {
+          results.push(await this.runOn(shard, (db) => work(db, shard, group)));
+        } catch (err) {
+          if (regrouped || !isShardMapChangedError(err)) throw err;
+          refused.push(...group);
+        }
+      };
+      if (options.parallel) await Promise.all(groups.map(runGroup));
+      else for (const group of groups) await runGroup(group);
+      left = refused;
+    }
+    return results;
+  }
+
+  /**
+   * Runs `work` on a shard's primary. When the shard refuses it because some of its keys moved
+   * (the fence), waits until this process holds a newer map, then fails with a 503
+   * (`shard_unavailable`, details.moved): the caller grouped its keys by the old map, and
+   * `runByShard` regroups them (`runForKey` routes its one key again, `retryFenced`).
+   */
+  async runOn<T>(
+    shard: ShardSpec,
+    work: (db: Knex, shard: ShardSpec) => Promise<T>,
+    retryFenced = false,
+  ): Promise<T> {
     // A request that may write reports the WAL position of every shard it used (replica-http.ts).
     this.noteWrite(shard);
-    return this.onPrimary(shard, work);
+    const before = this.router.version;
+    try {
+      return await this.onPrimary(shard, work);
+    } catch (err) {
+      // A database a newer map no longer names may be gone (an aborted resharding's target).
+      const fenced = fencedVersion(err);
+      const version = fenced ?? (isMissingDatabase(err) ? before + 1 : undefined);
+      if (version === undefined) throw err;
+      await this.onFenced?.(version);
+      const changed = this.router.version !== before;
+      if (changed && retryFenced) throw new FencedRetry();
+      if (changed || fenced !== undefined) throw shardMapChanged(this.service, shard.name, err);
+      throw err;
+    }
   }
 
   /**

@@ -50,3 +50,30 @@ export function shardUnavailable(service: string, shard: string, cause: unknown)
     },
   );
 }
+
+/**
+ * The SQLSTATE a shard raises for a write to buckets it has handed to another shard (the
+ * resharding fence). Its message ends with the shard map version that moved them.
+ */
+export const FENCED_SQLSTATE = 'BXF01';
+
+/** The map version a fenced write needs (the writer must reload to at least it), else undefined. */
+export function fencedVersion(err: unknown): number | undefined {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (e?.code !== FENCED_SQLSTATE) return undefined;
+  const match = /map version (\d+)/.exec(e.message ?? '');
+  return match ? Number(match[1]) : 0;
+}
+
+export function shardMapChanged(service: string, shard: string, cause: unknown): AppError {
+  return new AppError(
+    'shard_unavailable',
+    `The ${service} keys of shard ${shard} moved to another shard; try again`,
+    { details: { service, shard, moved: true }, cause },
+  );
+}
+
+/** True for the 503 `runOn` gives after a fence refused its write: grouped by the old map, regroup and retry. */
+export function isShardMapChangedError(err: unknown): boolean {
+  return err instanceof AppError && (err.details as { moved?: boolean } | undefined)?.moved === true;
+}

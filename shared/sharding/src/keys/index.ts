@@ -2,6 +2,7 @@ export {
   BUCKET_COUNT,
   parseBucketRange,
   formatBucketRange,
+  hex2,
   rangeName,
   type BucketRange,
 } from './bucket-range';

@@ -21,12 +21,15 @@ export function bucketOf(key: string): number {
 export class ShardRouter {
   readonly service: string;
   readonly shards: readonly ShardSpec[];
+  /** The shard map's version: 0 for the topology's own map, then each published change adds one. */
+  readonly version: number;
   private readonly byBucket: ShardSpec[];
   private readonly byName: Map<string, ShardSpec>;
 
-  constructor(service: string, shards: readonly ShardSpec[]) {
+  constructor(service: string, shards: readonly ShardSpec[], version = 0) {
     assertShardMapCoversKeySpace(service, shards);
     this.service = service;
+    this.version = version;
     this.shards = Object.freeze([...shards].sort((a, b) => a.range.lo - b.range.lo));
     this.byBucket = new Array<ShardSpec>(BUCKET_COUNT);
     for (const shard of this.shards) {
