@@ -6,21 +6,21 @@ import { REPO_ROOT } from '../stack/processes';
 describe('bench:tracing', () => {
   test('when rounds follow each other, then each mode goes first once every three rounds', () => {
     expect([0, 1, 2, 3].map(modeOrder)).toEqual([
-      ['off', 'default', 'all'],
-      ['default', 'all', 'off'],
-      ['all', 'off', 'default'],
-      ['off', 'default', 'all'],
+      ['off', 'sampled', 'all'],
+      ['sampled', 'all', 'off'],
+      ['all', 'off', 'sampled'],
+      ['off', 'sampled', 'all'],
     ]);
   });
 
   test('when figures are in, then each mode is its median and its ratio to off', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
-    const lines = costTable({ rush: { off: [100, 110, 90], default: [97, 95, 99], all: [80] }, read: {} }, [
+    const lines = costTable({ rush: { off: [100, 110, 90], sampled: [97, 95, 99], all: [80] }, read: {} }, [
       'rush',
     ]);
     expect(lines[1]).toMatch(/^rush\s+off\s+100 orders\/s\s+1\.000×/);
-    expect(lines[2]).toMatch(/^rush\s+default\s+97 orders\/s\s+0\.970×/);
+    expect(lines[2]).toMatch(/^rush\s+sampled\s+97 orders\/s\s+0\.970×/);
     expect(lines[3]).toMatch(/^rush\s+all\s+80 orders\/s\s+0\.800×/);
   });
 

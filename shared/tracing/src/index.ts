@@ -2,6 +2,8 @@ export {
   startTracing,
   stopTracing,
   spanBuffer,
+  sampleRatio,
+  tracingWanted,
   DEFAULT_SAMPLE_RATIO,
   type TracingOptions,
 } from './start-tracing';

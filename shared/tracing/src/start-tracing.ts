@@ -1,4 +1,4 @@
-import { type Context, type TextMapPropagator, diag } from '@opentelemetry/api';
+import { type Context, SpanKind, type TextMapPropagator, diag } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
@@ -13,18 +13,34 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import { SpanBuffer } from './span-buffer';
 
 /**
- * Share of new traces kept when `OTEL_TRACES_SAMPLER` is not set: a trace started at the gateway
- * is kept with this probability, and every process follows that decision (parent-based), so a
- * trace is whole or absent. 0.1 keeps the cost within a few percent of throughput
- * (docs/tracing.md has the measurements); `npm start` keeps every trace.
+ * Share of new traces kept when tracing is on and `OTEL_TRACES_SAMPLER` is not set: a request is
+ * traced with this probability where its trace starts (the gateway), and every process follows
+ * that decision, so a trace is whole or absent. `npm start` keeps every trace.
  */
 export const DEFAULT_SAMPLE_RATIO = 0.1;
+
+/**
+ * Whether this process traces: only when asked, because the instrumentations cost CPU on every
+ * request, traced or not (docs/tracing.md, "What it costs"). Asked means `OTEL_SDK_DISABLED=false`,
+ * a sampler (`OTEL_TRACES_SAMPLER`, which `npm start` sets) or an OTLP endpoint; and
+ * `OTEL_SDK_DISABLED=true` always wins.
+ */
+export function tracingWanted(env: Record<string, string | undefined>): boolean {
+  if (env.OTEL_SDK_DISABLED === 'true') return false;
+  return Boolean(
+    env.OTEL_SDK_DISABLED === 'false' ||
+    env.OTEL_TRACES_SAMPLER ||
+    env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+  );
+}
 
 /** Requests that are not the product's work: probes, metrics, the topology page's polling. */
 const UNTRACED_PATHS = /^\/(healthz|readyz|metrics|internal\/(ping|stats|traces)|admin)(\/|\?|$)/;
@@ -63,10 +79,62 @@ export interface TracingOptions {
   env?: Record<string, string | undefined>;
 }
 
-function defaultSampler(env: Record<string, string | undefined>): Sampler | undefined {
-  // The standard variables win: the SDK reads OTEL_TRACES_SAMPLER(_ARG) itself.
-  if (env.OTEL_TRACES_SAMPLER) return undefined;
-  return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(DEFAULT_SAMPLE_RATIO) });
+/**
+ * The share of new traces to keep, from the standard `OTEL_TRACES_SAMPLER` and `…_ARG`:
+ * `always_on`/`parentbased_always_on` 1, `always_off`/`parentbased_always_off` 0, the
+ * `traceidratio` ones their argument (default 1, as the SDK reads it); unset, DEFAULT_SAMPLE_RATIO.
+ * An unknown sampler name keeps the default, as the SDK does.
+ */
+export function sampleRatio(env: Record<string, string | undefined>): number {
+  const sampler = env.OTEL_TRACES_SAMPLER?.trim();
+  if (!sampler) return DEFAULT_SAMPLE_RATIO;
+  if (sampler === 'always_on' || sampler === 'parentbased_always_on') return 1;
+  if (sampler === 'always_off' || sampler === 'parentbased_always_off') return 0;
+  if (sampler === 'traceidratio' || sampler === 'parentbased_traceidratio') {
+    const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG ?? 1);
+    return Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1;
+  }
+  return DEFAULT_SAMPLE_RATIO;
+}
+
+/** The W3C `sampled` flag of an incoming `traceparent`; undefined when there is none (or junk). */
+function sampledFlag(traceparent: unknown): boolean | undefined {
+  if (typeof traceparent !== 'string') return undefined;
+  const match = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(traceparent.trim());
+  return match ? (parseInt(match[1]!, 16) & 1) === 1 : undefined;
+}
+
+/**
+ * Whether an incoming request is traced at all. The decision is made here, before the http
+ * instrumentation does any work, because an untraced request then costs nothing (the
+ * instrumentation's work on a request is as large as the request itself, sampled or not): at
+ * the edge by the ratio; in a service by the caller's `sampled` flag, or by the ratio when the
+ * caller sent none. A request not traced runs with tracing suppressed, so nothing below it
+ * (express, pg, ioredis) makes spans either.
+ */
+function traceDecision(edge: boolean, ratio: number) {
+  return (req: { url?: string; headers: Record<string, unknown> }): boolean => {
+    if (UNTRACED_PATHS.test(req.url ?? '')) return false;
+    const flag = edge ? undefined : sampledFlag(req.headers.traceparent);
+    return flag ?? Math.random() < ratio;
+  };
+}
+
+/**
+ * HTTP requests are chosen before their span starts (traceDecision), so a server span that
+ * starts a trace is always kept; other roots (a batch's span, a message published outside any
+ * request) are kept by the ratio. Children follow their parent.
+ */
+function samplerFor(ratio: number): Sampler {
+  const byRatio = new TraceIdRatioBasedSampler(ratio);
+  const root: Sampler = {
+    shouldSample: (context, traceId, _name, kind) =>
+      kind === SpanKind.SERVER
+        ? { decision: SamplingDecision.RECORD_AND_SAMPLED }
+        : byRatio.shouldSample(context, traceId),
+    toString: () => `ServerRootsOr(${byRatio.toString()})`,
+  };
+  return new ParentBasedSampler({ root });
 }
 
 /**
@@ -78,24 +146,25 @@ function defaultSampler(env: Record<string, string | undefined>): Sampler | unde
  */
 export function startTracing(options: TracingOptions): void {
   const env = options.env ?? process.env;
-  if (sdk || env.OTEL_SDK_DISABLED === 'true') return;
+  if (sdk || !tracingWanted(env)) return;
   buffer = new SpanBuffer(Number(env.BOXOFFICE_TRACE_BUFFER_SPANS) || undefined);
   const spanProcessors: SpanProcessor[] = [buffer];
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
   }
-  const ignoreIncoming = (req: { url?: string }) => UNTRACED_PATHS.test(req.url ?? '');
-  const sampler = defaultSampler(env);
+  const ratio = sampleRatio(env);
+  const traced = traceDecision(options.edge ?? false, ratio);
   sdk = new NodeSDK({
     serviceName: options.serviceName,
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     autoDetectResources: false,
     spanProcessors,
-    ...(sampler ? { sampler } : {}),
+    sampler: samplerFor(ratio),
     textMapPropagator: options.edge ? new InjectOnlyPropagator() : new W3CTraceContextPropagator(),
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: ignoreIncoming,
+        ignoreIncomingRequestHook: (req) =>
+          !traced(req as { url?: string; headers: Record<string, unknown> }),
         requireParentforOutgoingSpans: true,
       }),
       // The gateway forwards with undici; a call outside any request (the topology poller) is not traced.

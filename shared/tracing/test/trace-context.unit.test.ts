@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { contextOfTraceparent } from '@boxoffice/tracing';
+import { DEFAULT_SAMPLE_RATIO, contextOfTraceparent, sampleRatio, tracingWanted } from '@boxoffice/tracing';
 
 const valid = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -31,4 +31,27 @@ describe('trace context carried in messages', () => {
       expect(trace.getSpanContext(ctx)).toBeUndefined();
     },
   );
+});
+
+describe('when a process traces, and how much', () => {
+  test.each([
+    [{}, false],
+    [{ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_SAMPLER: 'always_on' }, false],
+    [{ OTEL_SDK_DISABLED: 'false' }, true],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, true],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }, true],
+  ])('when the environment is %p, then tracing is on: %p', (env, on) => {
+    expect(tracingWanted(env)).toBe(on);
+  });
+
+  test.each([
+    [{}, DEFAULT_SAMPLE_RATIO],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, 1],
+    [{ OTEL_TRACES_SAMPLER: 'always_off' }, 0],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }, 0.25],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: 'lots' }, 1],
+    [{ OTEL_TRACES_SAMPLER: 'jaeger_remote' }, DEFAULT_SAMPLE_RATIO],
+  ])('when the sampler variables are %p, then the share kept is %p', (env, ratio) => {
+    expect(sampleRatio(env)).toBe(ratio);
+  });
 });
