@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from './bench/read/measure';
 import { REPO_ROOT } from './stack/processes';
 
 export const MODES = {
@@ -77,12 +78,6 @@ export function parseTracingBenchArgs(argv: string[]): TracingBenchOptions {
 export function modeOrder(round: number): Mode[] {
   const modes = Object.keys(MODES) as Mode[];
   return modes.map((_, i) => modes[(i + round) % modes.length]!);
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** The table the command prints: per benchmark and mode, the median and its ratio to "off". */

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { costTable, median, modeOrder, parseTracingBenchArgs } from '../bench-tracing';
+import { costTable, modeOrder, parseTracingBenchArgs } from '../bench-tracing';
+import { median } from '../bench/read/measure';
 import { REPO_ROOT } from '../stack/processes';
 
 describe('bench:tracing', () => {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { TRACE_ID_PATTERN } from '@boxoffice/tracing';
 
 /**
  * The JSON of `/admin/api/traces` and `/admin/api/traces/{traceId}`: the Traces view's data, as
  * the page reads it and the OpenAPI document describes it. The spans are those each process keeps
  * in its bounded buffer (`@boxoffice/tracing`'s SpanRecord).
  */
-const traceId = z.string().regex(/^[0-9a-f]{32}$/);
+const traceId = z.string().regex(TRACE_ID_PATTERN);
 
 export const traceSummarySchema = z.object({
   traceId,

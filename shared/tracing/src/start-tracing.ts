@@ -1,4 +1,4 @@
-import { type Context, SpanKind, type TextMapPropagator, diag } from '@opentelemetry/api';
+import { type Context, SpanKind, type TextMapPropagator, TraceFlags, diag, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
@@ -18,6 +18,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import { SpanBuffer } from './span-buffer';
+import { contextOfTraceparent } from './trace-context';
 
 /**
  * Share of new traces kept when tracing is on and `OTEL_TRACES_SAMPLER` is not set: a request is
@@ -99,16 +100,13 @@ export function sampleRatio(env: Record<string, string | undefined>): number {
 
 /** The W3C `sampled` flag of an incoming `traceparent`; undefined when there is none (or junk). */
 function sampledFlag(traceparent: unknown): boolean | undefined {
-  if (typeof traceparent !== 'string') return undefined;
-  const match = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(traceparent.trim());
-  return match ? (parseInt(match[1]!, 16) & 1) === 1 : undefined;
+  const parent = trace.getSpanContext(contextOfTraceparent(traceparent as string | undefined));
+  return parent ? (parent.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED : undefined;
 }
 
 /**
- * Whether an incoming request is traced at all. The decision is made here, before the http
- * instrumentation does any work, because an untraced request then costs nothing (the
- * instrumentation's work on a request is as large as the request itself, sampled or not): at
- * the edge by the ratio; in a service by the caller's `sampled` flag, or by the ratio when the
+ * Whether an incoming request is traced at all, decided before the http instrumentation starts
+ * its span: at the edge by the ratio; in a service by the caller's `sampled` flag, or by the ratio when the
  * caller sent none. A request not traced runs with tracing suppressed, so nothing below it
  * (express, pg, ioredis) makes spans either.
  */
