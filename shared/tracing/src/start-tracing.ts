@@ -96,14 +96,15 @@ export function sampleRatio(env: Record<string, string | undefined>): number {
 
 /**
  * HTTP requests are chosen before their span starts (`tracedRequests`), so a server span that
- * starts a trace is always kept; other roots (a batch's span, a message published outside any
- * request) are kept by the ratio. Children follow their parent.
+ * starts a trace is always kept, and so is a batch's span, which is only started, with links,
+ * when it carries a traced message; other roots are kept by the ratio. Children follow their
+ * parent.
  */
 function samplerFor(ratio: number): Sampler {
   const byRatio = new TraceIdRatioBasedSampler(ratio);
   const root: Sampler = {
-    shouldSample: (context, traceId, _name, kind) =>
-      kind === SpanKind.SERVER
+    shouldSample: (context, traceId, _name, kind, _attributes, links) =>
+      kind === SpanKind.SERVER || links.length > 0
         ? { decision: SamplingDecision.RECORD_AND_SAMPLED }
         : byRatio.shouldSample(context, traceId),
     toString: () => `ServerRootsOr(${byRatio.toString()})`,
