@@ -1,4 +1,4 @@
-import { type Context, SpanKind, type TextMapPropagator, diag } from '@opentelemetry/api';
+import { type Context, SpanKind, type TextMapPropagator, context, diag, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
@@ -60,8 +60,8 @@ class InjectOnlyPropagator implements TextMapPropagator {
   inject(...args: Parameters<TextMapPropagator['inject']>): void {
     this.w3c.inject(...args);
   }
-  extract(context: Context): Context {
-    return context;
+  extract(carrierContext: Context): Context {
+    return carrierContext;
   }
   fields(): string[] {
     return this.w3c.fields();
@@ -103,10 +103,10 @@ export function sampleRatio(env: Record<string, string | undefined>): number {
 function samplerFor(ratio: number): Sampler {
   const byRatio = new TraceIdRatioBasedSampler(ratio);
   const root: Sampler = {
-    shouldSample: (context, traceId, _name, kind, _attributes, links) =>
+    shouldSample: (parent, traceId, _name, kind, _attributes, links) =>
       kind === SpanKind.SERVER || links.length > 0
         ? { decision: SamplingDecision.RECORD_AND_SAMPLED }
-        : byRatio.shouldSample(context, traceId),
+        : byRatio.shouldSample(parent, traceId),
     toString: () => `ServerRootsOr(${byRatio.toString()})`,
   };
   return new ParentBasedSampler({ root });
@@ -133,6 +133,12 @@ export function startTracing(options: TracingOptions): void {
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     autoDetectResources: false,
     spanProcessors,
+    // Traces only. Left unset, the SDK would start OTLP metric and log exporters to
+    // localhost:4318 (its defaults when OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER are unset),
+    // and the instrumentations would record a duration histogram for every call, traced or not.
+    // The processes' metrics are Prometheus (`/metrics`).
+    metricReaders: [],
+    logRecordProcessors: [],
     sampler: samplerFor(ratio),
     textMapPropagator: options.edge ? new InjectOnlyPropagator() : new W3CTraceContextPropagator(),
     instrumentations: [
@@ -144,7 +150,12 @@ export function startTracing(options: TracingOptions): void {
         requireParentforOutgoingSpans: true,
       }),
       // The gateway forwards with undici; a call outside any request (the topology poller) is not traced.
-      new UndiciInstrumentation({ requireParentforSpans: true }),
+      // The hook returns before the instrumentation parses the URL and builds attributes, which
+      // it otherwise does for every call before it looks for a parent.
+      new UndiciInstrumentation({
+        requireParentforSpans: true,
+        ignoreRequestHook: () => trace.getSpan(context.active()) === undefined,
+      }),
       // Statements outside a traced request or message (relay polls, probes) make no spans.
       new PgInstrumentation({ requireParentSpan: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
