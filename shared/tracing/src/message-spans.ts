@@ -83,7 +83,7 @@ function untraced<T>(handle: () => Promise<T>): Promise<T> {
  * The context a message's spans continue, when the message belongs to a sampled trace; else
  * undefined, and the message is handled without spans. A trace starts at an HTTP request (the
  * edge samples it), so a message written by a request that was not traced carries no context
- * and starts none: at the default 10 % that skips the span work of nine messages in ten, and no
+ * and starts none: at the default 1 % that skips the span work of 99 messages in 100, and no
  * trace begins halfway through a purchase. A `traceparent` that is not W3C counts as none.
  */
 function sampledParent(message: TracedMessage): Context | undefined {

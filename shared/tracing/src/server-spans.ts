@@ -76,7 +76,7 @@ function ender(span: Span, req: IncomingMessage, res: ServerResponse): () => voi
 
 /**
  * A process's request listener with a server span around each traced request. Untraced requests
- * (nine in ten at the default ratio) go straight to the listener: no span, no context switch, no
+ * (99 in 100 at the default ratio) go straight to the listener: no span, no context switch, no
  * listener rebinding, which is what OpenTelemetry's own http and express instrumentations cost on
  * every request, traced or not (docs/tracing.md, "What it costs"). With tracing off, the listener
  * itself is returned.
