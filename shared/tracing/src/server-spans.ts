@@ -16,7 +16,7 @@ const UNTRACED_PATHS = /^\/(healthz|readyz|metrics|internal\/(ping|stats|traces)
 export interface ServerSpanSettings {
   /** The public edge (the gateway): a client's `traceparent` is never continued. */
   edge: boolean;
-  /** Share of requests that start a trace here (the edge, or a call that carries no trace). */
+  /** Share of requests that start a trace at the edge. */
   ratio: number;
 }
 
@@ -28,9 +28,11 @@ export function setServerSpanSettings(next: ServerSpanSettings | undefined): voi
 }
 
 /**
- * Whether a request is traced, and under which parent: at the edge by the ratio, under a new
- * trace; in a service by the caller's `sampled` flag, under the caller's span, or by the ratio
- * when the caller sent no valid `traceparent`. Undefined: not traced.
+ * Whether a request is traced, and under which parent. Only the edge (the gateway) starts traces,
+ * by the ratio, ignoring any `traceparent` a client sent; a service traces a request only when its
+ * caller sent a valid `traceparent` with the `sampled` flag, under the caller's span. So a trace
+ * is whole or absent: an untraced request through the gateway is untraced in every service.
+ * Undefined: not traced.
  */
 export function serverSpanParent(
   req: Pick<IncomingMessage, 'url' | 'headers'>,
@@ -38,12 +40,10 @@ export function serverSpanParent(
   random: () => number = Math.random,
 ): typeof ROOT_CONTEXT | undefined {
   if (UNTRACED_PATHS.test(req.url ?? '')) return undefined;
-  if (!edge) {
-    const parent = contextOfTraceparent(req.headers.traceparent as string | undefined);
-    const caller = trace.getSpanContext(parent);
-    if (caller) return (caller.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? parent : undefined;
-  }
-  return random() < ratio ? ROOT_CONTEXT : undefined;
+  if (edge) return random() < ratio ? ROOT_CONTEXT : undefined;
+  const parent = contextOfTraceparent(req.headers.traceparent as string | undefined);
+  const caller = trace.getSpanContext(parent);
+  return caller && (caller.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? parent : undefined;
 }
 
 function pathOf(url: string | undefined): string {
