@@ -1,5 +1,5 @@
 /**
- * `npm run bench:reshard -- [--duration S] [--at S] [--connections C]`: on a private stack, runs
+ * `npm run bench:reshard -- [--duration S] [--at S] [--connections C] [--help]`: on a private stack, runs
  * `npm run load -- mixed` (browsing, sign-ups, purchases) and, `--at` seconds in, splits 90-ff at
  * c0 for every service, one after the other, then completes each. Prints each service's write pause, rows copied and
  * verify result, the requests failed by status, the throughput before / during / after the
@@ -17,6 +17,12 @@ import type { LoadResult } from './load/load-result';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const USAGE = `usage: npm run bench:reshard -- [--duration S] [--at S] [--connections C]
+  --duration S      seconds of npm run load -- mixed (default 40)
+  --at S            seconds into the run when the splits start (default 15)
+  --connections C   the load's concurrent connections (default 8)
+  smallest run: --duration 25 --at 8 --connections 4`;
+
 /** Mean requests per second of the timeline's seconds in [from, to). */
 function rate(result: LoadResult, from: number, to: number): string {
   const points = result.timeline.filter((p) => p.second >= from && p.second < to);
@@ -30,11 +36,18 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '40' },
       at: { type: 'string', default: '15' },
       connections: { type: 'string', default: '8' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const duration = Number(values.duration);
   const at = Number(values.at);
-  if (!(duration > 0 && at >= 0 && at < duration)) throw new Error('need 0 ≤ --at < --duration');
+  if (!(duration > 0 && at >= 0 && at < duration && Number(values.connections) >= 1)) {
+    throw new Error(`need 0 ≤ --at < --duration and --connections ≥ 1\n${USAGE}`);
+  }
 
   console.log('starting a private stack…');
   const stack = await startStack();

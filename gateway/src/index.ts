@@ -36,6 +36,7 @@ export {
   busView,
   p99Between,
   ratePerSecond,
+  reshardView,
   topologySchema,
   type TopologyView,
 } from './admin';

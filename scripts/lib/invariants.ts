@@ -49,61 +49,70 @@ export interface SagaFacts {
   activeTicketsByEvent: Map<string, number>;
 }
 
-type Databases = Record<ServiceName, Knex[]>;
+/** Each service's shard databases (their primaries' URLs). */
+type Databases = Record<ServiceName, string[]>;
 
-function openAll(topology: Topology): Databases {
+function databasesOf(topology: Topology): Databases {
   const dbs = {} as Databases;
-  for (const service of SERVICE_NAMES) {
-    dbs[service] = topology.services[service].shards.map((shard) =>
-      knex({ client: 'pg', connection: shard.primary, pool: { min: 0, max: 2 } }),
-    );
-  }
+  for (const service of SERVICE_NAMES) dbs[service] = topology.services[service].shards.map((s) => s.primary);
   return dbs;
 }
 
-async function allRows<T>(shards: Knex[], query: (db: Knex) => Promise<T[]>): Promise<T[]> {
-  return (await Promise.all(shards.map(query))).flat();
+/**
+ * Runs `query` on each shard in turn, on one connection opened for it and closed after: the
+ * check holds one connection at a time, however many shards a resharding added (it runs on a
+ * server whose connections the stack's pools were sized to fill; connection-budget.ts).
+ */
+async function allRows<T>(shards: string[], query: (db: Knex) => Promise<T[]>): Promise<T[]> {
+  const rows: T[] = [];
+  for (const url of shards) {
+    const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+    try {
+      rows.push(...(await query(db)));
+    } finally {
+      await db.destroy();
+    }
+  }
+  return rows;
 }
 
-/** Reads the facts from every shard in parallel (counts arrive as strings from pg; made numbers here). */
+/** Reads the facts from every shard, one query at a time (counts arrive as strings from pg; made numbers here). */
 async function readFacts(dbs: Databases): Promise<SagaFacts> {
-  const [events, orders, decisions, ticketsPerEvent] = await Promise.all([
-    allRows(dbs.events, (db) =>
-      db('events as e')
-        .leftJoin('seat_reservations as r', function () {
-          this.on('r.event_id', '=', 'e.id').andOnVal('r.outcome', '=', 'reserved');
-        })
-        .groupBy('e.id', 'e.capacity', 'e.seats_sold')
-        .select(
-          'e.id',
-          'e.capacity',
-          'e.seats_sold',
-          db.raw('coalesce(sum(r.quantity - r.seats_released), 0) as held'),
-        ),
-    ),
-    allRows(dbs.tickets, (db) =>
-      db('orders as o')
-        .leftJoin('tickets as t', 't.order_id', 'o.id')
-        .groupBy('o.id', 'o.event_id', 'o.quantity', 'o.status')
-        .select(
-          'o.id',
-          'o.event_id',
-          'o.quantity',
-          'o.status',
-          db.raw('count(t.id) as tickets'),
-          db.raw("count(t.id) filter (where t.status = 'active') as active"),
-        ),
-    ),
-    allRows(dbs.events, (db) =>
-      db('seat_reservations').select('order_id', 'quantity', 'outcome', 'seats_released'),
-    ),
-    allRows(dbs.tickets, (db) =>
-      db('tickets')
-        .where({ status: 'active' })
-        .groupBy('event_id')
-        .select('event_id', db.raw('count(*) as active')),
-    ),
-  ]);
+  const events = await allRows(dbs.events, (db) =>
+    db('events as e')
+      .leftJoin('seat_reservations as r', function () {
+        this.on('r.event_id', '=', 'e.id').andOnVal('r.outcome', '=', 'reserved');
+      })
+      .groupBy('e.id', 'e.capacity', 'e.seats_sold')
+      .select(
+        'e.id',
+        'e.capacity',
+        'e.seats_sold',
+        db.raw('coalesce(sum(r.quantity - r.seats_released), 0) as held'),
+      ),
+  );
+  const orders = await allRows(dbs.tickets, (db) =>
+    db('orders as o')
+      .leftJoin('tickets as t', 't.order_id', 'o.id')
+      .groupBy('o.id', 'o.event_id', 'o.quantity', 'o.status')
+      .select(
+        'o.id',
+        'o.event_id',
+        'o.quantity',
+        'o.status',
+        db.raw('count(t.id) as tickets'),
+        db.raw("count(t.id) filter (where t.status = 'active') as active"),
+      ),
+  );
+  const decisions = await allRows(dbs.events, (db) =>
+    db('seat_reservations').select('order_id', 'quantity', 'outcome', 'seats_released'),
+  );
+  const ticketsPerEvent = await allRows(dbs.tickets, (db) =>
+    db('tickets')
+      .where({ status: 'active' })
+      .groupBy('event_id')
+      .select('event_id', db.raw('count(*) as active')),
+  );
   const activeTicketsByEvent = new Map<string, number>();
   for (const row of ticketsPerEvent) {
     activeTicketsByEvent.set(
@@ -217,12 +226,7 @@ export function findViolations(facts: SagaFacts): InvariantReport {
  * resharding left it: the latest published shard maps replace the topology's own.
  */
 export async function checkInvariants(topology: Topology): Promise<InvariantReport> {
-  const dbs = openAll(await withPublishedMaps(topology));
-  try {
-    return findViolations(await readFacts(dbs));
-  } finally {
-    await Promise.all(SERVICE_NAMES.flatMap((s) => dbs[s].map((db) => db.destroy())));
-  }
+  return findViolations(await readFacts(databasesOf(await withPublishedMaps(topology))));
 }
 
 /**

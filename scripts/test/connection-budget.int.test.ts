@@ -3,6 +3,7 @@ import { loadTopology, platformEnvSchema } from '@boxoffice/runtime';
 import {
   HEADROOM,
   MIN_POOL,
+  SPARE_SHARDS,
   planPoolSize,
   poolsPerServer,
   readServerLimit,
@@ -24,6 +25,25 @@ describe("npm start's connection budget", () => {
     expect(demands).toHaveLength(1);
     // 3 services × 4 shards × 2 instances, all on one server.
     expect(demands[0]).toEqual({ server: expect.stringContaining('127.0.0.1:5432/postgres'), pools: 24 });
+  });
+
+  it('keeps room for the shard a split adds to each service, and counts the connections to the control database', () => {
+    const env = loadConfig(platformEnvSchema, {
+      PG_URL: 'postgres://postgres@127.0.0.1:5432',
+      DB_PREFIX: 'x',
+    });
+    // 3 services × (4 shards + the one a split adds) × 1 instance.
+    expect(poolsPerServer(loadTopology(env), 1, SPARE_SHARDS)).toEqual([
+      { server: expect.stringContaining('127.0.0.1:5432/postgres'), pools: 15 },
+    ]);
+    // Every service split to five shards, one instance each, on a server with 100 connections:
+    // 15 pools × 5 + 3 control = 78, within 100 − 3 − 7 − 10 = 80.
+    const plan = planPoolSize([{ demand: { server, pools: 15, fixed: 3 }, limit }], 5, false);
+    expect(plan).toEqual({ poolMax: 5, fits: true, notes: [] });
+    // Two instances each: 30 pools × 2 + 6 control = 66 fits; × 3 = 96 would not.
+    const two = planPoolSize([{ demand: { server, pools: 30, fixed: 6 }, limit }], 5, false);
+    expect(two).toMatchObject({ poolMax: 2, fits: true });
+    expect(two.notes[0]).toMatch(/30 pools × 2 \+ 6 control = 66 connections at worst/);
   });
 
   it('shrinks the default pool so that two instances of everything fit one local Postgres', () => {

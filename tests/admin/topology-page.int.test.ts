@@ -5,7 +5,8 @@
  * every instance, shard, cache and topic is drawn, that a burst of requests moves the figures
  * (spread over both events instances), and that a killed instance is marked down with what the
  * gateway does about it: first one of two (the other takes its requests), then the last one
- * (its routes answer 503). Screenshots go to results/ (docs/images/topology.png is one of them).
+ * (its routes answer 503); and that a split of users is drawn while it is stopped, once switched
+ * and after its abort. Screenshots go to results/ (docs/images/topology.png is one of them).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,9 @@ import type { Browser, Page } from 'playwright-core';
 import { buildAdminUi } from '../../gateway/admin-ui/build-admin-ui';
 import { topologySchema } from '../../gateway/src';
 import { launchChromium, REPO_ROOT } from '@boxoffice/devstack';
+import { ReshardError } from '@boxoffice/reshard';
 import { TEST_PG_URL, TestStack, callerHeaders, signUp, startTestStack, uniqueEmail } from '../support';
+import { resharderFor, seedUsers, sql } from '../reshard/reshard-kit';
 
 const RESULTS = join(REPO_ROOT, 'results');
 /** Every wait on the page is bounded; generous, for a loaded CI machine. */
@@ -34,7 +37,9 @@ let page: Page;
 
 beforeAll(async () => {
   await buildAdminUi({ ifNeeded: true });
-  stack = await startTestStack({ instances: 2, env: { PG_URL: pg.url } });
+  // Pools of 2 (the smallest a service works with): six processes, and the users split below
+  // adds a shard to two of them, on a Postgres server other test files share (100 connections).
+  stack = await startTestStack({ instances: 2, env: { PG_URL: pg.url, DB_POOL_MAX: '2' } });
   browser = await launchChromium();
   page = await watchedPage();
   await page.goto(`${stack.gatewayUrl}/admin`);
@@ -172,6 +177,50 @@ describe('the topology page (/admin)', () => {
     await until('some users shard with more than one row', async () =>
       (await figuresOf('[data-service="users"] [data-shard]', 1)).some((rows) => rows > 1),
     );
+  });
+
+  test('when users is split, then its card shows the phase, the lag and the new shards, and each instance its map version', async () => {
+    await seedUsers(stack.env, 112); // 64 of them in c0-ff
+    const stopped = await resharderFor(stack.env, {
+      afterPhase: async (_job, done) => {
+        if (done === 'copy') throw new ReshardError('stopped');
+      },
+    });
+    const resumer = await resharderFor(stack.env);
+    try {
+      await expect(stopped.resharder.split('users', { lo: 0x90, hi: 0xff }, 0xc0)).rejects.toThrow('stopped');
+      const [changed] = await sql<{ n: number }>(
+        stack.env,
+        'users_9_f',
+        `with c as (update users set display_name = 'Moving' where id >= 'c0000000-0000-0000-0000-000000000000' returning 1)
+         select count(*)::int as n from c`,
+      );
+      const card = '[data-reshard="users"][data-phase="catch-up"][data-running="false"]';
+      await until(
+        `the users card stopped before the catch-up with ${changed!.n} changes waiting`,
+        async () => (await page.locator(`${card} [data-lag="${changed!.n}"]`).count()) === 1,
+      );
+      expect(await page.locator(card).textContent()).toContain(`${stack.env.prefix}users_c_f`);
+      expect(await page.locator('[data-service="users"] [data-map-version="0"]').count()).toBe(2);
+      await page.screenshot({ path: join(RESULTS, 'topology-reshard.png'), fullPage: true });
+
+      await resumer.resharder.resume('users');
+      await until(
+        'the new shard drawn up and both users instances on map version 1',
+        async () =>
+          (await page.locator('[data-shard="users_c_f"][data-state="up"] [data-role="target"]').count()) ===
+            1 && (await page.locator('[data-service="users"] [data-map-version="1"]').count()) === 2,
+      );
+      await resumer.resharder.abort('users');
+      await until(
+        'no card, and both users instances on map version 2 (the old layout again)',
+        async () =>
+          (await page.locator('[data-reshard]').count()) === 0 &&
+          (await page.locator('[data-service="users"] [data-map-version="2"]').count()) === 2,
+      );
+    } finally {
+      await Promise.all([stopped.store.close(), resumer.store.close()]);
+    }
   });
 
   test('when one of two instances is killed, then it is drawn down and the other takes its requests', async () => {

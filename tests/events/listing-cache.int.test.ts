@@ -12,9 +12,9 @@ describe('the event listing, cached per process', () => {
   let env: TestEnv;
   let writer: EventsHarness;
   let reader: EventsHarness;
-  let readerQueries: Record<string, number>;
+  let readerQueries: () => Record<string, number>;
   const organizer = newId();
-  const queriesSoFar = () => Object.values(readerQueries).reduce((a, b) => a + b, 0);
+  const queriesSoFar = () => Object.values(readerQueries()).reduce((a, b) => a + b, 0);
 
   beforeAll(async () => {
     env = await createTestEnv({ services: ['events'] });

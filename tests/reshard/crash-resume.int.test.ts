@@ -30,13 +30,22 @@ async function reshardCommand(env: TestEnv, args: string[]): Promise<{ code: num
   return { code, out };
 }
 
-/** Starts a split and kills it with SIGKILL once its output matches `when`. */
-async function killSplitWhen(env: TestEnv, when: RegExp): Promise<string> {
+/**
+ * Starts a split and kills it with SIGKILL once its output matches `when`. `meanwhile.run` is
+ * started once the output matches `meanwhile.when` (writes made while the split runs).
+ */
+async function killSplitWhen(
+  env: TestEnv,
+  when: RegExp,
+  meanwhile?: { when: RegExp; run: () => Promise<unknown> },
+): Promise<string> {
   const child = reshardProcess(env, ['users', 'split', '90-ff', 'at', 'c0']);
   let out = '';
+  let started: Promise<unknown> | undefined;
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
+      if (meanwhile && !started && meanwhile.when.test(out)) started = meanwhile.run().catch(reject);
       if (when.test(out)) {
         child.kill('SIGKILL');
         resolve();
@@ -45,6 +54,7 @@ async function killSplitWhen(env: TestEnv, when: RegExp): Promise<string> {
     child.on('exit', () => reject(new Error(`the split ended before it was killed:\n${out}`)));
   });
   await new Promise((resolve) => child.on('exit', resolve));
+  await started;
   return out;
 }
 
@@ -55,31 +65,42 @@ const leftovers = (env: TestEnv, database: string) =>
 const targetExists = async (env: TestEnv) =>
   (await count(env, 'users_9_f', `from pg_database where datname = '${env.prefix}users_c_f'`)) === 1;
 
-describe('a resharding killed with SIGKILL during the copy', () => {
-  let env: TestEnv;
-  let moved: number;
-
+/** A users env of the describe's own with 3,000 users in 90-ff, and how many of them move to c0-ff. */
+function seededUsers(): { env: TestEnv; moved: number } {
+  const seeded = {} as { env: TestEnv; moved: number };
   beforeAll(async () => {
-    env = await createTestEnv({ services: ['users'] });
-    await seedUsers(env, 3000);
-    moved = await count(env, 'users_9_f', `from users where ${MOVED}`);
+    seeded.env = await createTestEnv({ services: ['users'] });
+    await seedUsers(seeded.env, 3000);
+    seeded.moved = await count(seeded.env, 'users_9_f', `from users where ${MOVED}`);
   });
-
   afterAll(async () => {
-    await env?.cleanup();
+    await seeded.env?.cleanup();
   });
+  return seeded;
+}
+
+/** After an abort: no trigger, change log, control table or function on the source, and no target database. */
+async function expectNothingLeftBehind(env: TestEnv): Promise<void> {
+  expect(await leftovers(env, 'users_9_f')).toBe(0);
+  expect(await count(env, 'users_9_f', `from pg_tables where tablename like 'boxoffice_reshard%'`)).toBe(0);
+  expect(await count(env, 'users_9_f', `from pg_proc where proname like 'boxoffice_reshard%'`)).toBe(0);
+  expect(await targetExists(env)).toBe(false);
+}
+
+describe('a resharding killed with SIGKILL during the copy', () => {
+  const seeded = seededUsers();
 
   test('when it is aborted afterwards, then the old layout is whole and nothing is left behind', async () => {
+    const { env } = seeded;
     await killSplitWhen(env, /copy users: \d+ rows/);
     const { code, out } = await reshardCommand(env, ['users', 'abort']);
     expect({ code, out }).toMatchObject({ code: 0 });
     expect(await count(env, 'users_9_f', 'from users')).toBe(3000);
-    expect(await leftovers(env, 'users_9_f')).toBe(0);
-    expect(await count(env, 'users_9_f', `from pg_tables where tablename like 'boxoffice_reshard%'`)).toBe(0);
-    expect(await targetExists(env)).toBe(false);
+    await expectNothingLeftBehind(env);
   });
 
   test('when it is resumed afterwards, then it finishes, verified, and complete leaves each row once', async () => {
+    const { env, moved } = seeded;
     await killSplitWhen(env, /copy users: \d+ rows/);
     const resumed = await reshardCommand(env, ['users', 'resume']);
     expect(resumed.out).toMatch(/verify: \d+ rows in \d+ sub-ranges match/);
@@ -90,6 +111,89 @@ describe('a resharding killed with SIGKILL during the copy', () => {
     expect(completed.code).toBe(0);
     expect(await count(env, 'users_9_f', `from users where ${MOVED}`)).toBe(0);
     expect(await count(env, 'users_9_f', 'from users')).toBe(3000 - moved);
+    expect(await leftovers(env, 'users_9_f')).toBe(0);
+    expect(await leftovers(env, 'users_c_f')).toBe(0);
+  });
+});
+
+describe('a resharding killed with SIGKILL during the catch-up', () => {
+  const seeded = seededUsers();
+
+  /**
+   * A split killed on the catch-up's first progress line: every moving user is changed as soon
+   * as capture is on, so the catch-up has one change per moving user to apply, 5 a round (the
+   * copy may already have copied the new value: the catch-up applies it again, harmlessly).
+   * Returns the command's `status` afterwards.
+   */
+  async function killedInCatchUp(name: string): Promise<string> {
+    const { env } = seeded;
+    const out = await killSplitWhen(env, /catch up: \d+ changes applied so far, lag \d+ changes/, {
+      when: /prepare: /,
+      run: () => sql(env, 'users_9_f', `update users set display_name = $1 where ${MOVED}`, [name]),
+    });
+    expect(out).toMatch(/copy: \d+ rows in/);
+    expect(out).not.toMatch(/verify: /);
+    return (await reshardCommand(env, ['users', 'status'])).out;
+  }
+
+  /** Writes to the moving range while no command runs: a new user, a changed one and a deleted one. */
+  async function writeWhileStopped(): Promise<{ added: string; changed: string; deleted: string }> {
+    const { env } = seeded;
+    const [changed, deleted] = (
+      await sql<{ id: string }>(env, 'users_9_f', `select id from users where ${MOVED} order by id limit 2`)
+    ).map((r) => r.id);
+    const [added] = await sql<{ id: string }>(
+      env,
+      'users_9_f',
+      `insert into users (id, email, display_name, password_hash)
+       values (('c1' || substr(gen_random_uuid()::text, 3))::uuid, $1, 'Added', 'x') returning id::text as id`,
+      [`added-${Date.now()}@example.test`],
+    );
+    await sql(env, 'users_9_f', `update users set display_name = 'After the kill' where id = $1`, [changed]);
+    await sql(env, 'users_9_f', `delete from users where id = $1`, [deleted]);
+    return { added: added!.id, changed: changed!, deleted: deleted! };
+  }
+
+  test('when it is aborted afterwards, then the old layout is whole and nothing is left behind', async () => {
+    const { env } = seeded;
+    const status = await killedInCatchUp('Aborted');
+    expect(status).toMatch(/next phase catch-up, \d+ rows copied, [1-9]\d* changes waiting/);
+    const { added, deleted } = await writeWhileStopped();
+    const { code, out } = await reshardCommand(env, ['users', 'abort']);
+    expect({ code, out }).toMatchObject({ code: 0 });
+    expect(await count(env, 'users_9_f', 'from users')).toBe(3000);
+    expect(
+      await count(env, 'users_9_f', `from users where id in ('${added}') and display_name = 'Added'`),
+    ).toBe(1);
+    expect(await count(env, 'users_9_f', `from users where id = '${deleted}'`)).toBe(0);
+    await expectNothingLeftBehind(env);
+  });
+
+  test('when it is resumed afterwards, then it finishes, verified, nothing is lost, and complete leaves each row once', async () => {
+    const { env, moved } = seeded;
+    const total = await count(env, 'users_9_f', 'from users');
+    await killedInCatchUp('Resumed');
+    const { added, changed, deleted } = await writeWhileStopped();
+    const resumed = await reshardCommand(env, ['users', 'resume']);
+    expect(resumed.out).toMatch(/verify: \d+ rows in \d+ sub-ranges match/);
+    expect(resumed.out).not.toMatch(/reshard: /);
+    expect(resumed.code).toBe(0);
+    const completed = await reshardCommand(env, ['users', 'complete']);
+    expect(completed.code).toBe(0);
+    // Each row once: the moved ones only on the new shard, with their last values.
+    expect(await count(env, 'users_9_f', `from users where ${MOVED}`)).toBe(0);
+    expect(
+      (await count(env, 'users_9_f', 'from users')) + (await count(env, 'users_c_f', 'from users')),
+    ).toBe(total);
+    expect(await count(env, 'users_c_f', 'from users')).toBe(moved);
+    expect(await count(env, 'users_c_f', `from users where display_name = 'Resumed'`)).toBe(moved - 2);
+    expect(
+      await count(env, 'users_c_f', `from users where id = '${changed}' and display_name = 'After the kill'`),
+    ).toBe(1);
+    expect(await count(env, 'users_c_f', `from users where id = '${added}' and display_name = 'Added'`)).toBe(
+      1,
+    );
+    expect(await count(env, 'users_c_f', `from users where id = '${deleted}'`)).toBe(0);
     expect(await leftovers(env, 'users_9_f')).toBe(0);
     expect(await leftovers(env, 'users_c_f')).toBe(0);
   });

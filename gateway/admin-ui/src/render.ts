@@ -2,6 +2,7 @@ import type {
   BusView,
   CacheView,
   InstanceView,
+  ReshardView,
   ServiceView,
   ShardView,
   TopicView,
@@ -18,6 +19,7 @@ function instanceCard(instance: InstanceView): string {
   return `<div class="card instance ${tone(instance.state)}" data-instance="${esc(instance.url)}" data-state="${esc(instance.state)}">
     <div class="row"><span class="name" title="${esc(instance.url)}">${esc(name)}</span>${badge(instance.state)}</div>
     <div class="row figs">${figure(num(instance.requestsPerSecond), 'req/s')}${figure(ms(instance.p99Ms), 'p99')}</div>
+    ${instance.shardMapVersion === null ? '' : `<div class="row sub" data-map-version="${esc(instance.shardMapVersion)}">shard map v${esc(instance.shardMapVersion)}</div>`}
     ${instance.reason && instance.state !== 'up' ? `<p class="reason">${esc(instance.reason)}</p>` : ''}
     ${effect(instance.effect)}
   </div>`;
@@ -69,12 +71,39 @@ function shardCard(shard: ShardView, service: string): string {
     : '';
   return `<div class="card shard ${tone(shard.state)}" data-shard="${esc(`${service}_${shard.name}`)}" data-state="${esc(shard.state)}">
     <div class="row"><span class="name">${esc(shard.range)}</span>${badge(shard.state)}</div>
-    <div class="row sub" title="${esc(shard.host)}">${esc(shard.database)}</div>
+    <div class="row sub" title="${esc(shard.host)}">${esc(shard.database)}${shard.reshard ? ` <span class="role" data-role="${esc(shard.reshard)}">${shard.reshard === 'target' ? 'new' : 'source'}</span>` : ''}</div>
     <div class="row figs"><span title="statements the services sent, probes and this page's own left out">${figure(num(shard.queriesPerSecond), 'q/s')}</span><span title="estimated by Postgres's statistics">${figure(num(shard.rowsTotal, 0), 'rows (est.)')}</span></div>
     <div class="row sub">query ${ms(shard.latencyMs)}</div>
     ${outboxLine(shard)}${rowsList(shard)}${replicas}
     ${shard.state !== 'up' && shard.reason ? `<p class="reason">${esc(shard.reason)}</p>` : ''}
     ${effect(shard.effect)}
+  </div>`;
+}
+
+/** The phases as the page names them: the switch moves reads and writes together (one map). */
+const PHASE_LABELS: Record<ReshardView['phase'], string> = {
+  prepare: 'prepare',
+  copy: 'copy',
+  'catch-up': 'catch up',
+  verify: 'verify',
+  switch: 'switch reads + writes',
+  switched: 'switched',
+};
+
+/** The resharding in progress: phase, rows copied, lag, where the range goes and which map comes next. */
+function reshardCard(reshard: ReshardView, service: string): string {
+  const phase = PHASE_LABELS[reshard.phase];
+  const state = reshard.phase === 'switched' ? 'up' : reshard.running ? 'slow' : 'down';
+  const lag = reshard.lag === null ? '–' : reshard.lag >= 100_000 ? '100k+' : num(reshard.lag, 0);
+  const shards = reshard.newShards
+    .map((s) => `<span title="${esc(s.host)}">${esc(s.range)} ${esc(s.database)}</span>`)
+    .join('');
+  return `<div class="card reshard ${tone(state)}" data-reshard="${esc(service)}" data-phase="${esc(reshard.phase)}" data-running="${esc(reshard.running)}">
+    <div class="row"><span class="name">resharding ${esc(reshard.range)} → ${esc(reshard.moving)}</span><span class="badge ${tone(state)}">${esc(reshard.running || reshard.phase === 'switched' ? phase : `stopped: ${phase}`)}</span></div>
+    <div class="row figs">${figure(num(reshard.rowsCopied, 0), 'rows copied')}<span data-lag="${esc(reshard.lag)}">${figure(lag, 'changes waiting')}</span></div>
+    <div class="row sub" title="${esc(reshard.source.host)} → ${esc(reshard.target.host)}">${esc(reshard.source.database)} → ${esc(reshard.target.database)} · map v${esc(reshard.fromVersion)} → v${esc(reshard.toVersion)}${reshard.pauseMs === null ? '' : ` · writes paused ${ms(reshard.pauseMs)}`}</div>
+    <div class="tables">new shards: ${shards}</div>
+    ${effect(reshard.note)}
   </div>`;
 }
 
@@ -86,6 +115,7 @@ function serviceColumn(service: ServiceView): string {
     <div class="instances">${service.instances.map(instanceCard).join('')}</div>
     ${cacheCard(service.cache, service.name)}
     <h3>Postgres shards</h3>
+    ${service.reshard ? reshardCard(service.reshard, service.name) : ''}
     <div class="shards">${service.shards.map((s) => shardCard(s, service.name)).join('')}</div>
   </section>`;
 }

@@ -6,3 +6,4 @@ export { ADMIN_KEY_HEADER, ADMIN_COOKIE, adminCookieValue } from './admin-access
 export { topologySchema, type TopologyView } from './topology-schema';
 export { p99Between, ratePerSecond } from './rates';
 export { busView } from './bus-view';
+export { reshardView } from './service-view';

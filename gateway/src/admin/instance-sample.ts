@@ -67,7 +67,7 @@ async function readiness(base: string): Promise<Readiness> {
 
 async function stats(base: string, callerHeader: string): Promise<InstanceStats | null> {
   try {
-    const { status, body } = await getJson(`${base}/internal/stats?include=shards,bus`, {
+    const { status, body } = await getJson(`${base}/internal/stats?include=shards,bus,reshard`, {
       [CALLER_HEADER]: callerHeader,
     });
     if (status !== 200) return null;

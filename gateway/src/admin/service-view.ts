@@ -1,5 +1,5 @@
 import { databaseOf, formatBucketRange } from '@boxoffice/sharding';
-import { type CacheCounts, type ShardStats } from '@boxoffice/contracts';
+import { type CacheCounts, type ReshardStats, type ShardStats } from '@boxoffice/contracts';
 import { type ServiceName, type ServiceTopology, hostOf } from '@boxoffice/runtime';
 import {
   CACHE_DOWN_EFFECT,
@@ -13,7 +13,7 @@ import {
 } from './effects';
 import type { InstanceSample } from './instance-sample';
 import { p99Between, ratePerSecond, round, sumOfRates } from './rates';
-import type { CacheView, InstanceView, ServiceView, ShardView } from './topology-schema';
+import type { CacheView, InstanceView, ReshardView, ServiceView, ShardView } from './topology-schema';
 
 /** A shard whose stats query takes longer than this is drawn as slow (ms): an idle local shard answers in ~1 ms, a loaded 2-core laptop in up to ~200. */
 export const SLOW_SHARD_MS = 500;
@@ -58,6 +58,7 @@ function instanceViews(pairs: SamplePair[], seconds: number | null): InstanceVie
       pid: stats?.pid ?? null,
       requestsPerSecond: stats ? ratePerSecond(stats.http.count, previous?.stats?.http.count, seconds) : null,
       p99Ms: stats && previous?.stats ? p99Between(stats.http, previous.stats.http) : null,
+      shardMapVersion: stats?.shardMapVersion ?? null,
       effect:
         state === 'down'
           ? instanceDownEffect(upCount)
@@ -68,18 +69,27 @@ function instanceViews(pairs: SamplePair[], seconds: number | null): InstanceVie
   });
 }
 
+/** A shard's part in the resharding in progress, by its database. */
+function reshardRole(database: string, reshard: ReshardStats | null): ShardView['reshard'] {
+  if (reshard?.target.database === database) return 'target';
+  if (reshard?.source.database === database) return 'source';
+  return null;
+}
+
 function shardView(
   service: ServiceName,
   outline: Pick<ShardView, 'name' | 'range' | 'database' | 'host'>,
   reported: ShardStats | undefined,
   pairs: SamplePair[],
   seconds: number | null,
+  reshard: ReshardStats | null,
 ): ShardView {
   const queriesPerSecond = sumOfRates(
     pairs.map((p) => ({ current: p.current.stats, previous: p.previous?.stats })),
     (stats) => stats?.shardQueries[outline.name],
     seconds,
   );
+  const role = reshardRole(outline.database, reshard);
   if (!reported) {
     return {
       ...outline,
@@ -91,6 +101,7 @@ function shardView(
       rowsTotal: null,
       outboxUnsent: null,
       replicas: [],
+      reshard: role,
       effect: null,
     };
   }
@@ -108,6 +119,7 @@ function shardView(
     rowsTotal: Object.values(reported.rows).reduce((a, b) => a + b, 0),
     outboxUnsent: reported.outboxUnsent,
     replicas: reported.replicas.map((r) => ({ host: r.host, state: r.state, lagSeconds: r.lagSeconds })),
+    reshard: role,
     effect:
       state === 'down'
         ? shardDownEffect(service, outline.range)
@@ -193,6 +205,23 @@ function cacheView(pairs: SamplePair[], seconds: number | null): CacheView {
   };
 }
 
+/**
+ * The service's resharding as the first instance that reports one has it (every instance reads
+ * the same job; one asked a moment earlier may have seen none yet), with what to run next when no
+ * command is working on it.
+ */
+export function reshardView(service: ServiceName, pairs: SamplePair[]): ReshardView | null {
+  const reported = pairs.map((p) => p.current.stats?.reshard).find((r) => r);
+  if (!reported) return null;
+  const command = `npm run reshard -- ${service}`;
+  const note = reported.running
+    ? null
+    : reported.phase === 'switched'
+      ? `map version ${reported.toVersion} is published and the old layout kept: ${command} complete (or abort)`
+      : `stopped before ${reported.phase}: ${command} resume (or abort)`;
+  return { ...reported, note };
+}
+
 /** One service as the page draws it: its instances, cache and shards, with rates over `seconds`. */
 export function serviceView(
   service: ServiceName,
@@ -201,6 +230,7 @@ export function serviceView(
   seconds: number | null,
 ): ServiceView {
   const instances = instanceViews(pairs, seconds);
+  const reshard = reshardView(service, pairs);
   const reporter = pairs.find((p) => p.current.stats?.shards)?.current.stats?.shards;
   // The shard list the instances report wins; the gateway's own topology is the outline when none answers.
   const outlines = (reporter ?? []).length
@@ -218,6 +248,7 @@ export function serviceView(
       reporter?.find((s) => s.name === outline.name),
       pairs,
       seconds,
+      reshard,
     ),
   );
   const up = instances.filter((i) => i.state !== 'down').length;
@@ -229,5 +260,6 @@ export function serviceView(
     instances,
     cache: cacheView(pairs, seconds),
     shards,
+    reshard,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reshardStatsSchema } from '@boxoffice/contracts';
 
 /**
  * The JSON of `GET /admin/api/topology`: the whole system as the page draws it. Rates are over
@@ -21,6 +22,8 @@ export const instanceViewSchema = z.object({
   requestsPerSecond: rate,
   /** p99 of the window's requests, from the histogram's buckets (its upper bound), in ms. */
   p99Ms: z.number().nullable(),
+  /** The shard map version this process routes by (0: the topology's own); null until it answered. */
+  shardMapVersion: z.number().int().min(0).nullable(),
   effect,
 });
 
@@ -46,6 +49,8 @@ export const shardViewSchema = z.object({
   /** Outbox rows not yet relayed, counted up to 10 000; null without an outbox or an answer. */
   outboxUnsent: z.number().int().min(0).nullable(),
   replicas: z.array(replicaViewSchema),
+  /** Its part in the service's resharding in progress: the shard the range moves from, or the new one. */
+  reshard: z.enum(['source', 'target']).nullable(),
   effect,
 });
 
@@ -63,6 +68,12 @@ export const cacheViewSchema = z.object({
   effect,
 });
 
+/**
+ * A resharding in progress, as an instance of the service reports it (`/internal/stats?include=reshard`),
+ * with what to run next when no command is running it (`note`).
+ */
+export const reshardViewSchema = reshardStatsSchema.extend({ note: z.string().nullable() });
+
 export const serviceViewSchema = z.object({
   name: z.enum(['users', 'events', 'tickets']),
   state: z.enum(['up', 'degraded', 'down']),
@@ -70,6 +81,8 @@ export const serviceViewSchema = z.object({
   instances: z.array(instanceViewSchema),
   cache: cacheViewSchema,
   shards: z.array(shardViewSchema),
+  /** Null when no resharding is in progress, or no instance could say. */
+  reshard: reshardViewSchema.nullable(),
 });
 
 export const groupViewSchema = z.object({
@@ -135,5 +148,6 @@ export type ServiceView = z.infer<typeof serviceViewSchema>;
 export type InstanceView = z.infer<typeof instanceViewSchema>;
 export type ShardView = z.infer<typeof shardViewSchema>;
 export type CacheView = z.infer<typeof cacheViewSchema>;
+export type ReshardView = z.infer<typeof reshardViewSchema>;
 export type BusView = z.infer<typeof busViewSchema>;
 export type TopicView = z.infer<typeof topicViewSchema>;

@@ -55,6 +55,34 @@ export interface LatestRow {
   shards: StoredShard[];
 }
 
+/**
+ * The advisory lock a reshard command holds on the control database for its whole run (one
+ * command per service at a time); while it is held, the service's job is being worked on.
+ */
+export function jobLockName(service: string): string {
+  return `boxoffice_reshard:${service}`;
+}
+
+/**
+ * A service's ($1) resharding job and whether a command holds its lock ($2, jobLockName) now: a
+ * job without a running command was stopped (killed, or failed) and waits for resume, abort or
+ * complete.
+ * `pg_try_advisory_lock(hashtext(name))` takes one bigint key, which pg_locks shows split in two
+ * 32-bit halves: classid the high half, objid the low one.
+ */
+export const JOB_SQL = `select state, exists (
+    select 1 from pg_locks l
+    where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+      and l.database = (select oid from pg_database where datname = current_database())
+      and l.classid::bigint = (hashtext($2)::bigint >> 32) & 4294967295
+      and l.objid::bigint = hashtext($2)::bigint & 4294967295
+  ) as running
+  from reshard_jobs where service = $1`;
+export interface JobRow<S> {
+  state: S;
+  running: boolean;
+}
+
 export function publishedFrom(service: string, row: LatestRow | undefined): PublishedMap | undefined {
   return row ? { service, version: row.version, shards: fromStoredShards(row.shards) } : undefined;
 }
@@ -99,6 +127,20 @@ export class ControlStore {
     }
   }
 
+  /**
+   * Runs one of this module's SQL texts written for a pg client (`$1`, `$2`…, as a watcher runs
+   * them on its LISTEN connection) through the pool: knex binds `?` in order of appearance.
+   */
+  async query<R>(sql: string, values: readonly unknown[]): Promise<R[]> {
+    const bindings: unknown[] = [];
+    const text = sql.replace(/\$(\d+)/g, (_match, n: string) => {
+      bindings.push(values[Number(n) - 1]);
+      return '?';
+    });
+    const result = await this.db.raw<{ rows: R[] }>(text, bindings as Knex.RawBinding[]);
+    return result.rows;
+  }
+
   async latest(service: string): Promise<PublishedMap | undefined> {
     const row = await this.db('shard_maps')
       .where({ service })
@@ -136,6 +178,12 @@ export class ControlStore {
   }
 }
 
+/** 3D000: no control database; 42P01: its tables not created yet. Both mean "nothing published, no job". */
+export function isNoControlDatabase(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === '3D000' || code === '42P01';
+}
+
 /** A topology's part that the published maps replace: each service's shards, and where the maps are. */
 export interface MapsOf {
   shardMapUrl: string;
@@ -157,8 +205,7 @@ export async function withPublishedMaps<T extends MapsOf>(topology: T): Promise<
     }
     return { ...topology, services };
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === '3D000' || code === '42P01') return topology;
+    if (isNoControlDatabase(err)) return topology;
     throw err;
   } finally {
     await store.close();

@@ -67,7 +67,7 @@ export async function writeRows(
 /**
  * Copies the range's rows of one table from source to target in primary-key order, `batchSize`
  * rows per round trip (each a short read on the source, never a lock beyond its rows' snapshot).
- * Calls `onBatch` with the rows copied so far. Returns the count.
+ * Calls (and awaits) `onBatch` with the rows copied so far. Returns the count.
  */
 export async function copyTable(
   source: Knex,
@@ -75,7 +75,7 @@ export async function copyTable(
   table: ReshardTable,
   range: BucketRange,
   batchSize: number,
-  onBatch: (copied: number) => void = () => undefined,
+  onBatch: (copied: number) => void | Promise<void> = () => undefined,
 ): Promise<number> {
   let after: Record<string, unknown> | undefined;
   let copied = 0;
@@ -96,7 +96,7 @@ export async function copyTable(
       rows.map((row) => row.r),
     );
     copied += rows.length;
-    onBatch(copied);
+    await onBatch(copied);
     const last = rows[rows.length - 1]!.r;
     after = Object.fromEntries(table.pk.map((c) => [c, last[c]]));
     if (rows.length < batchSize) return copied;

@@ -3,11 +3,12 @@ export {
   withPublishedMaps,
   controlDatabaseUrl,
   SHARD_MAP_CHANNEL,
+  type JobRow,
   type PublishedMap,
   type StoredShard,
 } from './control-store';
 export { ShardMapWatcher, type ShardMapWatcherOptions } from './map-watcher';
-export { type ReshardTable } from './capture';
+export { type ReshardTable, pendingChanges } from './capture';
 export {
   Resharder,
   ReshardError,

@@ -1,7 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { Client } from 'pg';
 import { ShardDatabases, ShardRouter } from '@boxoffice/sharding';
-import { ControlStore, LATEST_SQL, LatestRow, SHARD_MAP_CHANNEL, publishedFrom } from './control-store';
+import {
+  ControlStore,
+  JOB_SQL,
+  JobRow,
+  LATEST_SQL,
+  LatestRow,
+  SHARD_MAP_CHANNEL,
+  isNoControlDatabase,
+  jobLockName,
+  publishedFrom,
+} from './control-store';
+import type { ReshardJob } from './resharder';
 
 export interface ShardMapWatcherOptions {
   /** The control database (controlDatabaseUrl). */
@@ -67,20 +78,33 @@ export class ShardMapWatcher extends EventEmitter {
   async refresh(): Promise<void> {
     try {
       const { dbs } = this.options;
-      // On the LISTEN connection when there is one: one connection per process, not two.
-      const latest = this.listener
-        ? publishedFrom(
-            dbs.service,
-            (await this.listener.query<LatestRow>(LATEST_SQL, [dbs.service])).rows[0],
-          )
-        : await this.store.latest(dbs.service);
+      const latest = publishedFrom(dbs.service, (await this.ask<LatestRow>(LATEST_SQL, [dbs.service]))[0]);
       if (!latest || latest.version <= dbs.router.version) return;
       const router = new ShardRouter(dbs.service, latest.shards, latest.version);
       if (dbs.setRouter(router)) this.emit('changed', router);
     } catch (err) {
-      // 3D000: no control database; 42P01: not created yet. Both mean "no map published".
-      const code = (err as { code?: string }).code;
-      if (code !== '3D000' && code !== '42P01' && this.listenerCount('error') > 0) this.emit('error', err);
+      if (!isNoControlDatabase(err) && this.listenerCount('error') > 0) this.emit('error', err);
+    }
+  }
+
+  /** A query on the control database: on the LISTEN connection when there is one (one connection per process, not two). */
+  private async ask<R extends object>(sql: string, values: unknown[]): Promise<R[]> {
+    if (this.listener) return (await this.listener.query<R>(sql, values)).rows;
+    return this.store.query<R>(sql, values);
+  }
+
+  /**
+   * The resharding of this process's service as the control database records it, and whether a
+   * reshard command is working on it now (it holds the job's lock); undefined when there is none
+   * or no control database. For the topology page, through the process's stats.
+   */
+  async job(): Promise<JobRow<ReshardJob> | undefined> {
+    const service = this.options.dbs.service;
+    try {
+      return (await this.ask<JobRow<ReshardJob>>(JOB_SQL, [service, jobLockName(service)]))[0];
+    } catch (err) {
+      if (isNoControlDatabase(err)) return undefined;
+      throw err;
     }
   }
 

@@ -25,7 +25,7 @@ import {
   setCapture,
   setHome,
 } from './capture';
-import { ControlStore, StoredShard, fromStoredShards, toStoredShards } from './control-store';
+import { ControlStore, StoredShard, fromStoredShards, jobLockName, toStoredShards } from './control-store';
 import { applyChanges, copyTable, openDatabase } from './copy';
 import { verifyRange, type VerifyReport } from './verify';
 
@@ -78,6 +78,9 @@ export interface ResharderOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How often the copy records its rows copied so far in the job (ms). */
+const PROGRESS_SAVE_MS = 1000;
+
 /** Runs splits of one service's shard and takes them back or finishes them. */
 export class Resharder {
   private readonly batchSize: number;
@@ -111,7 +114,7 @@ export class Resharder {
     try {
       const { rows } = await client.query<{ ok: boolean }>(
         'select pg_try_advisory_lock(hashtext($1)) as ok',
-        [`boxoffice_reshard:${service}`],
+        [jobLockName(service)],
       );
       if (!rows[0]?.ok)
         throw new ReshardError(
@@ -339,12 +342,19 @@ export class Resharder {
   private async copy(job: ReshardJob, source: Knex, target: Knex): Promise<void> {
     const started = Date.now();
     let total = 0;
+    let saved = started;
     for (const table of this.tables(job)) {
       let last = 0;
-      const copied = await copyTable(source, target, table, this.moving(job), this.batchSize, (n) => {
+      const copied = await copyTable(source, target, table, this.moving(job), this.batchSize, async (n) => {
         if (n - last >= this.batchSize * 10) {
           last = n;
           this.print(`${job.service}: copy ${table.name}: ${n} rows, ${rate(total + n, started)} rows/s`);
+        }
+        // The rows copied so far, for status and the topology page: one small write a second.
+        if (Date.now() - saved >= PROGRESS_SAVE_MS) {
+          saved = Date.now();
+          job.rowsCopied = total + n;
+          await this.options.store.saveJob(job.service, job);
         }
       });
       total += copied;
@@ -356,12 +366,16 @@ export class Resharder {
     );
   }
 
-  /** Applies the change log until a round finds less than a batch waiting. Returns entries applied. */
+  /**
+   * Applies the change log until a round finds less than a batch waiting, calling `onRound` with
+   * the entries applied so far after each round. Returns entries applied.
+   */
   private async drain(
     source: Knex,
     target: Knex,
     tables: readonly ReshardTable[],
     upToId?: string,
+    onRound: (applied: number) => Promise<void> = async () => undefined,
   ): Promise<number> {
     let applied = 0;
     const started = Date.now();
@@ -369,6 +383,7 @@ export class Resharder {
       const n = await applyChanges(source, target, tables, this.batchSize, upToId);
       applied += n;
       if (n < this.batchSize) break;
+      await onRound(applied);
     }
     // The catch-up's pace, for the lag check before the fence (a few entries say little).
     if (applied >= 50) this.applyPerMs = applied / Math.max(1, Date.now() - started);
@@ -377,7 +392,14 @@ export class Resharder {
 
   private async catchUp(job: ReshardJob, source: Knex, target: Knex): Promise<void> {
     const started = Date.now();
-    const applied = await this.drain(source, target, this.tables(job));
+    let last = 0;
+    const applied = await this.drain(source, target, this.tables(job), undefined, async (n) => {
+      if (n - last < this.batchSize * 10) return;
+      last = n;
+      this.print(
+        `${job.service}: catch up: ${n} changes applied so far, lag ${await pendingChanges(source)} changes`,
+      );
+    });
     this.print(
       `${job.service}: catch up: ${applied} changes applied in ${Date.now() - started} ms, lag ${await pendingChanges(source)} changes`,
     );

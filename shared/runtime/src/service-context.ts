@@ -41,7 +41,8 @@ export interface ServiceContext {
   readonly messaging?: ServiceMessaging;
   /** Invalidation broadcasts between the entity caches' memories of every process (docs/caching.md). */
   readonly invalidations: CacheInvalidations;
-  readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+  /** The checks /readyz runs now: one per shard of the current map, so a shard a resharding adds is checked. */
+  readonly readiness: () => Readonly<Record<string, ReadinessCheck>>;
   /** What shutdown closes, in this order (see `shutdownOrder`). */
   readonly shutdownSteps: readonly ShutdownStep[];
 }
@@ -124,22 +125,25 @@ export function createServiceContext(
   // The cache is optional for correctness: log its trouble, don't crash on it.
   cache.on('error', (err) => logger.warn({ err: err.message }, 'cache redis error'));
 
-  const readiness: Record<string, ReadinessCheck> = { 'redis cache': () => pingRedis(cache) };
-  for (const shard of router.shards) {
-    // The shard holding this range's first bucket now: a split keeps it on the same database.
-    readiness[`shard ${service}_${shard.name}`] = () => {
-      const current = dbs.router.shardForBucket(shard.range.lo);
-      return dbs.runOn(current, (db) => assertShardIdentity(db, service, current));
-    };
-  }
-  Object.assign(readiness, replicaReadiness(dbs));
+  const checks: Record<string, ReadinessCheck> = { 'redis cache': () => pingRedis(cache) };
+  Object.assign(checks, replicaReadiness(dbs));
   let messaging: ServiceMessaging | undefined;
   if (options.topics) {
     const topics = { ...options.topics, ...CACHE_INVALIDATION_TOPIC_OPTIONS };
     messaging = createMessaging({ service, config, busUrl: topology.busUrl, topics, dbs, logger, metrics });
     // "redis bus" or "rabbitmq bus": the bus client's own connection answers (the bus logs trouble).
-    readiness[`${messaging.bus.backend} bus`] = messaging.bus.ping.bind(messaging.bus);
+    checks[`${messaging.bus.backend} bus`] = messaging.bus.ping.bind(messaging.bus);
   }
+  // One check per shard of the map in use at each probe: after a split the new shard is checked
+  // too (its name, e.g. "shard users_c_f", appears), and each shard's identity stamp is asked.
+  const readiness = () => {
+    const shardChecks: Record<string, ReadinessCheck> = {};
+    for (const shard of dbs.router.shards) {
+      shardChecks[`shard ${service}_${shard.name}`] = () =>
+        dbs.runOn(shard, (db) => assertShardIdentity(db, service, shard));
+    }
+    return Object.freeze({ 'redis cache': checks['redis cache']!, ...shardChecks, ...checks });
+  };
   const shardMap = followShardMap({ url: topology.shardMapUrl, dbs, messaging, logger, metrics });
   const invalidations = cacheInvalidations(service, config, topology.busUrl, messaging, metrics);
   invalidations.on('error', (err: Error) =>
@@ -163,7 +167,7 @@ export function createServiceContext(
     cacheKeyPrefix: `${config.KEY_PREFIX}${service}:`,
     ...(messaging ? { messaging } : {}),
     invalidations,
-    readiness: Object.freeze(readiness),
+    readiness,
     shutdownSteps: [shardMap.shutdownStep, ...shutdownOrder({ cache, dbs, messaging, invalidations })],
   });
 }

@@ -59,6 +59,40 @@ export const shardStatsSchema = z.object({
 });
 export type ShardStats = z.infer<typeof shardStatsSchema>;
 
+/** Where a shard lives, as shown: database name and `host:port`, never a URL. */
+const placeSchema = z.object({ database: z.string(), host: z.string() });
+
+/**
+ * The resharding of the instance's service in progress, as the control database records it
+ * (docs/resharding.md). `phase` is the next phase to run, the one running when `running`;
+ * `switched`: the new map is published, and both layouts are kept until complete or abort.
+ */
+export const reshardStatsSchema = z.object({
+  phase: z.enum(['prepare', 'copy', 'catch-up', 'verify', 'switch', 'switched']),
+  /** A reshard command holds the job now; false: it stopped (killed or failed) and waits for resume or abort. */
+  running: z.boolean(),
+  /** The source shard's range before, and the part of it that moves. */
+  range: z.string(),
+  moving: z.string(),
+  source: placeSchema,
+  target: placeSchema,
+  /** The shards of the new map that replace the source (a split: the source's lower part and the target). */
+  newShards: z.array(placeSchema.extend({ range: z.string() })),
+  fromVersion: z.number().int().min(0),
+  toVersion: z.number().int().min(1),
+  /** Rows the copy has written to the target, recorded about once a second while it runs. */
+  rowsCopied: count,
+  /**
+   * Changes logged on the source and not yet applied to the target, counted up to 100 000; null
+   * when not counted (the log is not there yet, or the switch is done).
+   */
+  lag: count.nullable(),
+  /** How long writes to the moving range waited at the switch, ms; null before it. */
+  pauseMs: z.number().nullable(),
+  startedAt: z.string(),
+});
+export type ReshardStats = z.infer<typeof reshardStatsSchema>;
+
 export const instanceStatsSchema = z.object({
   service: z.string(),
   instance: z.string(),
@@ -79,6 +113,8 @@ export const instanceStatsSchema = z.object({
   shards: z.array(shardStatsSchema).optional(),
   /** Present with `?include=bus`. */
   bus: busStatsSchema.optional(),
+  /** With `?include=reshard`: the service's resharding in progress, null when there is none. */
+  reshard: reshardStatsSchema.nullable().optional(),
 });
 export type InstanceStats = z.infer<typeof instanceStatsSchema>;
 
@@ -89,5 +125,5 @@ export const statsQuerySchema = z.strictObject({
     .max(40)
     .optional()
     .transform((v) => (v ? v.split(',') : []))
-    .pipe(z.array(z.enum(['shards', 'bus'])).max(2)),
+    .pipe(z.array(z.enum(['shards', 'bus', 'reshard'])).max(3)),
 });

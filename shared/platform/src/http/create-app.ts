@@ -5,14 +5,14 @@ import type { Registry } from 'prom-client';
 import { errorMiddleware, notFoundMiddleware } from '../errors/error-middleware';
 import { verifyUtf8 } from '../errors/utf8-body';
 import { httpMetrics } from './metrics';
-import { ReadinessCheck, readinessHandler } from './readiness';
+import { ReadinessChecks, readinessHandler } from './readiness';
 import { requestContext } from './request-context';
 
 export interface CreateAppOptions {
   logger: Logger;
   metrics: Registry;
-  /** Dependencies /readyz checks, by name (e.g. "shard users_0_2", "redis cache"). */
-  readiness: Record<string, ReadinessCheck>;
+  /** Dependencies /readyz checks, by name (e.g. "shard users_0_2", "redis cache"), or a function giving them at each probe. */
+  readiness: ReadinessChecks;
   /** Largest JSON body, in bytes. Default 64 KiB. */
   bodyLimitBytes?: number;
   /** Parse JSON bodies. The gateway turns this off: it streams bodies through untouched. */

@@ -27,9 +27,16 @@ async function runCheck(check: ReadinessCheck): Promise<{ passed: boolean; text:
   }
 }
 
+/**
+ * The named checks, or a function giving them at each probe: a process whose dependencies change
+ * while it runs (a service whose shard map a resharding changed) checks the ones it has now.
+ */
+export type ReadinessChecks = Record<string, ReadinessCheck> | (() => Record<string, ReadinessCheck>);
+
 /** Runs every check in parallel: 200 when all pass, else 503 `not_ready` naming what failed. */
-export function readinessHandler(checks: Record<string, ReadinessCheck>): RequestHandler {
+export function readinessHandler(source: ReadinessChecks): RequestHandler {
   return async (_req, res) => {
+    const checks = typeof source === 'function' ? source() : source;
     const names = Object.keys(checks);
     const outcomes = await Promise.all(names.map((name) => runCheck(checks[name]!)));
     const results = Object.fromEntries(names.map((name, i) => [name, outcomes[i]!.text]));

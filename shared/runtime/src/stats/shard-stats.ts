@@ -33,18 +33,28 @@ export function redact(message: string): string {
 }
 
 /**
- * Counts every statement this process sends to each shard primary, from knex's `query` event.
- * Creating a shard's knex does not connect, so attaching at start-up costs nothing.
+ * Counts every statement this process sends to each shard primary, from knex's `query` event,
+ * per database. Returns the counts so far by the current map's shard names: a shard a
+ * resharding adds is counted from the first call after this process's map names it, and a shard
+ * a split renames (9_f → 9_b, the same database) keeps its count. Creating a shard's knex does
+ * not connect, so attaching costs nothing.
  */
-export function countShardQueries(dbs: ShardDatabases): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const shard of dbs.router.shards) {
-    counts[shard.name] = 0;
-    dbs.knexFor(shard).on('query', (data: { sql?: string }) => {
-      if (!data.sql?.startsWith(PROBE_SQL_MARK)) counts[shard.name]! += 1;
-    });
-  }
-  return counts;
+export function countShardQueries(dbs: ShardDatabases): () => Record<string, number> {
+  const counts = new Map<string, number>();
+  const attach = () => {
+    for (const shard of dbs.router.shards) {
+      if (counts.has(shard.primary)) continue;
+      counts.set(shard.primary, 0);
+      dbs.knexFor(shard).on('query', (data: { sql?: string }) => {
+        if (!data.sql?.startsWith(PROBE_SQL_MARK)) counts.set(shard.primary, counts.get(shard.primary)! + 1);
+      });
+    }
+  };
+  attach();
+  return () => {
+    attach();
+    return Object.fromEntries(dbs.router.shards.map((s) => [s.name, counts.get(s.primary) ?? 0]));
+  };
 }
 
 const ROWS_SQL = `${PROBE_SQL_MARK} select relname, n_live_tup from pg_stat_user_tables where relname not like 'knex_migrations%' and relname <> 'boxoffice_shard' order by relname`;

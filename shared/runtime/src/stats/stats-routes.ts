@@ -6,6 +6,7 @@ import { parseInput, type Redis, createRedisClient } from '@boxoffice/platform';
 import type { ServiceContext } from '../service-context';
 import { busStreamStats } from './bus-stream-stats';
 import { busCounts, cacheCounts, httpCounts } from './registry-counts';
+import { reshardStats } from './reshard-stats';
 import { countShardQueries, redact, shardStats } from './shard-stats';
 
 /**
@@ -64,11 +65,13 @@ function busFigures(ctx: ServiceContext, busRedis: IdleRedis | undefined): Promi
 }
 
 /**
- * `GET /internal/stats[?include=shards,bus]`: this instance's counters (HTTP requests, cache
- * lookups, statements per shard, bus messages), cumulative since start, for the gateway's
- * topology page to turn into rates. `include=shards` adds each shard's state, latency, row
- * counts and replica lag; `include=bus` adds the bus's backlog per topic and group (busFigures).
- * Those two cost a query per shard and a few Redis commands (or AMQP queue checks) per topic;
+ * `GET /internal/stats[?include=shards,bus,reshard]`: this instance's counters (HTTP requests,
+ * cache lookups, statements per shard, bus messages) and the shard map version it routes by,
+ * cumulative since start, for the gateway's topology page to turn into rates. `include=shards`
+ * adds each shard's state, latency, row counts and replica lag; `include=bus` adds the bus's
+ * backlog per topic and group (busFigures); `include=reshard` the service's resharding in
+ * progress (reshardStats: one query on the control database, one count on the source shard).
+ * Those cost a query per shard and a few Redis commands (or AMQP queue checks) per topic;
  * the gateway asks at most once a second, only while someone watches. Like /internal/ping, it
  * is not proxied by the gateway and carries no secrets (hosts and database names only).
  */
@@ -80,12 +83,13 @@ export function statsRoutes(ctx: ServiceContext): Router {
   const router = Router();
   router.get('/internal/stats', async (req, res) => {
     const { include } = parseInput(statsQuerySchema, req.query, 'query');
-    const [http, cache, bus, shards, streams] = await Promise.all([
+    const [http, cache, bus, shards, streams, reshard] = await Promise.all([
       httpCounts(ctx.metrics),
       cacheCounts(ctx.metrics),
       busCounts(ctx.metrics),
       include.includes('shards') ? shardStats(ctx.dbs) : undefined,
       include.includes('bus') ? busFigures(ctx, busRedis) : undefined,
+      include.includes('reshard') ? reshardStats(ctx) : undefined,
     ]);
     const body: InstanceStats = {
       service: ctx.service,
@@ -95,10 +99,11 @@ export function statsRoutes(ctx: ServiceContext): Router {
       shardMapVersion: ctx.router.version,
       http,
       cache,
-      shardQueries: { ...shardQueries },
+      shardQueries: shardQueries(),
       busCounts: bus,
       ...(shards ? { shards } : {}),
       ...(streams ? { bus: streams } : {}),
+      ...(reshard !== undefined ? { reshard } : {}),
     };
     res.json(body);
   });
