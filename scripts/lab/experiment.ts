@@ -27,6 +27,13 @@ export interface ExperimentFigures {
   setup: string;
   table: { columns: string[]; rows: Cell[][] };
   chart: { title: string; unit: string; bars: Bar[] };
+  /** A second chart, of lines over a numeric x (a model against its measured points, as dots). */
+  lines?: {
+    title: string;
+    unit: string;
+    xLabel: string;
+    series: { name: string; points: [number, number][]; dots?: boolean }[];
+  };
   /** Written from the figures above: which way the result went, and by how much. */
   paragraph: string;
   /** The before/after ratios (median over rounds), by name, for the JSON. */

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { htmlTable } from '../load/html-report';
 import { fileTimestamp } from '../load/result-files';
-import { COLORS, barChart, escapeXml as esc } from '../load/svg-charts';
+import { COLORS, barChart, escapeXml as esc, lineChart } from '../load/svg-charts';
 import { fig } from './wording';
 import type { Cell, ExperimentOutcome, LabReport } from './experiment';
 
@@ -45,6 +45,16 @@ function experimentSection(e: ExperimentOutcome): string {
       })),
       y: { label: f.chart.unit },
     })}</figure>`,
+    ...(f.lines
+      ? [
+          `<figure>${lineChart({
+            title: f.lines.title,
+            series: f.lines.series.map((s, i) => ({ ...s, color: PALETTE[(i % 2) + 1]! })),
+            x: { label: f.lines.xLabel },
+            y: { label: f.lines.unit },
+          })}</figure>`,
+        ]
+      : []),
     `<p><strong>What the numbers mean.</strong> ${esc(f.paragraph)}</p>`,
     '</section>',
   ].join('\n');

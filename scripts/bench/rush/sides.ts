@@ -45,6 +45,8 @@ export interface RushSide {
   label: string;
   round(settings: RushSettings): Promise<RoundSummary>;
   stop(): Promise<void>;
+  /** The side's own processes as they run now (name, pid, URL), e.g. to pin them to cores. */
+  processes(): { name: string; pid: number; url: string }[];
 }
 
 function cookieFor(userId: string): string {
@@ -180,10 +182,11 @@ export async function startBoxofficeSide(
   agent: Agent,
   pgUrl: string,
   log: RushSettings['log'],
+  env: Record<string, string> = {},
 ): Promise<RushSide> {
   const label = instances === 1 ? 'boxoffice' : `boxoffice-${instances}x`;
   log(`starting a private stack (${instances} instance(s) of each service)…`);
-  const stack = await startStack({ env: { SESSION_KEYS: BENCH_SESSION_KEY }, instances });
+  const stack = await startStack({ env: { ...env, SESSION_KEYS: BENCH_SESSION_KEY }, instances });
   const round = async (s: RushSettings): Promise<RoundSummary> => {
     const eventId = await createRushEvent(stack.gatewayUrl, cookieFor(newId()), s.seats);
     s.log(`${s.buyers} buyers rushing ${s.seats} seats of event ${eventId} (at most ${s.seconds} s)…`);
@@ -218,7 +221,8 @@ export async function startBoxofficeSide(
     );
     return { label, ...measured, oversold, violations: report.violations.length };
   };
-  return { label, round, stop: () => stack.stop() };
+  const processes = () => stack.processes.map((p) => ({ name: p.name, pid: p.child.pid ?? 0, url: p.url }));
+  return { label, round, stop: () => stack.stop(), processes };
 }
 
 /** The one-process Express + pg app on a database of its own on `pgUrl`'s server. */
@@ -255,5 +259,6 @@ export async function startMonolithSide(
     );
     return { label: 'monolith', ...measured, oversold, violations: violations.length };
   };
-  return { label: 'monolith', round, stop: () => monolith.stop() };
+  const processes = () => [{ name: 'monolith', pid: monolith.process.child.pid ?? 0, url: monolith.url }];
+  return { label: 'monolith', round, stop: () => monolith.stop(), processes };
 }
