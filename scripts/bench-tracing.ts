@@ -1,6 +1,6 @@
 /**
  * `npm run bench:tracing`: what tracing costs. Runs `bench:rush` and `bench:read` (the gateway's
- * event page) with tracing off (`OTEL_SDK_DISABLED=true`), when on with the default sampling (10 % of
+ * event page) with tracing off (`OTEL_SDK_DISABLED=true`), when on with the default sampling (1 % of
  * traces) and with every trace kept (`parentbased_always_on`), in rounds whose order rotates
  * (off, sampled, all; then sampled, all, off; …) so a drift of the machine does not favour one
  * mode. Prints each mode's median and its ratio to "off", with the load average; writes nothing
@@ -23,7 +23,7 @@ import { REPO_ROOT } from './stack/processes';
 
 export const MODES = {
   off: { OTEL_SDK_DISABLED: 'true' },
-  sampled: { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_SAMPLER: '' }, // on, the default 10 % of traces
+  sampled: { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_SAMPLER: '' }, // on, the default 1 % of traces
   all: { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_SAMPLER: 'parentbased_always_on' },
 } as const;
 export type Mode = keyof typeof MODES;

@@ -182,9 +182,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   const childEnv = inheritedEnv();
-  // On a laptop tracing is on and keeps every trace, so the one purchase you make shows on
-  // /admin; elsewhere it is off unless asked, for its CPU cost (docs/tracing.md). Set
-  // OTEL_TRACES_SAMPLER to choose, or OTEL_SDK_DISABLED=true to turn it off here too.
+  // On a laptop every trace is kept, so the one purchase you make shows on /admin; elsewhere the
+  // default keeps 1 % (docs/tracing.md). Set OTEL_TRACES_SAMPLER to choose, or
+  // OTEL_SDK_DISABLED=true to turn tracing off.
   childEnv.OTEL_TRACES_SAMPLER ??= 'parentbased_always_on';
   let cluster: ReplicaCluster | undefined;
   if (config.REPLICAS > 0) {

@@ -1,6 +1,7 @@
 // First: tracing must be running before express, pg, ioredis and undici are loaded.
 import '@boxoffice/tracing/register';
 import { createLogger, createMetricsRegistry, exitOnSignals, serveHttp } from '@boxoffice/platform';
+import { tracedRequests } from '@boxoffice/tracing';
 import { SERVICE_NAMES } from '@boxoffice/runtime';
 import { createGatewayApp } from './app';
 import { GatewayConfig, loadGatewayConfig } from './config';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   });
   try {
     const running = await serveHttp({
-      app,
+      app: tracedRequests(app),
       port: config.env.PORT,
       host: config.env.HOST,
       logger,

@@ -6,6 +6,7 @@ import type { PartitionState } from './partition-state';
 import type { ResolvedSubscribeOptions } from './subscribe-options';
 import type { SubscriptionEvents } from './subscription-events';
 import type { TopicKeys } from './topic-options';
+import { WakeableSleep } from './wakeable-sleep';
 
 /** CLIENT UNBLOCKs sent again, 1 ms apart, when one finds the read not blocked yet (see `unblock`). */
 const UNBLOCK_RETRIES = 20;
@@ -39,7 +40,7 @@ export class StreamReader {
   /** The read an `unblock` runs for: one at a time per read. */
   private unblocking: number | undefined;
   private blockingId: number | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly pause = new WakeableSleep();
   private loopDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: StreamReaderDeps) {}
@@ -75,7 +76,7 @@ export class StreamReader {
 
   /** Ends a blocked XREADGROUP early (as if it timed out, nothing is lost) so the reader sees new partitions. */
   interrupt(): void {
-    this.wakeUp?.();
+    this.pause.wake();
     const read = this.inFlight;
     if (read === undefined || read === this.unblocking || this.blockingId === undefined) return;
     this.unblocking = read;
@@ -116,7 +117,7 @@ export class StreamReader {
     ) {
       this.interrupt();
     } else {
-      this.wakeUp?.();
+      this.pause.wake();
     }
   }
 
@@ -130,7 +131,7 @@ export class StreamReader {
     while (!this.deps.isStopping()) {
       const readable = [...this.deps.partitions.values()].filter((s) => s.canRead(options.batchSize));
       if (readable.length === 0) {
-        await this.sleepUntilWoken(options.blockMs);
+        await this.pause.sleep(options.blockMs);
         continue;
       }
       for (const s of readable) this.reading.add(s.index);
@@ -150,7 +151,7 @@ export class StreamReader {
         this.deps.events.error(err);
         if (/NOGROUP/.test((err as Error).message))
           await ensureGroups(this.deps.redis, this.deps.keys, group).catch(() => undefined);
-        await this.sleepUntilWoken(Math.min(options.blockMs, 1000));
+        await this.pause.sleep(Math.min(options.blockMs, 1000));
       } finally {
         this.reading.clear();
         this.inFlight = undefined;
@@ -166,16 +167,5 @@ export class StreamReader {
       if (!state) continue;
       state.queue.push(...deliveriesOf(entries, () => 1));
     }
-  }
-
-  private sleepUntilWoken(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 }

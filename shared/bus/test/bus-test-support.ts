@@ -4,7 +4,15 @@ import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { createRedisClient, deleteKeysWithPrefix } from '@boxoffice/platform';
 import type { Migration } from '@boxoffice/sharding';
-import { RabbitBus, RedisBus, ServiceBus, partitionOf } from '@boxoffice/bus';
+import {
+  RabbitBus,
+  RedisBus,
+  ServiceBus,
+  inboxMigration,
+  outboxMigration,
+  outboxTraceContextMigration,
+  partitionOf,
+} from '@boxoffice/bus';
 import { removeRabbitNames } from './remove-rabbit-names';
 import { randomName } from '../../sharding/test/test-database';
 
@@ -54,6 +62,14 @@ export const effectsMigration: Migration = {
     await db.schema.dropTable('effects');
   },
 };
+
+/** What a service's shard holds for the outbox and inbox, plus the tests' effects table. */
+export const OUTBOX_TEST_MIGRATIONS: Migration[] = [
+  outboxMigration,
+  outboxTraceContextMigration,
+  inboxMigration,
+  effectsMigration,
+];
 
 /** A child process running a TypeScript fixture, with its stdout lines. */
 export class Fixture {

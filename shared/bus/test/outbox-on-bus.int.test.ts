@@ -1,18 +1,8 @@
-import {
-  Envelope,
-  OutboxRelay,
-  ServiceBus,
-  createBus,
-  inboxMigration,
-  outboxMigration,
-  outboxTraceContextMigration,
-  runInInbox,
-  writeOutbox,
-} from '@boxoffice/bus';
+import { Envelope, OutboxRelay, ServiceBus, createBus, runInInbox, writeOutbox } from '@boxoffice/bus';
 import {
   BACKENDS,
   createTestDatabase,
-  effectsMigration,
+  OUTBOX_TEST_MIGRATIONS,
   eventually,
   testKeyPrefix,
 } from './bus-test-support';
@@ -36,12 +26,7 @@ describe.each(BACKENDS)('the outbox relay and the inbox on $name', (backend) => 
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase([
-      outboxMigration,
-      outboxTraceContextMigration,
-      inboxMigration,
-      effectsMigration,
-    ]);
+    database = await createTestDatabase(OUTBOX_TEST_MIGRATIONS);
   });
 
   afterEach(async () => {

@@ -116,16 +116,46 @@ describe.each(BACKENDS)('trace context on $name', (backend) => {
     );
   });
 
-  test('when an envelope carries a traceparent that is not W3C, then the message is handled in a new trace', async () => {
+  test.each([
+    ['no traceparent', undefined],
+    ['a traceparent that is not W3C', 'not-w3c-at-all'],
+    ['a traceparent not sampled', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00'],
+  ])(
+    'when an envelope carries %s, then the message is handled, without a span',
+    async (_what, traceparent) => {
+      const bus = newBus();
+      const topic = `untraced${traceparent?.length ?? 0}`;
+      const seen: Envelope[] = [];
+      await bus.subscribe(topic, 'readers', (message) => void seen.push(message), FAST);
+      const sent = await bus.publish(topic, 'k1', {
+        type: 't',
+        payload: {},
+        ...(traceparent ? { traceparent } : {}),
+      });
+      await eventually('the message', () => seen.length === 1);
+      expect(seen[0]!.id).toBe(sent.id);
+      expect(
+        spanBuffer()!
+          .list()
+          .filter((s) => s.attributes['messaging.message.id'] === sent.id),
+      ).toEqual([]);
+    },
+  );
+
+  test('when a batch carries no traced message, then it runs without a batch span', async () => {
     const bus = newBus();
-    const seen: Envelope[] = [];
-    await bus.subscribe('forged', 'readers', (message) => void seen.push(message), FAST);
-    const sent = await bus.publish('forged', 'k1', { type: 't', payload: {}, traceparent: 'not-w3c-at-all' });
-    await eventually('the message', () => seen.length === 1);
-    const hop = spanBuffer()!
-      .list()
-      .find((s) => s.name === 'process forged' && s.attributes['messaging.message.id'] === sent.id);
-    expect(hop).toBeDefined();
-    expect(hop!.parentSpanId).toBeUndefined();
+    let handled = 0;
+    await bus.subscribeBatch('plain', 'readers', async (batch) => void (handled += batch.length), {
+      ...FAST,
+      batchSize: 10,
+    });
+    await bus.publish('plain', 'k1', { type: 't', payload: 1 });
+    await bus.publish('plain', 'k1', { type: 't', payload: 2 });
+    await eventually('both messages', () => handled === 2);
+    expect(
+      spanBuffer()!
+        .list()
+        .filter((s) => s.name === 'process plain batch'),
+    ).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { TopicOptions } from '@boxoffice/bus';
 import { type ShutdownStep, exitOnSignals, loadConfig, serveHttp } from '@boxoffice/platform';
+import { tracedRequests } from '@boxoffice/tracing';
 import { serviceEnvSchema } from './config/platform-env';
 import { DEFAULT_PORTS, ServiceName } from './config/topology';
 import { ServiceMessaging, startMessaging } from './messaging';
@@ -85,7 +86,7 @@ export async function startService<D>(
   }
   try {
     const running = await serveHttp({
-      app,
+      app: tracedRequests(app),
       port: ctx.config.PORT,
       host: ctx.config.HOST,
       logger: ctx.logger,

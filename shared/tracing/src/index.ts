@@ -8,6 +8,7 @@ export {
   type TracingOptions,
 } from './start-tracing';
 export { SpanBuffer, type SpanRecord } from './span-buffer';
+export { tracedRequests, serverSpanParent, type ServerSpanSettings } from './server-spans';
 export { traceparentOf, contextOfTraceparent } from './trace-context';
 export {
   processMessage,

@@ -1,4 +1,12 @@
-import { type Link, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  trace,
+} from '@opentelemetry/api';
 import { spanBuffer } from './start-tracing';
 import { contextOfTraceparent, traceparentOfSpan } from './trace-context';
 
@@ -60,12 +68,8 @@ async function finish<T>(spans: Span[], work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs a message's handler inside a consumer span that continues the message's trace (a
- * redelivery adds another such span to the same trace, with its delivery count).
- */
-/**
- * With tracing off (no SDK started), the handler and nothing else: no no-op spans, no context
- * switch, no map entry per message on the bus's hot path. A synchronous throw still rejects.
+ * With tracing off, or for a message that is not part of a sampled trace: the handler and nothing
+ * else, no span, no context switch, no map entry. A synchronous throw still rejects.
  */
 function untraced<T>(handle: () => Promise<T>): Promise<T> {
   try {
@@ -75,13 +79,30 @@ function untraced<T>(handle: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The context a message's spans continue, when the message belongs to a sampled trace; else
+ * undefined, and the message is handled without spans. A trace starts at an HTTP request (the
+ * edge samples it), so a message written by a request that was not traced carries no context
+ * and starts none: at the default 1 % that skips the span work of 99 messages in 100, and no
+ * trace begins halfway through a purchase. A `traceparent` that is not W3C counts as none.
+ */
+function sampledParent(message: TracedMessage): Context | undefined {
+  const parent = contextOfTraceparent(message.traceparent);
+  const caller = trace.getSpanContext(parent);
+  return caller && (caller.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? parent : undefined;
+}
+
+/**
+ * Runs a message's handler inside a consumer span that continues the message's trace (a
+ * redelivery adds another such span to the same trace, with its delivery count).
+ */
 export function processMessage<T>(
   message: TracedMessage,
   delivery: DeliveryAttributes,
   handle: () => Promise<T>,
 ): Promise<T> {
-  if (!spanBuffer()) return untraced(handle);
-  const parent = contextOfTraceparent(message.traceparent);
+  const parent = spanBuffer() ? sampledParent(message) : undefined;
+  if (!parent) return untraced(handle);
   const span = tracer().startSpan(
     `process ${message.topic}`,
     { kind: SpanKind.CONSUMER, attributes: attributesOf(message, delivery) },
@@ -93,9 +114,10 @@ export function processMessage<T>(
 }
 
 /**
- * Runs a batch handler inside one batch span, linked to every message it carried (which requests
- * a batch served), while each message also gets a consumer span in its own trace lasting the
- * batch: a purchase's trace then shows the hop, and the batch's trace shows its statements.
+ * Runs a batch handler inside one batch span, linked to every traced message it carried (which
+ * requests a batch served), while each such message also gets a consumer span in its own trace
+ * lasting the batch: a purchase's trace then shows the hop, and the batch's trace shows its
+ * statements. A batch that carries no traced message runs without spans.
  */
 export function processBatch<T>(
   topic: string,
@@ -104,6 +126,22 @@ export function processBatch<T>(
   handle: () => Promise<T>,
 ): Promise<T> {
   if (!spanBuffer()) return untraced(handle);
+  const perMessage: Span[] = [];
+  for (const message of messages) {
+    const parent = sampledParent(message);
+    if (!parent) continue;
+    const span = tracer().startSpan(
+      `process ${topic}`,
+      { kind: SpanKind.CONSUMER, attributes: attributesOf(message, delivery) },
+      parent,
+    );
+    const own = traceparentOfSpan(span);
+    if (own) processedUnder.set(message, own);
+    perMessage.push(span);
+  }
+  if (perMessage.length === 0) return untraced(handle);
+  // Both ways: the batch names every traced message it carried (a root span with links is always
+  // kept, see samplerFor), and each message its batch.
   const batch = tracer().startSpan(`process ${topic} batch`, {
     kind: SpanKind.CONSUMER,
     root: true,
@@ -114,27 +152,9 @@ export function processBatch<T>(
       'messaging.consumer.group.name': delivery.group,
       'messaging.batch.message_count': messages.length,
     },
+    links: perMessage.map((span) => ({ context: span.spanContext() })),
   });
-  const toBatch: Link[] = trace.isSpanContextValid(batch.spanContext())
-    ? [{ context: batch.spanContext() }]
-    : [];
-  const perMessage = messages.map((message) => {
-    const span = tracer().startSpan(
-      `process ${topic}`,
-      { kind: SpanKind.CONSUMER, attributes: attributesOf(message, delivery), links: toBatch },
-      contextOfTraceparent(message.traceparent),
-    );
-    const own = traceparentOfSpan(span);
-    if (own) processedUnder.set(message, own);
-    return span;
-  });
-  // Both ways: the batch names every message it carried, each message its batch.
-  batch.addLinks(
-    perMessage
-      .map((span) => span.spanContext())
-      .filter((ctx) => trace.isSpanContextValid(ctx))
-      .map((ctx) => ({ context: ctx })),
-  );
+  for (const span of perMessage) span.addLink({ context: batch.spanContext() });
   return context.with(trace.setSpan(context.active(), batch), () => finish([batch, ...perMessage], handle));
 }
 

@@ -35,11 +35,11 @@ describe('trace context carried in messages', () => {
 
 describe('when a process traces, and how much', () => {
   test.each([
-    [{}, false],
+    [{}, true],
     [{ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_SAMPLER: 'always_on' }, false],
     [{ OTEL_SDK_DISABLED: 'false' }, true],
+    [{ OTEL_SDK_DISABLED: 'yes' }, true],
     [{ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, true],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }, true],
   ])('when the environment is %p, then tracing is on: %p', (env, on) => {
     expect(tracingWanted(env)).toBe(on);
   });

@@ -4,6 +4,7 @@ import { BusFullError } from '../bus-errors';
 import type { BatchMessage, Bus } from '../redis-bus';
 import type { KnexConnections, ShardDatabases } from '@boxoffice/sharding';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-migrations';
+import { WakeableSleep } from '../wakeable-sleep';
 import type { Span } from '@opentelemetry/api';
 import { endSpan, startPublishSpan } from '@boxoffice/tracing';
 
@@ -60,7 +61,7 @@ export class ShardRelay {
   /** Batches that failed in a row. */
   private failures = 0;
   private listener: PoolClient | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly pause = new WakeableSleep();
   /** A NOTIFY arrived while a batch was running: look again instead of sleeping. */
   private notified = false;
   private loop: Promise<void> = Promise.resolve();
@@ -81,7 +82,7 @@ export class ShardRelay {
 
   async close(): Promise<void> {
     this.stopping = true;
-    this.wakeUp?.();
+    this.pause.wake();
     await this.loop;
     await this.unlisten();
   }
@@ -214,14 +215,7 @@ export class ShardRelay {
 
   private sleep(ms: number): Promise<void> {
     if (this.stopping || this.notified) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
+    return this.pause.sleep(ms);
   }
 
   /** Holds one pooled connection for LISTEN. If it fails, the relay polls and tries again later. */
@@ -231,7 +225,7 @@ export class ShardRelay {
       const connection = await client.acquireConnection();
       connection.on('notification', () => {
         this.notified = true;
-        this.wakeUp?.();
+        this.pause.wake();
       });
       connection.on('error', (err) => {
         this.settings.onError(err);

@@ -7,9 +7,6 @@ import {
   ServiceBus,
   createBus,
   inboxHandler,
-  inboxMigration,
-  outboxMigration,
-  outboxTraceContextMigration,
   runInInbox,
   writeOutbox,
 } from '@boxoffice/bus';
@@ -17,7 +14,7 @@ import {
   Fixture,
   REDIS_URL,
   createTestDatabase,
-  effectsMigration,
+  OUTBOX_TEST_MIGRATIONS,
   eventually,
   testKeyPrefix,
 } from '../bus-test-support';
@@ -52,12 +49,7 @@ describe('the outbox and the inbox', () => {
   const freshTopic = () => `orders${++topicSeq}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase([
-      outboxMigration,
-      outboxTraceContextMigration,
-      inboxMigration,
-      effectsMigration,
-    ]);
+    database = await createTestDatabase(OUTBOX_TEST_MIGRATIONS);
   });
 
   afterEach(async () => {
