@@ -6,7 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -59,6 +59,8 @@ async function waitForRedis(child: ChildProcess, port: number): Promise<void> {
 /** Starts both servers (Postgres durable, as the stacks' usual server is). */
 export async function startPinnedServers(dir: string): Promise<PinnedServers> {
   mkdirSync(dir, { recursive: true });
+  // The cluster runs as user postgres when we are root: it must be able to reach its folder.
+  chmodSync(dir, 0o755);
   const cluster: ReplicaCluster = await startReplicaCluster({
     dir: join(dir, 'postgres'),
     replicas: 0,
@@ -152,10 +154,9 @@ export async function seatBatchTotals(eventsUrl: string): Promise<SeatBatchTotal
   const res = await fetch(`${eventsUrl}/metrics`);
   if (!res.ok) throw new Error(`${eventsUrl}/metrics answered ${res.status}`);
   const text = await res.text();
-  const value = (name: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return line ? Number(line.slice(name.length + 1)) : 0;
-  };
+  // One line per metric, after its labels (the registry adds service="events").
+  const value = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return {
     batches: value('events_seat_batch_hold_seconds_count'),
     heldSeconds: value('events_seat_batch_hold_seconds_sum'),
