@@ -32,6 +32,8 @@ export interface ExperimentFigures {
     title: string;
     unit: string;
     xLabel: string;
+    /** Where the x axis has its ticks (the last is its end). */
+    xTicks: number[];
     series: { name: string; points: [number, number][]; dots?: boolean }[];
   };
   /** Written from the figures above: which way the result went, and by how much. */

@@ -50,7 +50,7 @@ function experimentSection(e: ExperimentOutcome): string {
           `<figure>${lineChart({
             title: f.lines.title,
             series: f.lines.series.map((s, i) => ({ ...s, color: PALETTE[(i % 2) + 1]! })),
-            x: { label: f.lines.xLabel },
+            x: { label: f.lines.xLabel, ticks: f.lines.xTicks.map((x) => [x, String(x)] as const) },
             y: { label: f.lines.unit },
           })}</figure>`,
         ]

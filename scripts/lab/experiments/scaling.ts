@@ -251,6 +251,7 @@ export const scaling = defineExperiment({
           title: 'Model: orders/s against cores (lines), with the points measured here (dots)',
           unit: 'orders/s',
           xLabel: 'cores',
+          xTicks: [0, ...MODEL_CORES.slice(2)],
           series: [
             { name: 'monolith (model)', points: MODEL_CORES.map((n) => [n, modelled(monolithFigures, n)]) },
             { name: 'system (model)', points: MODEL_CORES.map((n) => [n, modelled(systemFigures, n)]) },
