@@ -15,9 +15,8 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createRedisClient, deleteKeysWithPrefix } from '@boxoffice/platform';
-import { removeRabbitNames } from '../shared/bus/test/remove-rabbit-names';
-import { Backend, BenchSettings, BenchTarget, PhaseResult } from './bench/bus/bench-support';
+import { Backend, BenchSettings, PhaseResult } from './bench/bus/bench-support';
+import { backendUrls, busTarget, cleanupTarget, runPrefix } from './bench/bus/targets';
 import { atLeastOncePhases, atMostOncePhases, outboxPhases } from './bench/bus/throughput-phases';
 import { backlogPhases, orderingPhases, restartPhases } from './bench/bus/tradeoff-phases';
 
@@ -29,17 +28,14 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
   },
 });
-const URLS: Record<Backend, string> = {
-  redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  rabbitmq: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-};
+const URLS = backendUrls();
 const settings: BenchSettings = {
   messages: Number(args.messages),
   rate: Number(args.rate),
   seconds: Number(args.seconds),
   pgUrl: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
 };
-const RUN = `bench_${process.pid}_${Date.now().toString(36)}`;
+const RUN = runPrefix();
 const PHASES = [
   atLeastOncePhases,
   atMostOncePhases,
@@ -55,13 +51,6 @@ function backendsOf(list: string): Backend[] {
   if (unknown.length > 0)
     throw new Error(`--backend: unknown ${unknown.join(', ')} (use redis, rabbitmq or both)`);
   return names as Backend[];
-}
-
-async function cleanup(target: BenchTarget): Promise<void> {
-  if (target.backend === 'rabbitmq') return removeRabbitNames(target.url, target.keyPrefix);
-  const redis = createRedisClient(target.url, 'bus');
-  await deleteKeysWithPrefix(redis, target.keyPrefix);
-  await redis.quit();
 }
 
 /** The side-by-side table, as markdown (docs/bus.md quotes it). */
@@ -100,16 +89,12 @@ async function main(): Promise<void> {
     console.log(`${result.backend.padEnd(8)} ${result.phase.padEnd(44)} ${result.summary}`);
   };
   // Phase by phase, each backend in turn, so both see similar machine load.
-  const targets = backends.map((backend): BenchTarget => ({
-    backend,
-    url: URLS[backend],
-    keyPrefix: `${RUN}:bus:`,
-  }));
+  const targets = backends.map((backend) => busTarget(backend, RUN));
   try {
     for (const phase of PHASES) for (const target of targets) await phase(target, settings, report);
   } finally {
     for (const target of targets)
-      await cleanup(target).catch((err: Error) => console.error(`cleanup: ${err.message}`));
+      await cleanupTarget(target).catch((err: Error) => console.error(`cleanup: ${err.message}`));
   }
   printTable(backends, results);
   console.log(

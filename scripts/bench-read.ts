@@ -25,8 +25,9 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { BareApp, ReadStack, startBareApp, startReadStack } from './bench/read/stack';
+import { BareApp, startBareApp, startReadStack } from './bench/read/stack';
 import { ReadTarget, TargetResult, alternatingRounds, roundRatio } from './bench/read/rounds';
+import { bareTarget, eventTargets, listingTarget, uncachedListingTarget } from './bench/read/targets';
 import { writeBenchReadFiles, textSummary } from './bench/read/report';
 import type { BenchReadResult, RatioResult, ShardStep } from './bench/read/result';
 
@@ -83,68 +84,15 @@ function ratio(results: readonly TargetResult[], a: string, b: string, target: n
   return [{ name: `${short(a)}/${short(b)}`, value, target, met: value >= target }];
 }
 
-function bareTarget(bare: BareApp, eventId: string): ReadTarget {
-  return {
-    name: 'bare',
-    description: 'bare Express 5, one JSON route',
-    url: `${bare.url}/api/events/${eventId}`,
-    watch: { bare: bare.pid },
-  };
-}
-
-/** The pid of a stack's first process of `role` ("gateway", "events"). */
-function pidOf(read: ReadStack, role: string): number {
-  return read.stack.processes.find((p) => p.role === role)!.child.pid!;
-}
-
-function listingTarget(read: ReadStack): ReadTarget {
-  const { gatewayUrl } = read.stack;
-  return {
-    name: 'gateway-listing',
-    description: 'GET /api/events?limit=20 through the gateway (its page cached for 1 s per process)',
-    url: `${gatewayUrl}/api/events?limit=20`,
-    watch: { gateway: pidOf(read, 'gateway'), events: pidOf(read, 'events') },
-    postgresUrl: read.pgUrl,
-  };
-}
-
-/**
- * The same page, but every request asks every shard: each names a `to` bound of its own far
- * beyond every event (the same rows), so no request finds another's page in the listing cache.
- */
-function uncachedListingTarget(read: ReadStack): ReadTarget {
-  const listing = listingTarget(read);
-  const farFuture = Date.UTC(2200, 0, 1);
-  return {
-    ...listing,
-    name: 'gateway-listing-uncached',
-    description: 'the same page, every request asking the shards (a distinct ?to= each)',
-    pathOf: (n) => `/api/events?limit=20&to=${new Date(farFuture + n).toISOString()}`,
-  };
-}
-
 /** The four targets on one stack (the default preset's shards). */
 async function mainTargets(bare: BareApp): Promise<{ targets: TargetResult[]; ratios: RatioResult[] }> {
   const read = await startReadStack({ events: options.events });
   try {
-    const { gatewayUrl, serviceUrls } = read.stack;
-    const path = `/api/events/${read.eventId}`;
+    const event = eventTargets(read);
     const all: ReadTarget[] = [
       bareTarget(bare, read.eventId),
-      {
-        name: 'gateway-event',
-        description: 'cached GET /api/events/:id through the gateway',
-        url: `${gatewayUrl}${path}`,
-        watch: { gateway: pidOf(read, 'gateway'), events: pidOf(read, 'events') },
-        postgresUrl: read.pgUrl,
-      },
-      {
-        name: 'direct-event',
-        description: 'the same, straight at the events service',
-        url: `${serviceUrls.events[0]}${path}`,
-        watch: { events: pidOf(read, 'events') },
-        postgresUrl: read.pgUrl,
-      },
+      event.gateway,
+      event.direct,
       listingTarget(read),
       uncachedListingTarget(read),
     ];

@@ -25,21 +25,15 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
-import { newId } from '@boxoffice/platform';
-import { encodeSession, newSession } from '@boxoffice/gateway';
-import { startMonolith } from './bench/rush/monolith-stack';
-import { clusterCpuDelta, cpuDelta, cpuSeconds, postgresCpuByPid } from './bench/process-cpu';
-import { busLag } from './bench/rush/bus-lag';
-import { RushOutcome, createRushEvent, rush } from './bench/rush/client';
-import { rushResult } from './bench/rush/result';
+import { Agent } from 'undici';
+import {
+  RoundSummary,
+  RushSettings,
+  RushSide,
+  startBoxofficeSide,
+  startMonolithSide,
+} from './bench/rush/sides';
 import { RushSummaryRound, writeRushSummary } from './bench/rush/summary';
-import { checkInvariantsWhenQuiet } from './lib/invariants';
-import { inheritedEnv } from './stack/processes';
-import { writeResultFiles } from './load/result-files';
-import { startStack } from './stack/start-stack';
-
-const BENCH_SESSION_KEY = 'bench-session-key-0123456789abcdef-0123456789';
 
 const { values } = parseArgs({
   options: {
@@ -71,192 +65,21 @@ if (!Number.isInteger(warmupSeats) || warmupSeats < 0) {
 }
 const pgUrl = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
-function cookieFor(userId: string): string {
-  return `sid=${encodeSession(newSession(userId, 3600), [BENCH_SESSION_KEY])}`;
-}
+const settings: RushSettings = {
+  buyers,
+  seats,
+  seconds,
+  warmupSeats,
+  out: values.out,
+  log: (line) => console.log(line),
+};
 
-/** What a round reports for the summary: its figures and whether it passed. */
-interface RoundSummary {
-  label: string;
-  outcome: RushOutcome;
-  oversold: number;
-  violations: number;
-  cpuPerOrderMs: Record<string, number>;
-}
-
-/** CPU snapshot of the given processes, the bench itself and the Postgres cluster (the bench has it to itself). */
-async function cpuSnapshot(processes: { name: string; pid: number }[]) {
-  const named = Object.fromEntries(processes.map((p) => [p.name, cpuSeconds(p.pid)]));
-  const usage = process.cpuUsage();
-  named.bench = (usage.user + usage.system) / 1e6;
-  return { named, postgres: await postgresCpuByPid(pgUrl) };
-}
-
-/** CPU seconds per process between two snapshots, the cluster as "postgres". */
-function snapshotDelta(
-  before: Awaited<ReturnType<typeof cpuSnapshot>>,
-  after: Awaited<ReturnType<typeof cpuSnapshot>>,
-): Record<string, number> {
-  return {
-    ...cpuDelta(before.named, after.named),
-    postgres: clusterCpuDelta(before.postgres, after.postgres),
-  };
-}
-
-/** How long each process's idle CPU is measured before a rush. */
-const IDLE_SECONDS = 3;
-
-const formatMs = (byName: Record<string, number>) =>
-  Object.entries(byName)
-    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
-    .join(', ');
-
-function printRound(label: string, o: RushOutcome, cpuPerOrderMs: Record<string, number>): void {
-  const l = o.recorder.latency();
-  console.log(`\n[${label}]`);
-  console.log(
-    `confirmed orders   ${o.counts.confirmed} in ${o.elapsedSeconds.toFixed(2)} s = ${o.confirmedPerSecond.toFixed(0)} confirmed/s`,
-  );
-  console.log(
-    `other answers      ${o.counts.rejected} rejected (409), ${o.counts.pending} pending (202), ${o.counts.errors} errors`,
-  );
-  console.log(`time to outcome    p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms`);
-  console.log(`CPU ms per order   ${formatMs(cpuPerOrderMs)}`);
-}
-
-function perOrder(delta: Record<string, number>, confirmed: number): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(delta).map(([name, s]) => [name, (1000 * s) / Math.max(1, confirmed)]),
-  );
-}
-
-/** The unmeasured warm-up: the same buyers sell out an event of `warmupSeats` first. */
-async function warmUp(baseUrl: string, agent: Agent): Promise<void> {
-  if (warmupSeats === 0) return;
-  const eventId = await createRushEvent(baseUrl, cookieFor(newId()), warmupSeats);
-  const o = await rush({ baseUrl, eventId, buyers, seconds, cookieFor, agent });
-  console.log(`warm-up            ${o.counts.confirmed} of ${warmupSeats} seats sold (not measured)`);
-}
-
-/** One measured rush at `baseUrl`: the outcome, CPU ms per confirmed order, when and under what load. */
-async function measuredRush(
-  label: string,
-  baseUrl: string,
-  eventId: string,
-  processes: { name: string; pid: number }[],
-  agent: Agent,
-) {
-  await warmUp(baseUrl, agent);
-  // Idle first: pollers, leases and relays cost CPU with no traffic at all, which at a few
-  // orders a second would be most of the "per order" figure. Printed, not subtracted.
-  const idleStart = await cpuSnapshot(processes);
-  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-  const idle = snapshotDelta(idleStart, await cpuSnapshot(processes));
-  const idleMsPerSecond = Object.fromEntries(
-    Object.entries(idle).map(([name, s]) => [name, (1000 * s) / IDLE_SECONDS]),
-  );
-  const loadAverageBefore = loadavg();
-  const startedAt = new Date();
-  const cpuBefore = await cpuSnapshot(processes);
-  const outcome = await rush({ baseUrl, eventId, buyers, seconds, cookieFor, agent });
-  const cpuPerOrderMs = perOrder(
-    snapshotDelta(cpuBefore, await cpuSnapshot(processes)),
-    outcome.counts.confirmed,
-  );
-  printRound(label, outcome, cpuPerOrderMs);
-  console.log(`CPU ms/s when idle ${formatMs(idleMsPerSecond)}`);
-  return { outcome, cpuPerOrderMs, idleMsPerSecond, startedAt, loadAverageBefore };
-}
-
-/** Writes a round's JSON + HTML report and prints where. */
-function writeRound(
-  label: string,
-  target: string,
-  measured: Awaited<ReturnType<typeof measuredRush>>,
-  violations: string[],
-  notes: string[],
-): void {
-  const rounded = (byName: Record<string, number>) =>
-    JSON.stringify(byName, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v));
-  const files = writeResultFiles(
-    rushResult({
-      label,
-      target,
-      startedAt: measured.startedAt,
-      buyers,
-      seconds,
-      loadAverageBefore: measured.loadAverageBefore,
-      outcome: measured.outcome,
-      violations,
-      notes: [
-        ...notes,
-        `CPU ms per confirmed order: ${rounded(measured.cpuPerOrderMs)}`,
-        `CPU ms per second when idle (before the rush): ${rounded(measured.idleMsPerSecond)}`,
-      ],
-    }),
-    values.out,
-  );
-  console.log(`report             ${files.html}`);
-}
-
-async function boxofficeRound(instances: number, agent: Agent): Promise<RoundSummary> {
-  const label = instances === 1 ? 'boxoffice' : `boxoffice-${instances}x`;
-  console.log(`starting a private stack (${instances} instance(s) of each service)…`);
-  const stack = await startStack({ env: { SESSION_KEYS: BENCH_SESSION_KEY }, instances });
+/** One round on a side started for it, stopped afterwards. */
+async function oneRound(side: RushSide): Promise<RoundSummary> {
   try {
-    const eventId = await createRushEvent(stack.gatewayUrl, cookieFor(newId()), seats);
-    console.log(`${buyers} buyers rushing ${seats} seats of event ${eventId} (at most ${seconds} s)…`);
-    const processes = stack.processes.map((p) => ({ name: p.name, pid: p.child.pid ?? 0 }));
-    const measured = await measuredRush(label, stack.gatewayUrl, eventId, processes, agent);
-    const lag: string[] = [];
-    for (const p of stack.processes.filter((p) => p.role !== 'gateway'))
-      for (const line of await busLag(p.url, agent)) lag.push(`bus lag ${p.name}: ${line}`);
-    for (const line of lag) console.log(`  ${line}`);
-    const report = await checkInvariantsWhenQuiet(stack.topology, 30_000);
-    const event = await request(`${stack.gatewayUrl}/api/events/${eventId}`, { dispatcher: agent });
-    const { seatsSold } = (await event.body.json()) as { seatsSold: number };
-    const oversold = Math.max(0, seatsSold - seats);
-    console.log(`seats sold         ${seatsSold} of ${seats}${oversold ? '  OVERSOLD' : ''}`);
-    console.log(
-      report.violations.length === 0
-        ? 'invariants         hold (every order settled, no seat lost or oversold)'
-        : `invariants         ${report.violations.length} VIOLATIONS`,
-    );
-    const violations = report.violations.map((v) => `${v.invariant}: ${v.detail} ${JSON.stringify(v.ids)}`);
-    for (const v of violations.slice(0, 10)) console.log(`  ${v}`);
-    writeRound(label, stack.gatewayUrl, measured, violations, [
-      `${instances} instance(s) of each service; ${seatsSold} of ${seats} seats sold, oversold ${oversold}`,
-      ...lag,
-    ]);
-    return { label, ...measured, oversold, violations: report.violations.length };
+    return await side.round(settings);
   } finally {
-    await stack.stop();
-  }
-}
-
-async function monolithRound(agent: Agent): Promise<RoundSummary> {
-  console.log(`\nstarting the monolith baseline (one Express + pg process, its own database)…`);
-  const monolith = await startMonolith(pgUrl, { ...inheritedEnv(), SESSION_KEYS: BENCH_SESSION_KEY });
-  try {
-    const eventId = await createRushEvent(monolith.url, cookieFor(newId()), seats);
-    const procs = [{ name: 'monolith', pid: monolith.process.child.pid ?? 0 }];
-    const measured = await measuredRush('monolith', monolith.url, eventId, procs, agent);
-    const facts = await monolith.facts(eventId);
-    const oversold = Math.max(0, facts.seatsSold - seats);
-    const violations = [
-      ...(facts.seatsSold > facts.capacity ? [`oversold: ${facts.seatsSold} of ${facts.capacity}`] : []),
-      ...(facts.byStatus.confirmed !== facts.seatsSold
-        ? [`confirmed orders ${facts.byStatus.confirmed ?? 0} ≠ seats sold ${facts.seatsSold}`]
-        : []),
-    ];
-    console.log(`seats sold         ${facts.seatsSold} of ${seats}${oversold ? '  OVERSOLD' : ''}`);
-    console.log(`orders             ${JSON.stringify(facts.byStatus)} (settled when written: one statement)`);
-    writeRound('monolith', monolith.url, measured, violations, [
-      `${facts.seatsSold} of ${seats} seats sold, oversold ${oversold}; orders ${JSON.stringify(facts.byStatus)}`,
-    ]);
-    return { label: 'monolith', ...measured, oversold, violations: violations.length };
-  } finally {
-    await monolith.stop();
+    await side.stop();
   }
 }
 
@@ -266,8 +89,10 @@ async function main(): Promise<void> {
   const agent = new Agent({ connections: buyers + 8 });
   const rounds: RoundSummary[] = [];
   try {
-    for (const n of instanceCounts) rounds.push(await boxofficeRound(n, agent));
-    if (values.baseline === 'monolith') rounds.push(await monolithRound(agent));
+    for (const n of instanceCounts)
+      rounds.push(await oneRound(await startBoxofficeSide(n, agent, pgUrl, settings.log)));
+    if (values.baseline === 'monolith')
+      rounds.push(await oneRound(await startMonolithSide(pgUrl, agent, settings.log)));
   } finally {
     await agent.close();
   }

@@ -50,6 +50,7 @@ export { overallHitRatio } from './load/cache-metrics';
 export type { LoadResult } from './load/load-result';
 export { assertBenchReadResult, type BenchReadResult } from './bench/read/result';
 export type { RushSummary } from './bench/rush/summary';
+export { seatBatchTotals, type SeatBatchTotals } from './bench/scaling/pinned-servers';
 export { HEADROOM, poolsPerServer } from './stack/connection-budget';
 export { missingMigrations } from './lib/pending-migrations';
 export { topologyResharder } from './lib/topology-resharder';

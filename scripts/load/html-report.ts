@@ -3,7 +3,8 @@ import type { LoadResult } from './load-result';
 import { Bar, COLORS, barChart, escapeXml as esc, lineChart } from './svg-charts';
 import { num } from './text-table';
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** An HTML table of text cells, every cell escaped (the load, bench:read and lab reports). */
+export function htmlTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const th = header.map((h) => `<th>${esc(h)}</th>`).join('');
   const trs = rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
   return `<table><thead><tr>${th}</tr></thead><tbody>${trs}</tbody></table>`;
@@ -107,7 +108,7 @@ export function renderHtmlReport(r: LoadResult): string {
     `<p>${esc(`${r.target} · ${r.options.connections} connections · ${bound} (ran ${r.elapsedSeconds} s) · seed ${r.options.seed} · ${r.startedAt}`)}<br>${esc(
       `${r.machine.cpus} cpus, Node ${r.machine.node}, load average ${r.machine.loadAverageBefore.join(' / ')} before, ${r.machine.loadAverageAfter.join(' / ')} after`,
     )}</p>`,
-    table(
+    htmlTable(
       ['throughput', 'requests', 'errors', 'p50', 'p90', 'p99', 'max'],
       [
         [
@@ -125,7 +126,7 @@ export function renderHtmlReport(r: LoadResult): string {
       .map((c) => `<figure>${c}</figure>`)
       .join('')}</div>`,
     '<h2>Operations</h2>',
-    table(
+    htmlTable(
       ['operation', 'requests', 'errors', 'p50 ms', 'p99 ms'],
       Object.entries(r.operations).map(([n, o]) => [
         n,
@@ -136,7 +137,7 @@ export function renderHtmlReport(r: LoadResult): string {
       ]),
     ),
     '<h2>Statuses</h2>',
-    table(
+    htmlTable(
       ['status', 'count', 'unexpected'],
       Object.entries(r.statuses).map(([s, n]) => [s, String(n), String(r.errorsByStatus[s] ?? 0)]),
     ),
@@ -144,7 +145,7 @@ export function renderHtmlReport(r: LoadResult): string {
   if (r.shards.length > 0) {
     sections.push(
       '<h2>Shards</h2>',
-      table(
+      htmlTable(
         ['shard', 'range', 'requests', 'rows before → after'],
         r.shards.map((s) => [
           `${s.service} ${s.shard}`,
@@ -162,7 +163,7 @@ export function renderHtmlReport(r: LoadResult): string {
   if (r.cache) {
     sections.push(
       '<h2>Cache (delta of cache_requests_total over the run)</h2>',
-      table(['entity', ...CACHE_COLUMNS], cacheRows(r.cache)),
+      htmlTable(['entity', ...CACHE_COLUMNS], cacheRows(r.cache)),
       `<p>${esc(cacheRatiosLine(r.cache))}</p>`,
     );
   }

@@ -22,6 +22,8 @@ export interface Series {
   name: string;
   color: string;
   points: readonly (readonly [number, number])[];
+  /** Draw each point as a dot instead of joining them (measured points beside a model's line). */
+  dots?: boolean;
 }
 
 export interface Axis {
@@ -81,6 +83,14 @@ export function lineChart(options: { title: string; series: readonly Series[]; x
   }
   for (const s of options.series) {
     if (s.points.length === 0) continue;
+    if (s.dots) {
+      for (const p of s.points) {
+        parts.push(
+          `<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="5" fill="${s.color}"><title>${escapeXml(`${s.name}: ${fmt(p[1])}`)}</title></circle>`,
+        );
+      }
+      continue;
+    }
     const d = s.points
       .map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`)
       .join(' ');

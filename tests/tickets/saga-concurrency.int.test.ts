@@ -1,5 +1,5 @@
 import knex from 'knex';
-import { checkInvariants, checkInvariantsWhenQuiet } from '@boxoffice/devstack';
+import { checkInvariants, checkInvariantsWhenQuiet, seatBatchTotals } from '@boxoffice/devstack';
 import { TestStack, startTestStack } from '../support';
 import { createEvent, get, newBuyer, order, settledOrder } from './purchase-kit';
 
@@ -43,6 +43,19 @@ describe('the purchase saga under concurrency (two instances of every service)',
     const report = await checkInvariantsWhenQuiet(stack.env.topology, 10_000);
     expect(report.violations).toEqual([]);
     expect(report.counts.pendingOrders).toBe(0);
+    // Every order went through a seat-decision batch, and each batch's hold on the row was timed
+    // (what the lab's scaling experiment reads as the saga's serial limit).
+    const batches = { orders: 0, held: 0, count: 0 };
+    for (const name of ['events-1', 'events-2']) {
+      const totals = await seatBatchTotals(stack.process(name).url);
+      batches.orders += totals.orders;
+      batches.held += totals.heldSeconds;
+      batches.count += totals.batches;
+    }
+    expect(batches.orders).toBeGreaterThanOrEqual(300);
+    expect(batches.count).toBeGreaterThan(0);
+    expect(batches.count).toBeLessThanOrEqual(batches.orders);
+    expect(batches.held).toBeGreaterThan(0);
   });
 
   test('when one Idempotency-Key is sent 20 times concurrently, then there is one order with one set of tickets', async () => {

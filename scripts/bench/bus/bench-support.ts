@@ -69,6 +69,16 @@ export interface PhaseResult {
   backend: Backend;
   /** The compact cell of the side-by-side table. */
   summary: string;
+  /** The throughput phases' figures, as numbers (the lab's tables and charts). */
+  figures?: ThroughputFigures;
+}
+
+/** Messages handled per second and publish→handle lag of a throughput phase; `lost` never arrived. */
+export interface ThroughputFigures {
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  lost: number;
 }
 
 export function histogram(): hdr.Histogram {
@@ -115,10 +125,21 @@ export class Probe {
       await sleep(5);
   }
 
+  /** Handled per second since `startedAt`, lag percentiles, and how many of `sent` never came. */
+  figures(startedAt: number, sent = this.handled): ThroughputFigures {
+    const seconds = (performance.now() - startedAt) / 1000;
+    return {
+      perSecond: this.handled / seconds,
+      p50Ms: msAt(this.lag, 50),
+      p99Ms: msAt(this.lag, 99),
+      lost: Math.max(0, sent - this.ids.size),
+    };
+  }
+
   /** "34 471/s p50 717 ms p99 1 084 ms" over `seconds` since `startedAt`. */
   throughput(startedAt: number): string {
-    const seconds = (performance.now() - startedAt) / 1000;
-    return `${Math.round(this.handled / seconds)}/s, p50 ${msAt(this.lag, 50)} ms, p99 ${msAt(this.lag, 99)} ms`;
+    const f = this.figures(startedAt);
+    return `${Math.round(f.perSecond)}/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms`;
   }
 }
 

@@ -39,9 +39,9 @@ async function directPhases(delivery: Delivery, target: BenchTarget, s: BenchSet
     let started = performance.now();
     await flood(producer, floodTopic, s.messages);
     await flooded.until(s.messages, started);
-    const lost = s.messages - flooded.ids.size;
-    const summary = `${flooded.throughput(started)}${lost > 0 ? `, ${lost} lost` : ''}`;
-    report({ phase: `${delivery} flood`, backend: target.backend, summary });
+    const figures = flooded.figures(started, s.messages);
+    const summary = `${flooded.throughput(started)}${figures.lost > 0 ? `, ${figures.lost} lost` : ''}`;
+    report({ phase: `${delivery} flood`, backend: target.backend, summary, figures });
     await subscription.close();
 
     const steady = new Probe();
@@ -54,6 +54,7 @@ async function directPhases(delivery: Delivery, target: BenchTarget, s: BenchSet
       phase: `${delivery} ${s.rate}/s`,
       backend: target.backend,
       summary: steady.throughput(started),
+      figures: steady.figures(started, sent),
     });
   });
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { htmlTable } from '../../load/html-report';
 import { fileTimestamp } from '../../load/result-files';
 import { COLORS, barChart, escapeXml as esc, lineChart } from '../../load/svg-charts';
 import { formatTable, num } from '../../load/text-table';
@@ -96,16 +97,10 @@ export function shardChart(result: BenchReadResult): string {
   });
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const th = header.map((h) => `<th>${esc(h)}</th>`).join('');
-  const trs = rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
-  return `<table><thead><tr>${th}</tr></thead><tbody>${trs}</tbody></table>`;
-}
-
 export function renderBenchReadHtml(result: BenchReadResult): string {
   const parts = [`<h1>bench:read, ${esc(result.startedAt)}</h1>`, `<pre>${esc(textSummary(result))}</pre>`];
   if (result.targets.length > 0) {
-    parts.push(table(TARGET_HEADER, targetRows(result.targets)));
+    parts.push(htmlTable(TARGET_HEADER, targetRows(result.targets)));
     parts.push(
       barChart({
         title: 'Requests per second (median of rounds)',
@@ -119,7 +114,7 @@ export function renderBenchReadHtml(result: BenchReadResult): string {
     );
   }
   if (result.shardSteps.length > 0) {
-    parts.push(table(SHARD_HEADER, shardRows(result)), shardChart(result));
+    parts.push(htmlTable(SHARD_HEADER, shardRows(result)), shardChart(result));
   }
   const style =
     'body{font:14px system-ui,sans-serif;max-width:780px;margin:2em auto;color:#0f172a}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #cbd5e1;padding:4px 8px;text-align:right}svg{max-width:100%;margin:1em 0}svg text{font-size:11px;fill:#334155}.grid{stroke:#e2e8f0}.axis{stroke:#64748b}';

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { Pool } from 'pg';
 import { sessionFromCookieHeader } from '@boxoffice/gateway';
+import { SELL } from './monolith-sql';
 
 const port = Number(process.env.PORT);
 const keys = (process.env.SESSION_KEYS ?? '').split(',').filter(Boolean);
@@ -15,21 +16,6 @@ const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.POOL_MAX ?? 20),
 });
-
-/**
- * The whole sale: take the seats if they fit, and record the order as confirmed or rejected, in
- * one statement (one round trip, one commit). The conditional UPDATE is what prevents oversell.
- */
-const SELL = {
-  name: 'sell',
-  text: `with s as (
-           update events set seats_sold = seats_sold + $2
-           where id = $1 and seats_sold + $2 <= capacity returning id
-         )
-         insert into orders (id, event_id, buyer_id, quantity, status)
-         select $3, $1, $4, $2, case when exists (select 1 from s) then 'confirmed' else 'rejected' end
-         returning status`,
-};
 
 function buyerOf(req: express.Request): string | undefined {
   return sessionFromCookieHeader(req.get('cookie'), keys)?.uid;

@@ -7,6 +7,7 @@ import { dropDatabase, ensureDatabase, withDatabase } from '@boxoffice/sharding'
 import { freePort } from '../../stack/ports';
 import type { RunningProcess } from '../../stack/processes';
 import { Supervisor } from '../../stack/supervisor';
+import { SCHEMA } from './monolith-sql';
 
 /** The monolith baseline running: its URL, its process (for CPU time) and its facts after the run. */
 export interface MonolithStack {
@@ -16,21 +17,6 @@ export interface MonolithStack {
   facts(eventId: string): Promise<{ capacity: number; seatsSold: number; byStatus: Record<string, number> }>;
   stop(): Promise<void>;
 }
-
-const SCHEMA = `
-  create table events (
-    id uuid primary key,
-    capacity integer not null check (capacity > 0),
-    seats_sold integer not null default 0 check (seats_sold between 0 and capacity)
-  );
-  create table orders (
-    id uuid primary key,
-    event_id uuid not null,
-    buyer_id uuid not null,
-    quantity integer not null,
-    status text not null check (status in ('confirmed', 'rejected')),
-    created_at timestamptz not null default now()
-  );`;
 
 /**
  * Creates `load_<random>_monolith` on `pgUrl`'s server, starts monolith-app.ts against it on a

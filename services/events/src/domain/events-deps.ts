@@ -1,6 +1,7 @@
 import { EntityCache, PageCache } from '@boxoffice/cache';
 import { ServiceContext, createServiceEntityCache } from '@boxoffice/runtime';
 import { EventImageRepository, EventRecord, EventRepository, SeatLedgerRepository } from '../data-access';
+import { SeatBatchMetrics } from './seat-batch-metrics';
 import { ThumbnailMaker } from './thumbnail-maker';
 
 /** What the use-cases need, built once per process from the service context. */
@@ -8,6 +9,8 @@ export interface EventsDeps {
   events: EventRepository;
   /** Seat reservations: the purchase saga's side of this service. */
   ledger: SeatLedgerRepository;
+  /** How long each batch of seat decisions holds its events' rows, and how many orders it decided. */
+  seatBatches: SeatBatchMetrics;
   /**
    * Event documents by id: this process's memory, then Redis (docs/caching.md). Only for
    * display: purchase decisions read the primary.
@@ -58,6 +61,7 @@ export function buildEventsDeps(ctx: ServiceContext): EventsDeps {
   return {
     events: new EventRepository(ctx.dbs),
     ledger: new SeatLedgerRepository(ctx.dbs),
+    seatBatches: new SeatBatchMetrics(ctx.metrics),
     cache,
     listingPages: listingPagesOf(ctx, cache),
     shardTimeoutMs: ctx.config.SHARD_TIMEOUT_MS,

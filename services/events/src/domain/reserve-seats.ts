@@ -42,7 +42,13 @@ export async function reserveSeats(
   deps: EventsDeps,
   items: readonly InboxItem<OrderRequested>[],
 ): Promise<SeatDecision[]> {
-  const made = await deps.ledger.applyOnce(RESERVE_SEATS_CONSUMER, items, decideBatch);
+  // From the first locking read to the commit (one shard per hot event, so one transaction).
+  let lockedAt: number | undefined;
+  const made = await deps.ledger.applyOnce(RESERVE_SEATS_CONSUMER, items, (ledger, todo) => {
+    lockedAt ??= performance.now();
+    return decideBatch(ledger, todo);
+  });
+  if (lockedAt !== undefined) deps.seatBatches.observe((performance.now() - lockedAt) / 1000, items.length);
   // After commit: cached events show the seats just sold.
   const sold = new Set(made.filter((d) => d.outcome === 'reserved').map((d) => d.eventId));
   await Promise.all([...sold].map((eventId) => deps.cache.invalidate(eventId)));

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { ReshardBenchResult, runReshardBench } from '../../bench/reshard/measure';
+import { type ExperimentFigures, defineExperiment } from '../experiment';
+import { byDirection, fig, times } from '../wording';
+
+/** Requests of the run that got an unexpected answer, or none. */
+function failures(r: ReshardBenchResult): number {
+  return Object.values(r.load.errorsByStatus).reduce((n, c) => n + c, 0);
+}
+
+/** The paragraph, from this run's pauses, failures and throughput around the splits. */
+export function describeReshard(r: ReshardBenchResult): string {
+  const pauses = r.jobs.map((j) => j.pauseMs ?? 0);
+  const failed = failures(r);
+  const differences = r.jobs.reduce((n, j) => n + (j.verify?.differences.length ?? 0), 0);
+  const ratio = r.rate.during / r.rate.before;
+  const violations = r.load.invariants?.checked ? r.load.invariants.violations.length : null;
+  return (
+    `Splitting 90-ff at c0 for all three services took ${fig(r.window.to - r.window.from)} s under load; ` +
+    `writes to the moving range paused for at most ${fig(Math.max(0, ...pauses))} ms per service ` +
+    `(${r.jobs.map((j) => `${j.service} ${j.pauseMs ?? 0} ms`).join(', ')}), the time from fencing the range to publishing the new map. ` +
+    (failed === 0
+      ? `Not one of the ${r.load.requests.total} requests failed. `
+      : `${failed} of ${r.load.requests.total} requests failed (${JSON.stringify(r.load.errorsByStatus)}): a split online is not free of errors in this run. `) +
+    `Throughput during the splits was ${times(ratio)} that before them ` +
+    byDirection(ratio, {
+      lower: '(copying rows and verifying them competes with the traffic for the same cores)',
+      same: '(the copy hardly showed in the traffic)',
+      higher: '(no slower: the load was not limited by what the copy takes)',
+      unknown: '(the splits fell outside the seconds the timeline covers)',
+    }) +
+    `, and ${fig(r.rate.after)} req/s after, against ${fig(r.rate.before)} before. ` +
+    (differences === 0
+      ? 'Verification found the copies equal to their sources'
+      : `Verification found ${differences} differences`) +
+    (violations === null
+      ? '.'
+      : violations === 0
+        ? ', and every purchase invariant held over the new layout.'
+        : `, and ${violations} purchase invariants were broken over the new layout.`)
+  );
+}
+
+export const reshard = defineExperiment({
+  name: 'reshard',
+  idea: '"when write load is too high, shard": splitting a range online',
+  implementedIn: 'shared/reshard/src/resharder.ts',
+  question:
+    "What does splitting a shard's range online cost the traffic: how long a pause, how many failed requests?",
+  sizes: {
+    quick: { duration: 12, at: 4, connections: 4 },
+    standard: { duration: 30, at: 10, connections: 8 },
+  },
+  async run(settings, size): Promise<ExperimentFigures> {
+    const r = await runReshardBench({ ...size, out: join(settings.workDir, 'reshard'), log: settings.log });
+    return {
+      setup:
+        `A private stack under the mixed scenario (browsing, sign-ups, purchases) at ${size.connections} connections for ${size.duration} s; ` +
+        `${size.at} s in, users, events and tickets each split their range 90-ff at c0 onto a new shard, one after the other, then complete ` +
+        `(the moved rows leave the old shard), as npm run bench:reshard does. A split happens once, so this experiment has no alternating rounds: ` +
+        `its before and after are the seconds before and during the splits of one run.`,
+      table: {
+        columns: ['figure', 'value'],
+        rows: [
+          ...r.jobs.map((j) => [
+            `${j.service}: write pause ms / rows copied / verify differences`,
+            `${j.pauseMs ?? 0} / ${j.rowsCopied} / ${j.verify?.differences.length ?? 0}`,
+          ]),
+          ['requests / failed', `${r.load.requests.total} / ${failures(r)}`],
+          ['req/s before the splits', r.rate.before],
+          ['req/s during the splits', r.rate.during],
+          ['req/s after the splits', r.rate.after],
+        ],
+      },
+      chart: {
+        title: 'Mixed load: requests per second around the splits',
+        unit: 'req/s',
+        bars: [
+          { label: 'before', value: r.rate.before },
+          { label: 'during the splits', value: r.rate.during },
+          { label: 'after', value: r.rate.after },
+        ],
+      },
+      paragraph: describeReshard(r),
+      ratios: { 'during/before req/s': r.rate.during / r.rate.before },
+    };
+  },
+});

@@ -1,0 +1,181 @@
+import type { TargetResult } from '../../bench/read/rounds';
+import type { RoundSummary } from '../../bench/rush/sides';
+import type { Phase } from '../../bench/images/measure';
+import type { ReplicaBenchResult } from '../../bench/replicas/measure';
+import type { ReshardBenchResult } from '../../bench/reshard/measure';
+import { type BusRound, describeBus } from '../../lab/experiments/bus';
+import { describeCacheLevels } from '../../lab/experiments/cache-levels';
+import { describeGatewayHop } from '../../lab/experiments/gateway-hop';
+import { describeImages } from '../../lab/experiments/images';
+import { describeReplicas } from '../../lab/experiments/replicas';
+import { describeReshard } from '../../lab/experiments/reshard';
+import { describeRush } from '../../lab/experiments/rush-monolith';
+import { byDirection, direction } from '../../lab/wording';
+
+describe('npm run lab: paragraphs written from the figures', () => {
+  test('when a ratio is compared to 1, then 10 % either way is "the same" and a missing side is unknown', () => {
+    expect([1.25, 1.05, 1, 0.95, 0.8, NaN, 0].map((r) => direction(r))).toEqual([
+      'higher',
+      'same',
+      'same',
+      'same',
+      'lower',
+      'unknown',
+      'unknown',
+    ]);
+    expect(byDirection(2, { higher: 'up', lower: 'down', same: 'flat' })).toBe('up');
+  });
+
+  const target = (rps: number, cpu: Record<string, number>): TargetResult => ({
+    name: 't',
+    description: '',
+    path: '/',
+    rounds: [],
+    idleCpuMsPerSecond: {},
+    median: { requestsPerSecond: rps, p50Ms: 10, p99Ms: 30, cpuMsPerRequest: cpu },
+    failures: 0,
+  });
+
+  test('gateway-hop: a slower gateway and a faster one read differently, each with its own figures', () => {
+    const direct = target(1000, { events: 0.5 });
+    const slower = describeGatewayHop(target(700, { gateway: 0.2, events: 0.5 }), direct, 0.7);
+    const faster = describeGatewayHop(target(1300, { gateway: 0.2, events: 0.5 }), direct, 1.3);
+    expect(slower).toContain('0.70× the requests per second');
+    expect(slower).toContain('The hop costs throughput here');
+    expect(faster).toContain('1.30×');
+    expect(faster).toContain('the other way round from what an extra hop should do');
+    expect(faster).not.toContain('The hop costs throughput here');
+  });
+
+  test('cache-levels: caches that help and caches that hurt read differently', () => {
+    const helped = describeCacheLevels(
+      { 'no-cache': 100, 'redis-only': 150, 'memory-redis': 300 },
+      1.5,
+      3,
+      0.99,
+    );
+    const hurt = describeCacheLevels(
+      { 'no-cache': 100, 'redis-only': 70, 'memory-redis': 60 },
+      0.7,
+      0.6,
+      0.5,
+    );
+    expect(helped).toContain('Redis alone raised throughput to 1.50×');
+    expect(helped).toContain('the in-process level on top of Redis added more');
+    expect(helped).toContain('99 % of lookups');
+    expect(hurt).toContain('Redis alone lowered throughput to 0.70×');
+    expect(hurt).toContain('below no cache');
+  });
+
+  const rushRound = (confirmedPerSecond: number, oversold = 0): RoundSummary =>
+    ({
+      label: 'x',
+      outcome: { confirmedPerSecond } as RoundSummary['outcome'],
+      oversold,
+      violations: 0,
+      cpuPerOrderMs: { gateway: 0.5, bench: 9 },
+    }) as RoundSummary;
+
+  test('rush-monolith: slower than the monolith, faster than it, and a broken invariant each say so', () => {
+    const slower = describeRush([rushRound(500)], [rushRound(1000)], 0.5);
+    const faster = describeRush([rushRound(1500)], [rushRound(1000)], 1.5);
+    expect(slower).toContain('Slower, as the talk warns');
+    expect(faster).toContain('Faster even on one machine, which the talk does not promise');
+    expect(slower).toContain('every purchase invariant held');
+    expect(describeRush([rushRound(500, 3)], [rushRound(1000)], 0.5)).toContain(
+      '3 oversold seats or broken invariants',
+    );
+  });
+
+  const busRound = (alo: number, amo: number, lost = 0): BusRound => ({
+    'at-least-once': {
+      flood: { perSecond: alo, p50Ms: 5, p99Ms: 9, lost: 0 },
+      paced: { perSecond: 1, p50Ms: 2, p99Ms: 4, lost: 0 },
+    },
+    'at-most-once': {
+      flood: { perSecond: amo, p50Ms: 5, p99Ms: 9, lost },
+      paced: { perSecond: 1, p50Ms: 1, p99Ms: 3, lost: 0 },
+    },
+  });
+
+  test('bus: which backend won, and whether at-most-once lost anything, come from the figures', () => {
+    const redisFaster = describeBus([busRound(20_000, 40_000)], [busRound(10_000, 12_000)]);
+    const rabbitFaster = describeBus([busRound(10_000, 8_000, 5)], [busRound(20_000, 12_000)]);
+    expect(redisFaster).toContain('Redis Streams was the faster backend');
+    expect(redisFaster).toContain('this run lost none at most once');
+    expect(rabbitFaster).toContain('the broker was the faster backend');
+    expect(rabbitFaster).toContain('dearer than at-least-once');
+    expect(rabbitFaster).toContain('5 were dropped');
+  });
+
+  test('images: warm faster than cold, and the other way, read differently', () => {
+    const phase = (perSecond: number): Phase => ({
+      phase: 'p',
+      requests: 10,
+      seconds: 1,
+      perSecond,
+      p50ms: 5,
+      p99ms: 9,
+      statuses: { 200: 10 },
+    });
+    expect(describeImages([phase(20)], [phase(2000)], 100, 12)).toContain(
+      '100.00× the cold rate. Making a variant once',
+    );
+    expect(describeImages([phase(20)], [phase(10)], 0.5, 12)).toContain(
+      'Warm was slower than cold in this run',
+    );
+  });
+
+  const pinning = (stale: number, total: number, replicaReads: number, primaryReads: number) => ({
+    samples: Array.from({ length: total }, (_, i) => ({
+      kind: 'k',
+      shardReads: 1,
+      sinceWriteMs: 10,
+      stale: i < stale,
+    })),
+    reads: new Map([
+      ['replica/caught_up', replicaReads],
+      ['primary/pinned', primaryReads],
+    ]),
+  });
+
+  test('replicas: stale reads prevented, none to prevent, and some let through each read differently', () => {
+    const result = (off: number, on: number): ReplicaBenchResult => ({
+      off: pinning(off, 40, 30, 10),
+      on: pinning(on, 40, 20, 20),
+      primaryReads: { positions: 20, timeBased: 35 },
+      throughput: [
+        { round: 0, replicas: 1, rps: 300 },
+        { round: 0, replicas: 0, rps: 290 },
+      ],
+    });
+    expect(describeReplicas(result(7, 0))).toContain(
+      'With pinning off, 7 of 40 reads showed the user an older state',
+    );
+    expect(describeReplicas(result(0, 0))).toContain('No read-back was stale even with pinning off');
+    expect(describeReplicas(result(7, 2))).toContain('With pinning on, 2 of 40 reads were still stale');
+    expect(describeReplicas(result(7, 0))).toContain(
+      '75 % of shard reads with pinning off and 50 % with it on',
+    );
+  });
+
+  test('reshard: no failed request and some failed requests read differently', () => {
+    const result = (errors: Record<string, number>, during: number): ReshardBenchResult =>
+      ({
+        jobs: [{ service: 'users', pauseMs: 40, rowsCopied: 10, verify: { rows: 10, differences: [] } }],
+        load: {
+          requests: { total: 1000 },
+          errorsByStatus: errors,
+          invariants: { checked: true, violations: [] },
+        },
+        window: { from: 5, to: 8 },
+        rate: { before: 100, during, after: 100 },
+      }) as unknown as ReshardBenchResult;
+    const clean = describeReshard(result({}, 60));
+    const failing = describeReshard(result({ 503: 4 }, 100));
+    expect(clean).toContain('Not one of the 1000 requests failed');
+    expect(clean).toContain('0.60× that before them (copying rows');
+    expect(failing).toContain('4 of 1000 requests failed');
+    expect(failing).toContain('(the copy hardly showed in the traffic)');
+  });
+});
