@@ -1,14 +1,6 @@
-import {
-  type Context,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-  context,
-  trace,
-} from '@opentelemetry/api';
+import { type Context, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { spanBuffer } from './start-tracing';
-import { contextOfTraceparent, traceparentOfSpan } from './trace-context';
+import { contextOfTraceparent, sampledContextOf, traceparentOfSpan } from './trace-context';
 
 /** What a message span needs to know of a message: the bus envelope's fields, structurally. */
 export interface TracedMessage {
@@ -87,9 +79,7 @@ function untraced<T>(handle: () => Promise<T>): Promise<T> {
  * trace begins halfway through a purchase. A `traceparent` that is not W3C counts as none.
  */
 function sampledParent(message: TracedMessage): Context | undefined {
-  const parent = contextOfTraceparent(message.traceparent);
-  const caller = trace.getSpanContext(parent);
-  return caller && (caller.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? parent : undefined;
+  return sampledContextOf(message.traceparent);
 }
 
 /**

@@ -1,14 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import {
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-  context,
-  trace,
-} from '@opentelemetry/api';
-import { contextOfTraceparent } from './trace-context';
+import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { sampledContextOf } from './trace-context';
 
 /** Requests that are not the product's work: probes, metrics, the topology page's polling. */
 const UNTRACED_PATHS = /^\/(healthz|readyz|metrics|internal\/(ping|stats|traces)|admin)(\/|\?|$)/;
@@ -41,9 +33,7 @@ export function serverSpanParent(
 ): typeof ROOT_CONTEXT | undefined {
   if (UNTRACED_PATHS.test(req.url ?? '')) return undefined;
   if (edge) return random() < ratio ? ROOT_CONTEXT : undefined;
-  const parent = contextOfTraceparent(req.headers.traceparent as string | undefined);
-  const caller = trace.getSpanContext(parent);
-  return caller && (caller.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? parent : undefined;
+  return sampledContextOf(req.headers.traceparent as string | undefined);
 }
 
 function pathOf(url: string | undefined): string {

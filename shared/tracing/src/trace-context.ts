@@ -1,4 +1,4 @@
-import { type Context, ROOT_CONTEXT, type Span, context, trace } from '@opentelemetry/api';
+import { type Context, ROOT_CONTEXT, type Span, TraceFlags, context, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
@@ -35,4 +35,14 @@ export function traceparentOfSpan(span: Span): string | undefined {
 export function contextOfTraceparent(traceparent: string | undefined): Context {
   if (typeof traceparent !== 'string' || traceparent.length > 128) return ROOT_CONTEXT;
   return w3c.extract(ROOT_CONTEXT, { traceparent }, getter);
+}
+
+/**
+ * The context a `traceparent` names when it is valid W3C and its `sampled` flag is set: a trace
+ * that is being kept, to continue. Undefined otherwise (absent, junk, or not sampled).
+ */
+export function sampledContextOf(traceparent: string | undefined): Context | undefined {
+  const parent = contextOfTraceparent(traceparent);
+  const caller = trace.getSpanContext(parent);
+  return caller && (caller.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? parent : undefined;
 }
