@@ -6,14 +6,20 @@ import { images } from './images';
 import { replicas } from './replicas';
 import { reshard } from './reshard';
 import { rushMonolith } from './rush-monolith';
+import { shardDown } from './shard-down';
+import { shards } from './shards';
+import { workers } from './workers';
 
-/** Every experiment of `npm run lab`, in the order it runs them (about the talk's order). */
+/** Every experiment of `npm run lab`, in the order it runs them (the talk's). */
 export const EXPERIMENTS: readonly Experiment[] = [
-  cacheLevels,
+  workers,
   gatewayHop,
-  rushMonolith,
+  cacheLevels,
+  shards,
+  reshard,
+  shardDown,
   replicas,
   bus,
-  reshard,
+  rushMonolith,
   images,
 ];

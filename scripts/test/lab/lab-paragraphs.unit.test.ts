@@ -10,6 +10,10 @@ import { describeImages } from '../../lab/experiments/images';
 import { describeReplicas } from '../../lab/experiments/replicas';
 import { describeReshard } from '../../lab/experiments/reshard';
 import { describeRush } from '../../lab/experiments/rush-monolith';
+import { type ShardDownPhase, describeShardDown } from '../../lab/experiments/shard-down';
+import { describeShards } from '../../lab/experiments/shards';
+import { describeWorkers } from '../../lab/experiments/workers';
+import type { Measurement } from '../../bench/read/measure';
 import { byDirection, direction } from '../../lab/wording';
 
 describe('npm run lab: paragraphs written from the figures', () => {
@@ -177,5 +181,50 @@ describe('npm run lab: paragraphs written from the figures', () => {
     expect(clean).toContain('0.60× that before them (copying rows');
     expect(failing).toContain('4 of 1000 requests failed');
     expect(failing).toContain('(the copy hardly showed in the traffic)');
+  });
+
+  const measurement = (requestsPerSecond: number, failures = 0): Measurement => ({
+    requestsPerSecond,
+    p50Ms: 5,
+    p99Ms: 20,
+    failures,
+    requests: requestsPerSecond * 5,
+    cpuMsPerRequest: {},
+  });
+
+  test('workers: a second instance that helps, one that costs, and a kill with and without failures read differently', () => {
+    const helped = describeWorkers([measurement(1000)], [measurement(1500)], 1.5, measurement(1400));
+    const cost = describeWorkers([measurement(1000)], [measurement(700)], 0.7, measurement(600, 12));
+    expect(helped).toContain('The second instance added throughput');
+    expect(helped).toContain('not one of 7000 requests failed');
+    expect(cost).toContain('A second instance cost throughput on this machine');
+    expect(cost).toContain('12 of 3000 requests failed');
+  });
+
+  test('shards: the listing slower or faster with four shards, and the layouts, come from the figures', () => {
+    const listing = target(100, {});
+    const slower = describeShards(target(400, {}), listing, 0.25, { talk: 0.45, even: 0.26 });
+    const faster = describeShards(target(100, {}), target(150, {}), 1.5, { talk: 0.26, even: 0.27 });
+    expect(slower).toContain('0.25× the rate with four shards');
+    expect(slower).toContain('more shards make a scatter-gather read dearer');
+    expect(slower).toContain('the largest held 45 %');
+    expect(slower).toContain('the uneven layout makes one shard the hot spot');
+    expect(faster).toContain('faster with more shards');
+    expect(faster).toContain('spread this run');
+  });
+
+  test('shard-down: a failure kept to its keys and one that spread read differently', () => {
+    const phase = (onShard: number, elsewhere: number, partial: number): ShardDownPhase => ({
+      onShard: { asked: 100, ok: onShard, partial: 0 },
+      elsewhere: { asked: 100, ok: elsewhere, partial: 0 },
+      listing: { asked: 50, ok: 50, partial },
+    });
+    const contained = describeShardDown([phase(100, 100, 0)], [phase(0, 100, 50)]);
+    const spread = describeShardDown([phase(100, 100, 0)], [phase(0, 60, 0)]);
+    expect(contained).toContain('event pages on its range were answered 0 %');
+    expect(contained).toContain('the failure stayed on one range of keys');
+    expect(contained).toContain('50 of 50 pages came back partial');
+    expect(spread).toContain('suffered too (60 % answered');
+    expect(spread).toContain('none marked partial');
   });
 });
