@@ -11,8 +11,11 @@
  *   npm run lab -- --list               the experiments, with the idea each measures
  *   npm run lab -- --quick              every experiment at its smallest size
  *
- * A bad argument prints the usage and exits 2; a failed experiment is in the report as failed and
- * makes the command exit 1. Traffic goes to 127.0.0.1 only; every experiment is bounded.
+ * Every stack's databases are on a Postgres server the lab starts for itself (initdb into its
+ * temporary folder, a free port) and removes at the end, Ctrl-C included; Redis and RabbitMQ are
+ * the local ones, under fresh prefixes. A bad argument prints the usage and exits 2; a failed
+ * experiment is in the report as failed and makes the command exit 1. Traffic goes to 127.0.0.1
+ * only; every experiment is bounded.
  */
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +23,9 @@ import { join } from 'node:path';
 import { LabUsageError, labUsage, parseLabArgs } from './lab/args';
 import { EXPERIMENTS } from './lab/experiments';
 import { writeLabReport } from './lab/report';
+import type { LabReport } from './lab/experiment';
 import { runLab } from './lab/runner';
+import { startReplicaCluster } from './replicas/replica-cluster';
 
 async function main(argv: string[]): Promise<number> {
   const names = EXPERIMENTS.map((e) => e.name);
@@ -48,16 +53,34 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     `lab: ${chosen.length} experiment(s), ${command.rounds} alternating round(s) each${command.quick ? ', quick sizes' : ''}; details in ${logFile}`,
   );
-  const report = await runLab(
-    chosen,
-    {
-      quick: command.quick,
-      rounds: command.rounds,
-      workDir,
-      log: (line) => appendFileSync(logFile, `${line}\n`),
-    },
-    (line) => console.log(line),
-  );
+  // A Postgres server of the lab's own: every stack's databases go there (PG_URL), so another
+  // user of the shared server can neither take the connections an experiment needs nor show in
+  // its Postgres CPU figures. Removed with its folder at the end.
+  const postgres = await startReplicaCluster({
+    // A folder of its own in the temp folder: its files are handed to the postgres user.
+    dir: mkdtempSync(join(tmpdir(), 'boxoffice-lab-postgres-')),
+    replicas: 0,
+    maxConnections: 300,
+  });
+  process.env.PG_URL = postgres.primary.url;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void postgres.remove().finally(() => process.exit(130)));
+  console.log(`lab: experiments on a private Postgres at ${postgres.primary.url}`);
+  let report: LabReport;
+  try {
+    report = await runLab(
+      chosen,
+      {
+        quick: command.quick,
+        rounds: command.rounds,
+        workDir,
+        log: (line) => appendFileSync(logFile, `${line}\n`),
+      },
+      (line) => console.log(line),
+    );
+  } finally {
+    await postgres.remove();
+  }
   const files = writeLabReport(report, command.out);
   console.log(`lab: wrote ${files.html}\n          ${files.json}`);
   return report.experiments.some((e) => e.status === 'failed') ? 1 : 0;

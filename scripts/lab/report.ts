@@ -86,7 +86,7 @@ svg .label{font-size:12px;fill:#334155}
 </style></head><body>
 <h1>Boxoffice lab</h1>
 <p>${esc(`${report.startedAt} → ${report.finishedAt} · ${m.cpus} cores · Node ${m.node} · load average ${load(m.loadAverage.start)} at start, ${load(m.loadAverage.end)} at end · ${report.settings.quick ? 'quick sizes (a first look, not figures to quote)' : 'standard sizes'} · ${report.settings.rounds} alternating round(s) per experiment`)}</p>
-<p>Each experiment ran on private stacks started for it. Ratios are medians over alternating rounds (A B, then B A) of one run; the load average (1, 5 and 15 minutes) above the core count means other work shared the machine.</p>
+<p>Each experiment ran on private stacks started for it. Ratios are medians over alternating rounds (A B, then B A) of one run: the median of each round's ratio, which can differ from the ratio of the two medians shown beside it; the load average (1, 5 and 15 minutes) above the core count means other work shared the machine.</p>
 <ul>${index}</ul>
 ${report.experiments.map(experimentSection).join('\n')}
 </body></html>

@@ -22,10 +22,10 @@ export function times(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a';
 }
 
-/** A figure with as many decimals as it needs: 1234.5 → "1235", 12.34 → "12.3", 0.1234 → "0.12". */
+/** A figure with as many decimals as it needs: 1234.5 → "1,235", 12.34 → "12.3", 0.1234 → "0.12", 7 → "7". */
 export function fig(n: number): string {
   if (!Number.isFinite(n)) return 'n/a';
-  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  if (Number.isInteger(n) || Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2);
 }

@@ -69,15 +69,16 @@ export interface PhaseResult {
   backend: Backend;
   /** The compact cell of the side-by-side table. */
   summary: string;
-  /** The throughput phases' figures, as numbers (the lab's tables and charts). */
+  /** The figures of a phase that counts messages, as numbers (the lab's tables and charts). */
   figures?: ThroughputFigures;
 }
 
-/** Messages handled per second and publish→handle lag of a throughput phase; `lost` never arrived. */
+/** Messages handled per second and publish→handle lag of a phase; of `sent`, `lost` never arrived. */
 export interface ThroughputFigures {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  sent: number;
   lost: number;
 }
 
@@ -132,6 +133,7 @@ export class Probe {
       perSecond: this.handled / seconds,
       p50Ms: msAt(this.lag, 50),
       p99Ms: msAt(this.lag, 99),
+      sent,
       lost: Math.max(0, sent - this.ids.size),
     };
   }

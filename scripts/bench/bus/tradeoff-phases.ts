@@ -29,7 +29,7 @@ import { Envelope, Subscription, isBusFullError } from '@boxoffice/bus';
 type Report = (result: PhaseResult) => void;
 
 /** How long the subscriber is away in the restart phase. */
-const AWAY_MS = 500;
+export const AWAY_MS = 500;
 /** Messages per second the slow consumer handles in the backlog phases. */
 const SLOW_RATE = 1000;
 
@@ -67,6 +67,7 @@ export async function restartPhases(target: BenchTarget, s: BenchSettings, repor
         phase: `${delivery}, subscriber away ${AWAY_MS} ms`,
         backend: target.backend,
         summary: `${lost} of ${sent} lost (${((100 * lost) / sent).toFixed(1)}%), away ${Math.round(awayFor)} ms in all`,
+        figures: probe.figures(started, sent),
       });
     });
   }

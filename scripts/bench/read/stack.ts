@@ -75,10 +75,13 @@ export async function startReadStack(options: {
   shards?: number;
   events: number;
   env?: Record<string, string>;
+  /** Instances of each service (default 1). */
+  instances?: number;
 }): Promise<ReadStack> {
   const stack = await startStack({
     env: options.env,
     topology: options.shards ? eventsShardTopology(options.shards) : undefined,
+    instances: options.instances,
   });
   try {
     const run = newRunId();

@@ -1,5 +1,6 @@
 import type { Backend, BenchSettings, PhaseResult, ThroughputFigures } from '../../bench/bus/bench-support';
 import { atLeastOncePhases, atMostOncePhases } from '../../bench/bus/throughput-phases';
+import { AWAY_MS, restartPhases } from '../../bench/bus/tradeoff-phases';
 import { busTarget, cleanupTarget, runPrefix } from '../../bench/bus/targets';
 import { alternate, medianOf, medianRatio, roundOrder } from '../alternate';
 import type { Experiment, ExperimentFigures } from '../experiment';
@@ -11,8 +12,11 @@ const DELIVERIES = [
 ] as const;
 type Delivery = (typeof DELIVERIES)[number]['name'];
 
-/** One backend's round: each delivery's flood and paced figures. */
-export type BusRound = Record<Delivery, { flood: ThroughputFigures; paced: ThroughputFigures }>;
+/** One backend's round: each delivery's flood and paced figures, and what it lost while the subscriber was away. */
+export type BusRound = Record<
+  Delivery,
+  { flood: ThroughputFigures; paced: ThroughputFigures; away: ThroughputFigures }
+>;
 
 const flood = (d: Delivery) => (r: BusRound) => r[d].flood.perSecond;
 /** At-most-once's flood rate over at-least-once's, within one backend's round. */
@@ -22,10 +26,15 @@ const deliveryRatio = (r: BusRound) => r['at-most-once'].flood.perSecond / r['at
 export function describeBus(redis: BusRound[], rabbit: BusRound[]): string {
   const backendRatio = medianRatio(redis, rabbit, flood('at-least-once'));
   const atMostOnce = medianOf(redis, deliveryRatio);
-  const lost = (rounds: BusRound[], d: Delivery) =>
-    rounds.reduce((n, r) => n + r[d].flood.lost + r[d].paced.lost, 0);
-  const lostAtLeastOnce = lost(redis, 'at-least-once') + lost(rabbit, 'at-least-once');
-  const lostAtMostOnce = lost(redis, 'at-most-once') + lost(rabbit, 'at-most-once');
+  const lost = (rounds: BusRound[], d: Delivery, phase: 'flood' | 'paced' | 'away') =>
+    rounds.reduce((n, r) => n + r[d][phase].lost, 0);
+  const sent = (rounds: BusRound[], d: Delivery) => rounds.reduce((n, r) => n + r[d].away.sent, 0);
+  const both = [...redis, ...rabbit];
+  const lostAtLeastOnce = (['flood', 'paced', 'away'] as const).reduce(
+    (n, p) => n + lost(both, 'at-least-once', p),
+    0,
+  );
+  const awayAtMostOnce = lost(both, 'at-most-once', 'away');
   return (
     `Flooded with at-least-once messages, RabbitMQ handled ${times(backendRatio)} the messages per second of Redis Streams ` +
     `(${fig(medianOf(rabbit, flood('at-least-once')))} against ${fig(medianOf(redis, flood('at-least-once')))}/s): ` +
@@ -42,12 +51,14 @@ export function describeBus(redis: BusRound[], rabbit: BusRound[]): string {
     }) +
     `paced, its median lag was ${fig(medianOf(redis, (r) => r['at-most-once'].paced.p50Ms))} ms against ` +
     `${fig(medianOf(redis, (r) => r['at-least-once'].paced.p50Ms))} ms. ` +
+    `While the subscriber was away for ${AWAY_MS} ms, at most once lost ${awayAtMostOnce} of ${sent(both, 'at-most-once')} messages ` +
+    `(Redis ${lost(redis, 'at-most-once', 'away')}, RabbitMQ ${lost(rabbit, 'at-most-once', 'away')})` +
+    (awayAtMostOnce === 0
+      ? ', none: nothing was sent in the gap this time, '
+      : ': what is sent to nobody is gone, the price of keeping no queue, ') +
     (lostAtLeastOnce === 0
-      ? 'No at-least-once message was lost'
-      : `${lostAtLeastOnce} at-least-once messages never arrived, which that guarantee should not allow`) +
-    (lostAtMostOnce === 0
-      ? ', and this run lost none at most once either: at-most-once loses messages only when a subscriber is away or falls behind.'
-      : `; at most once, ${lostAtMostOnce} were dropped, the price of not keeping them.`)
+      ? `and at least once lost none of ${sent(both, 'at-least-once')}.`
+      : `and at least once lost ${lostAtLeastOnce}, which that guarantee should not allow.`)
   );
 }
 
@@ -70,12 +81,14 @@ export const bus: Experiment<Omit<BenchSettings, 'pgUrl'>> = {
         // Names of its own each round, removed after it: no round reads another's messages.
         const target = busTarget(backend, `${run}_r${round}`);
         const got: PhaseResult[] = [];
+        const collect = (result: PhaseResult) => {
+          got.push(result);
+          settings.log(`${backend} ${result.phase}: ${result.summary}`);
+        };
         try {
           for (const i of roundOrder(DELIVERIES.length, round))
-            await DELIVERIES[i]!.phases(target, s, (result) => {
-              got.push(result);
-              settings.log(`${backend} ${result.phase}: ${result.summary}`);
-            });
+            await DELIVERIES[i]!.phases(target, s, collect);
+          await restartPhases(target, s, collect);
         } finally {
           await cleanupTarget(target);
         }
@@ -84,7 +97,11 @@ export const bus: Experiment<Omit<BenchSettings, 'pgUrl'>> = {
           if (!figures) throw new Error(`${backend}: the phase "${phase}" reported no figures`);
           return figures;
         };
-        const entry = (d: Delivery) => ({ flood: of(`${d} flood`), paced: of(`${d} ${s.rate}/s`) });
+        const entry = (d: Delivery) => ({
+          flood: of(`${d} flood`),
+          paced: of(`${d} ${s.rate}/s`),
+          away: of(`${d}, subscriber away ${AWAY_MS} ms`),
+        });
         return { 'at-least-once': entry('at-least-once'), 'at-most-once': entry('at-most-once') };
       },
     });
@@ -102,6 +119,7 @@ export const bus: Experiment<Omit<BenchSettings, 'pgUrl'>> = {
           rounds.reduce((n, r) => n + r[name].flood.lost, 0),
           medianOf(rounds, (r) => r[name].paced.p50Ms),
           medianOf(rounds, (r) => r[name].paced.p99Ms),
+          `${rounds.reduce((n, r) => n + r[name].away.lost, 0)} of ${rounds.reduce((n, r) => n + r[name].away.sent, 0)}`,
         ];
       }),
     );
@@ -109,7 +127,8 @@ export const bus: Experiment<Omit<BenchSettings, 'pgUrl'>> = {
       setup:
         `The bus alone (no stack), on the local Redis and RabbitMQ, names under a fresh prefix removed afterwards. ` +
         `Per backend and delivery: a flood of ${s.messages} messages (batches of 100, 8 in flight) for throughput, then ${s.rate} messages/s ` +
-        `for ${s.seconds} s for lag; ${settings.rounds} rounds alternating (Redis, RabbitMQ, then RabbitMQ, Redis…), as npm run bench:bus -- --backend redis,rabbitmq measures its first phases.`,
+        `for ${s.seconds} s for lag, then the same rate while the one subscriber leaves for ${AWAY_MS} ms a third of the way in; ` +
+        `${settings.rounds} rounds alternating (Redis, RabbitMQ, then RabbitMQ, Redis…): the throughput and restart phases of npm run bench:bus -- --backend redis,rabbitmq.`,
       table: {
         columns: [
           'backend, delivery',
@@ -117,6 +136,7 @@ export const bus: Experiment<Omit<BenchSettings, 'pgUrl'>> = {
           'lost in the flood',
           `lag p50 ms at ${s.rate}/s`,
           `lag p99 ms at ${s.rate}/s`,
+          `lost, subscriber away ${AWAY_MS} ms`,
         ],
         rows,
       },

@@ -1,6 +1,7 @@
 import { alternatingRounds, roundRatio, type TargetResult } from '../../bench/read/rounds';
 import { startReadStack } from '../../bench/read/stack';
 import { eventTargets } from '../../bench/read/targets';
+import { warmUp } from './warm-up';
 import { type ExperimentFigures, defineExperiment } from '../experiment';
 import { byDirection, fig, times } from '../wording';
 
@@ -45,6 +46,7 @@ export const gatewayHop = defineExperiment({
     const read = await startReadStack({ events: size.events });
     try {
       const { gateway, direct } = eventTargets(read);
+      await warmUp([gateway, direct], size.connections);
       const [g, d] = (await alternatingRounds([gateway, direct], {
         rounds: settings.rounds,
         seconds: size.seconds,

@@ -7,15 +7,21 @@ import { replicas } from './replicas';
 import { reshard } from './reshard';
 import { rushMonolith } from './rush-monolith';
 import { scaling } from './scaling';
+import { shardDown } from './shard-down';
+import { shards } from './shards';
+import { workers } from './workers';
 
-/** Every experiment of `npm run lab`, in the order it runs them (about the talk's order). */
+/** Every experiment of `npm run lab`, in the order it runs them (the talk's). */
 export const EXPERIMENTS: readonly Experiment[] = [
-  cacheLevels,
+  workers,
   gatewayHop,
-  rushMonolith,
-  scaling,
+  cacheLevels,
+  shards,
+  reshard,
+  shardDown,
   replicas,
   bus,
-  reshard,
+  rushMonolith,
+  scaling,
   images,
 ];

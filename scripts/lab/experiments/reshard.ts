@@ -17,7 +17,7 @@ export function describeReshard(r: ReshardBenchResult): string {
   const violations = r.load.invariants?.checked ? r.load.invariants.violations.length : null;
   return (
     `Splitting 90-ff at c0 for all three services took ${fig(r.window.to - r.window.from)} s under load; ` +
-    `writes to the moving range paused for at most ${fig(Math.max(0, ...pauses))} ms per service ` +
+    `writes to the moving range paused for at most ${Math.max(0, ...pauses)} ms per service ` +
     `(${r.jobs.map((j) => `${j.service} ${j.pauseMs ?? 0} ms`).join(', ')}), the time from fencing the range to publishing the new map. ` +
     (failed === 0
       ? `Not one of the ${r.load.requests.total} requests failed. `
@@ -26,7 +26,8 @@ export function describeReshard(r: ReshardBenchResult): string {
     byDirection(ratio, {
       lower: '(copying rows and verifying them competes with the traffic for the same cores)',
       same: '(the copy hardly showed in the traffic)',
-      higher: '(no slower: the load was not limited by what the copy takes)',
+      higher:
+        '(not slower: the rate rose through the run as the processes warmed up, by more than the copy took from it)',
       unknown: '(the splits fell outside the seconds the timeline covers)',
     }) +
     `, and ${fig(r.rate.after)} req/s after, against ${fig(r.rate.before)} before. ` +

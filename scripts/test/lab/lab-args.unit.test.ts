@@ -88,6 +88,9 @@ describe('npm run lab: arguments', () => {
       'bus',
       'reshard',
       'images',
+      'workers',
+      'shards',
+      'shard-down',
     ])
       expect(result.stdout).toMatch(new RegExp(`^${name} `, 'm'));
   });

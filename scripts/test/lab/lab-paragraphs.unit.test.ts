@@ -10,6 +10,10 @@ import { describeImages } from '../../lab/experiments/images';
 import { describeReplicas } from '../../lab/experiments/replicas';
 import { describeReshard } from '../../lab/experiments/reshard';
 import { describeRush } from '../../lab/experiments/rush-monolith';
+import { type ShardDownPhase, describeShardDown } from '../../lab/experiments/shard-down';
+import { describeShards } from '../../lab/experiments/shards';
+import { describeWorkers } from '../../lab/experiments/workers';
+import type { Measurement } from '../../bench/read/measure';
 import { byDirection, direction } from '../../lab/wording';
 
 describe('npm run lab: paragraphs written from the figures', () => {
@@ -87,25 +91,29 @@ describe('npm run lab: paragraphs written from the figures', () => {
     );
   });
 
-  const busRound = (alo: number, amo: number, lost = 0): BusRound => ({
-    'at-least-once': {
-      flood: { perSecond: alo, p50Ms: 5, p99Ms: 9, lost: 0 },
-      paced: { perSecond: 1, p50Ms: 2, p99Ms: 4, lost: 0 },
-    },
-    'at-most-once': {
-      flood: { perSecond: amo, p50Ms: 5, p99Ms: 9, lost },
-      paced: { perSecond: 1, p50Ms: 1, p99Ms: 3, lost: 0 },
-    },
+  const figures = (perSecond: number, sent: number, lost: number) => ({
+    perSecond,
+    p50Ms: 2,
+    p99Ms: 9,
+    sent,
+    lost,
+  });
+  const busRound = (alo: number, amo: number, lostAway = 0): BusRound => ({
+    'at-least-once': { flood: figures(alo, 100, 0), paced: figures(1, 10, 0), away: figures(1, 50, 0) },
+    'at-most-once': { flood: figures(amo, 100, 0), paced: figures(1, 10, 0), away: figures(1, 50, lostAway) },
   });
 
-  test('bus: which backend won, and whether at-most-once lost anything, come from the figures', () => {
+  test('bus: which backend won, and what each delivery lost while the subscriber was away, come from the figures', () => {
     const redisFaster = describeBus([busRound(20_000, 40_000)], [busRound(10_000, 12_000)]);
-    const rabbitFaster = describeBus([busRound(10_000, 8_000, 5)], [busRound(20_000, 12_000)]);
+    const rabbitFaster = describeBus([busRound(10_000, 8_000, 5)], [busRound(20_000, 12_000, 7)]);
     expect(redisFaster).toContain('Redis Streams was the faster backend');
-    expect(redisFaster).toContain('this run lost none at most once');
+    expect(redisFaster).toContain('at most once lost 0 of 100 messages (Redis 0, RabbitMQ 0), none');
     expect(rabbitFaster).toContain('the broker was the faster backend');
     expect(rabbitFaster).toContain('dearer than at-least-once');
-    expect(rabbitFaster).toContain('5 were dropped');
+    expect(rabbitFaster).toContain(
+      'at most once lost 12 of 100 messages (Redis 5, RabbitMQ 7): what is sent to nobody is gone',
+    );
+    expect(rabbitFaster).toContain('at least once lost none of 100');
   });
 
   test('images: warm faster than cold, and the other way, read differently', () => {
@@ -177,5 +185,50 @@ describe('npm run lab: paragraphs written from the figures', () => {
     expect(clean).toContain('0.60× that before them (copying rows');
     expect(failing).toContain('4 of 1000 requests failed');
     expect(failing).toContain('(the copy hardly showed in the traffic)');
+  });
+
+  const measurement = (requestsPerSecond: number, failures = 0): Measurement => ({
+    requestsPerSecond,
+    p50Ms: 5,
+    p99Ms: 20,
+    failures,
+    requests: requestsPerSecond * 5,
+    cpuMsPerRequest: {},
+  });
+
+  test('workers: a second instance that helps, one that costs, and a kill with and without failures read differently', () => {
+    const helped = describeWorkers([measurement(1000)], [measurement(1500)], 1.5, measurement(1400));
+    const cost = describeWorkers([measurement(1000)], [measurement(700)], 0.7, measurement(600, 12));
+    expect(helped).toContain('The second instance added throughput');
+    expect(helped).toContain('not one of 7000 requests failed');
+    expect(cost).toContain('A second instance cost throughput on this machine');
+    expect(cost).toContain('12 of 3000 requests failed');
+  });
+
+  test('shards: the listing slower or faster with four shards, and the layouts, come from the figures', () => {
+    const listing = target(100, {});
+    const slower = describeShards(target(400, {}), listing, 0.25, { talk: 0.45, even: 0.26 });
+    const faster = describeShards(target(100, {}), target(150, {}), 1.5, { talk: 0.26, even: 0.27 });
+    expect(slower).toContain('0.25× the rate with four shards');
+    expect(slower).toContain('more shards make a scatter-gather read dearer');
+    expect(slower).toContain('the largest held 45 %');
+    expect(slower).toContain('the uneven layout makes one shard the hot spot');
+    expect(faster).toContain('faster with more shards');
+    expect(faster).toContain('spread this run');
+  });
+
+  test('shard-down: a failure kept to its keys and one that spread read differently', () => {
+    const phase = (onShard: number, elsewhere: number, partial: number): ShardDownPhase => ({
+      onShard: { asked: 100, ok: onShard, partial: 0 },
+      elsewhere: { asked: 100, ok: elsewhere, partial: 0 },
+      listing: { asked: 50, ok: 50, partial },
+    });
+    const contained = describeShardDown([phase(100, 100, 0)], [phase(0, 100, 50)]);
+    const spread = describeShardDown([phase(100, 100, 0)], [phase(0, 60, 0)]);
+    expect(contained).toContain('event pages on its range were answered 0 %');
+    expect(contained).toContain('the failure stayed on one range of keys');
+    expect(contained).toContain('50 of 50 pages came back partial');
+    expect(spread).toContain('suffered too (60 % answered');
+    expect(spread).toContain('none marked partial');
   });
 });

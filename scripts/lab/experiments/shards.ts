@@ -1,0 +1,124 @@
+import { alternatingRounds, roundRatio, type TargetResult } from '../../bench/read/rounds';
+import { type ReadStack, startReadStack } from '../../bench/read/stack';
+import { uncachedListingTarget } from '../../bench/read/targets';
+import { countShardRows } from '../../load/shard-rows';
+import { sharedPoolMax } from '../../stack/connection-budget';
+import { warmUp } from './warm-up';
+import { type ExperimentFigures, defineExperiment } from '../experiment';
+import { byDirection, fig, times } from '../wording';
+
+/** The largest events shard's share of the events, from rows counted on every shard. */
+async function largestShare(read: ReadStack): Promise<{ share: number }> {
+  // The events shards only: two connections at most, beside three stacks' pools.
+  const rows = await countShardRows(read.stack.topology, ['events']);
+  const counts = [...rows].filter(([name]) => name.startsWith('events ')).map(([, r]) => r.events ?? 0);
+  const total = counts.reduce((a, b) => a + b, 0);
+  return { share: Math.max(...counts) / Math.max(1, total) };
+}
+
+const pct = (share: number) => `${(share * 100).toFixed(0)} %`;
+
+/** The paragraph, from the listing's rate at one and four shards and each layout's largest shard. */
+export function describeShards(
+  one: TargetResult,
+  four: TargetResult,
+  fourVsOne: number,
+  share: { talk: number; even: number },
+): string {
+  return (
+    `A listing page that asks every events shard ran at ${times(fourVsOne)} the rate with four shards as with one ` +
+    `(${fig(four.median.requestsPerSecond)} against ${fig(one.median.requestsPerSecond)} req/s, p50 ${fig(four.median.p50Ms)} against ${fig(one.median.p50Ms)} ms): ` +
+    byDirection(fourVsOne, {
+      lower:
+        'on one machine, more shards make a scatter-gather read dearer (a query per shard, then a merge); sharding buys room for writes and data on more servers, not faster reads across all of them. ',
+      same: 'the extra shard queries did not show in this run. ',
+      higher:
+        'faster with more shards, which four queries instead of one do not explain: smaller tables, or the machine changed between rounds. ',
+    }) +
+    `Spread over four shards, the largest held ${pct(share.talk)} of the events with the talk's uneven ranges (0-2, 3-5, 6-8, 9-f) ` +
+    `and ${pct(share.even)} with even quarters; ` +
+    byDirection(share.talk / share.even, {
+      higher: 'the uneven layout makes one shard the hot spot, as a range of 7/16 of the keys should.',
+      same: "the two layouts spread this run's events about the same, fewer events than it takes to show the uneven ranges.",
+      lower: 'the uneven layout spread them more evenly in this run, which only few events can do by chance.',
+    })
+  );
+}
+
+export const shards = defineExperiment({
+  name: 'shards',
+  idea: 'horizontal sharding by key range: one shard against four, uneven against even ranges',
+  implementedIn: 'shared/sharding/src/keys/',
+  question:
+    "What do more shards cost a read that asks all of them, and how unevenly do the talk's ranges fill them?",
+  sizes: {
+    quick: { events: 20, seconds: 1, connections: 10 },
+    standard: { events: 200, seconds: 4, connections: 30 },
+  },
+  async run(settings, size): Promise<ExperimentFigures> {
+    const { poolMax } = await sharedPoolMax(3);
+    const env = { DB_POOL_MAX: String(poolMax) };
+    const started: ReadStack[] = [];
+    try {
+      started.push(await startReadStack({ events: size.events, env, shards: 1 }));
+      started.push(await startReadStack({ events: size.events, env, shards: 4 }));
+      started.push(await startReadStack({ events: size.events, env })); // the talk's ranges
+      const [oneStack, fourStack, talkStack] = started as [ReadStack, ReadStack, ReadStack];
+      const targets = [
+        { ...uncachedListingTarget(oneStack), name: '1 shard' },
+        { ...uncachedListingTarget(fourStack), name: '4 even shards' },
+      ];
+      await warmUp(targets, size.connections);
+      const [one, four] = (await alternatingRounds(targets, {
+        rounds: settings.rounds,
+        seconds: size.seconds,
+        connections: size.connections,
+        log: settings.log,
+      })) as [TargetResult, TargetResult];
+      const ratio = roundRatio(four, one);
+      const even = await largestShare(fourStack);
+      const talk = await largestShare(talkStack);
+      const failures = one.failures + four.failures;
+      if (failures > 0) throw new Error(`${failures} requests failed: the figures are not to be trusted`);
+      return {
+        setup:
+          `Three private stacks, each with ${size.events} events created through the API: the events service on one shard, on four even shards ` +
+          `(quarters of the key space), and on the talk's four uneven ranges (the default). autocannon at ${size.connections} connections asks for ` +
+          `a listing page that misses the cache and asks every shard, ${size.seconds} s per stack and round, ${settings.rounds} rounds alternating ` +
+          `(1, 4, then 4, 1…), as npm run bench:read -- --shards 1,4 does; then the events on every shard are counted.`,
+        table: {
+          columns: [
+            'events shards',
+            'listing req/s (every shard)',
+            'p50 ms',
+            'p99 ms',
+            'largest shard holds',
+          ],
+          rows: [
+            ['1', one.median.requestsPerSecond, one.median.p50Ms, one.median.p99Ms, '100 %'],
+            [
+              '4, even quarters',
+              four.median.requestsPerSecond,
+              four.median.p50Ms,
+              four.median.p99Ms,
+              pct(even.share),
+            ],
+            ["4, the talk's ranges", '—', '—', '—', pct(talk.share)],
+          ],
+        },
+        chart: {
+          title: 'Listing that asks every shard: requests per second (median of rounds)',
+          unit: 'req/s',
+          bars: [
+            { label: '1 shard', value: one.median.requestsPerSecond },
+            { label: '4 shards', value: four.median.requestsPerSecond },
+          ],
+        },
+        paragraph: describeShards(one, four, ratio, { talk: talk.share, even: even.share }),
+        ratios: { '4/1 shards listing req/s': ratio, 'largest shard talk/even': talk.share / even.share },
+      };
+    } finally {
+      for (const read of started) await read.stop();
+    }
+  },
+});
