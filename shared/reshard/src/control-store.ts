@@ -1,7 +1,9 @@
 import knex, { Knex } from 'knex';
 import {
   ShardSpec,
+  databaseOf,
   ensureDatabase,
+  listDatabases,
   formatBucketRange,
   parseBucketRange,
   rangeName,
@@ -196,6 +198,9 @@ export interface MapsOf {
  * or the control database does not exist.
  */
 export async function withPublishedMaps<T extends MapsOf>(topology: T): Promise<T> {
+  // Asked first, so that a stack that never resharded does not make the pool log a failed connect.
+  const name = databaseOf(topology.shardMapUrl);
+  if (!(await listDatabases(topology.shardMapUrl, name)).includes(name)) return topology;
   const store = new ControlStore(topology.shardMapUrl);
   try {
     const services = { ...topology.services };
