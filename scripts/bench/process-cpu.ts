@@ -21,6 +21,17 @@ export function cpuSeconds(pid: number): number {
   return f ? (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND : 0;
 }
 
+/** The live processes whose parent is `parent` (a postmaster's backends, WAL writer…), read from /proc. */
+export function childPids(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = statFields(Number(entry));
+    if (f && Number(f[1]) === parent) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 /**
  * CPU seconds so far of every live process of a Postgres cluster (postmaster, backends, WAL
  * writer…), by pid; the difference of two snapshots is the cluster's CPU in between (see
@@ -40,13 +51,7 @@ export async function postgresCpuByPid(pgUrl: string): Promise<Map<number, numbe
   }
   const byPid = new Map<number, number>();
   if (!postmaster) return byPid;
-  byPid.set(postmaster, cpuSeconds(postmaster));
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const f = statFields(Number(entry));
-    if (f && Number(f[1]) === postmaster)
-      byPid.set(Number(entry), (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND);
-  }
+  for (const pid of [postmaster, ...childPids(postmaster)]) byPid.set(pid, cpuSeconds(pid));
   return byPid;
 }
 

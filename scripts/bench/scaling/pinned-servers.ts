@@ -13,6 +13,7 @@ import { Client } from 'pg';
 import { ensureDatabase, withDatabase } from '@boxoffice/sharding';
 import { startReplicaCluster, type ReplicaCluster } from '../../replicas/replica-cluster';
 import { freePort } from '../../stack/ports';
+import { childPids } from '../process-cpu';
 import { SCHEMA, SELL } from '../rush/monolith-sql';
 
 const run = promisify(execFile);
@@ -25,21 +26,6 @@ export interface PinnedServers {
   postgresPids(): number[];
   redisPid: number;
   stop(): Promise<void>;
-}
-
-function childrenOf(parent: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
 }
 
 async function waitForRedis(child: ChildProcess, port: number): Promise<void> {
@@ -84,7 +70,7 @@ export async function startPinnedServers(dir: string): Promise<PinnedServers> {
   return {
     pgUrl: cluster.primary.url,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
-    postgresPids: () => [postmaster(), ...childrenOf(postmaster())],
+    postgresPids: () => [postmaster(), ...childPids(postmaster())],
     redisPid: redis.pid ?? 0,
     async stop() {
       redis.kill('SIGTERM');

@@ -43,12 +43,15 @@ export async function reserveSeats(
   items: readonly InboxItem<OrderRequested>[],
 ): Promise<SeatDecision[]> {
   // From the first locking read to the commit (one shard per hot event, so one transaction).
+  // Orders counted are those decided here, not redeliveries the inbox already recorded.
   let lockedAt: number | undefined;
+  let decided = 0;
   const made = await deps.ledger.applyOnce(RESERVE_SEATS_CONSUMER, items, (ledger, todo) => {
     lockedAt ??= performance.now();
+    decided += todo.length;
     return decideBatch(ledger, todo);
   });
-  if (lockedAt !== undefined) deps.seatBatches.observe((performance.now() - lockedAt) / 1000, items.length);
+  if (lockedAt !== undefined) deps.seatBatches.observe((performance.now() - lockedAt) / 1000, decided);
   // After commit: cached events show the seats just sold.
   const sold = new Set(made.filter((d) => d.outcome === 'reserved').map((d) => d.eventId));
   await Promise.all([...sold].map((eventId) => deps.cache.invalidate(eventId)));
