@@ -27,6 +27,33 @@ export function neverConnected(err: unknown): boolean {
   return code !== undefined && NOT_CONNECTED.has(code);
 }
 
+/**
+ * The connection broke before an answer came: the instance died with the request on it (SIGKILL,
+ * a crash) or closed a keep-alive socket as the request went out. The request may have run, so
+ * only a method that may run twice is sent again (below).
+ */
+const CONNECTION_LOST = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** Methods that mean the same when run twice (RFC 9110 §9.2.2) and change nothing here. */
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether a request that failed with `err` may go to another instance: always when it never
+ * reached one; a GET, HEAD or OPTIONS also when the connection broke before any of its answer was
+ * passed on (`answerStarted` false). A POST whose instance died mid-request is not resent: it may
+ * have committed, and the client, who holds its idempotency key, decides.
+ */
+export function mayRetryElsewhere(err: unknown, method: string, answerStarted: boolean): boolean {
+  if (neverConnected(err)) return true;
+  const code = (err as { code?: string })?.code;
+  return (
+    !answerStarted &&
+    code !== undefined &&
+    CONNECTION_LOST.has(code) &&
+    RETRYABLE_METHODS.has(method.toUpperCase())
+  );
+}
+
 /** What changed when the instance set was replaced. */
 export interface InstanceChange {
   added: string[];
@@ -37,6 +64,8 @@ export interface InstanceChange {
  * The instances of one service, balanced round-robin over keep-alive connection pools.
  * An instance that refuses a connection is marked down for a second (passive health check) and
  * the request moves on to the next one, so one dead instance costs nothing but a refused connect.
+ * A read whose connection breaks before its answer (the instance was killed with it in flight)
+ * moves on too, so killing one of two instances fails no GET.
  *
  * The set can change while requests run (`add`, `remove`, `replaceAll`, used by DNS discovery):
  * a removed instance takes no new requests, and its pool closes once its in-flight ones finish.
@@ -103,58 +132,78 @@ export class Upstream {
     return { added, removed };
   }
 
-  /** Sends the request to the next live instance; retries others only when a connect failed. */
+  /** Sends the request to the next live instance; retries others as `mayRetryElsewhere` allows. */
   async request(
     options: Dispatcher.RequestOptions,
   ): Promise<{ instance: string; response: Dispatcher.ResponseData }> {
-    return this.onSomeInstance(async (instance) => ({
-      instance: instance.url,
-      response: await instance.pool.request(options),
-    }));
+    return this.onSomeInstance(
+      async (instance) => ({
+        instance: instance.url,
+        response: await instance.pool.request(options),
+      }),
+      (err) => mayRetryElsewhere(err, options.method, false),
+    );
   }
 
   /**
    * Passes the request to the next live instance and its answer to `res` (pass-through.ts), retrying
-   * others only when a connect failed, which is before anything was written to `res`.
+   * others as `mayRetryElsewhere` allows: only while nothing has been written to `res`.
    */
   async passThrough(
     options: Dispatcher.DispatchOptions,
     res: ServerResponse,
     onHeaders: OnUpstreamHeaders,
   ): Promise<void> {
-    await this.onSomeInstance((instance) => passThrough(instance.pool, options, res, onHeaders));
+    await this.onSomeInstance(
+      (instance) => passThrough(instance.pool, options, res, onHeaders),
+      (err) => mayRetryElsewhere(err, options.method, res.headersSent || res.destroyed),
+    );
   }
 
-  private async onSomeInstance<T>(send: (instance: Instance) => Promise<T>): Promise<T> {
+  private async onSomeInstance<T>(
+    send: (instance: Instance) => Promise<T>,
+    retryable: (err: unknown) => boolean,
+  ): Promise<T> {
     let lastError: unknown;
+    const tried = new Set<Instance>();
     const attempts = this.instances.length;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const instance = this.pick();
+      const instance = this.pick(tried);
+      tried.add(instance);
       try {
         return await send(instance);
       } catch (err) {
-        if (!neverConnected(err)) throw err;
-        instance.downUntil = Date.now() + DOWN_FOR_MS;
+        if (!retryable(err)) throw err;
+        // A refused connect marks the instance down; a broken one does not (a keep-alive socket
+        // the instance closed as it idled out breaks too): if it is dead, the next connect is refused.
+        if (neverConnected(err)) instance.downUntil = Date.now() + DOWN_FOR_MS;
         lastError = err;
       }
     }
     throw new NoInstanceError(`no ${this.service} instance is reachable`, { cause: lastError });
   }
 
-  /** Round-robin over instances not marked down; if all are down, try them anyway. */
-  private pick(): Instance {
+  /**
+   * Round-robin over instances not marked down and not `tried` by this request already; if all are
+   * down, the next one not tried anyway (or, with the set changed under the request, any).
+   */
+  private pick(tried: ReadonlySet<Instance>): Instance {
     const now = Date.now();
     const count = this.instances.length;
+    let fallback: number | undefined;
     for (let i = 0; i < count; i++) {
-      const candidate = this.instances[(this.next + i) % count]!;
+      const index = (this.next + i) % count;
+      const candidate = this.instances[index]!;
+      if (tried.has(candidate)) continue;
+      fallback ??= index;
       if (candidate.downUntil <= now) {
-        this.next = (this.next + i + 1) % count;
+        this.next = (index + 1) % count;
         return candidate;
       }
     }
-    const fallback = this.instances[this.next % count]!;
-    this.next = (this.next + 1) % count;
-    return fallback;
+    const index = fallback ?? this.next % count;
+    this.next = (index + 1) % count;
+    return this.instances[index]!;
   }
 
   async close(): Promise<void> {

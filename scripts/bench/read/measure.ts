@@ -16,6 +16,21 @@ export interface Measurement {
    * target is not charged for the background work of a longer time per request.
    */
   cpuMsPerRequest: Record<string, number>;
+  /** With `windowMs`: the run's answers per window. */
+  timeline?: Timeline;
+}
+
+/** Answers per window of `windowMs`, the first starting at `startedAt` (performance.now()). */
+export interface Timeline {
+  startedAt: number;
+  windowMs: number;
+  windows: TimelineWindow[];
+}
+
+/** One window of a run: requests answered 2xx, and requests that failed (other status, error). */
+export interface TimelineWindow {
+  ok: number;
+  failed: number;
 }
 
 /** A process whose CPU time is read around each run ("gateway" → its pid). */
@@ -85,18 +100,32 @@ export async function measure(
     idle: Record<string, number>;
     /** A path for the n-th request, when each must differ (e.g. to miss a cache). */
     pathOf?: (n: number) => string;
+    /** Counts answers per window of this many ms from the start (`timeline`). */
+    windowMs?: number;
   },
 ): Promise<Measurement> {
   const before = await snapshot(options.watch);
   const startedAt = performance.now();
   let sent = 0;
   const { pathOf } = options;
-  const result = await autocannon({
-    url,
-    connections: options.connections,
-    duration: options.seconds,
-    timeout: 10,
-    ...(pathOf ? { requests: [{ setupRequest: (req) => ({ ...req, path: pathOf(sent++) }) }] } : {}),
+  let timeline: Timeline | undefined;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
+      {
+        url,
+        connections: options.connections,
+        duration: options.seconds,
+        timeout: 10,
+        ...(pathOf ? { requests: [{ setupRequest: (req) => ({ ...req, path: pathOf(sent++) }) }] } : {}),
+      },
+      (err, done) => (err ? reject(err as Error) : resolve(done)),
+    );
+    if (options.windowMs)
+      timeline = {
+        startedAt,
+        windowMs: options.windowMs,
+        windows: recordWindows(run, startedAt, options.windowMs),
+      };
   });
   const requests = result.requests.total;
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
@@ -114,7 +143,26 @@ export async function measure(
     failures: result.non2xx + result.errors + result.timeouts,
     requests,
     cpuMsPerRequest,
+    ...(timeline ? { timeline } : {}),
   };
+}
+
+/** Counts a run's answers into windows of `windowMs` from `startedAt` as they come. */
+function recordWindows(run: autocannon.Instance, startedAt: number, windowMs: number): TimelineWindow[] {
+  const windows: TimelineWindow[] = [];
+  const windowNow = () => {
+    const index = Math.floor((performance.now() - startedAt) / windowMs);
+    for (let i = windows.length; i <= index; i++) windows.push({ ok: 0, failed: 0 });
+    return windows[index]!;
+  };
+  run.on('response', (_client, statusCode) => {
+    if (statusCode >= 200 && statusCode < 300) windowNow().ok += 1;
+    else windowNow().failed += 1;
+  });
+  run.on('reqError', () => {
+    windowNow().failed += 1;
+  });
+  return windows;
 }
 
 export function median(values: readonly number[]): number {

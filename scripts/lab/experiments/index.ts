@@ -3,6 +3,7 @@ import { bus } from './bus';
 import { cacheLevels } from './cache-levels';
 import { gatewayHop } from './gateway-hop';
 import { images } from './images';
+import { purchaseHopsExperiment } from './purchase-hops';
 import { replicas } from './replicas';
 import { reshard } from './reshard';
 import { rushMonolith } from './rush-monolith';
@@ -15,6 +16,7 @@ import { workers } from './workers';
 export const EXPERIMENTS: readonly Experiment[] = [
   workers,
   gatewayHop,
+  purchaseHopsExperiment,
   cacheLevels,
   shards,
   reshard,

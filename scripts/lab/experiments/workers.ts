@@ -1,4 +1,5 @@
-import { type Measurement, measure } from '../../bench/read/measure';
+import { performance } from 'node:perf_hooks';
+import { type Measurement, type Timeline, measure } from '../../bench/read/measure';
 import { type ReadStack, startReadStack } from '../../bench/read/stack';
 import { sharedPoolMax } from '../../stack/connection-budget';
 import { warmUp } from './warm-up';
@@ -8,12 +9,48 @@ import { byDirection, fig, times } from '../wording';
 
 const rps = (m: Measurement) => m.requestsPerSecond;
 
+/** What the kill did to the run: failed requests, and how long until answers came as before. */
+export interface Recovery {
+  failed: number;
+  /** From the kill to the end of the last window with a failure or under half the usual answers. */
+  recoveredMs: number;
+  /** The fewest answers in a window after the kill, as a share of the median window before it. */
+  lowestShare: number;
+}
+
+/**
+ * Reads a run's timeline around a kill at `killedAt` (performance.now()). A window counts as
+ * disturbed when a request in it failed or it answered under half the median window before the
+ * kill; the last, partial window of the run is left out.
+ */
+export function recoveryOf(timeline: Timeline, killedAt: number): Recovery {
+  const { windows, windowMs, startedAt } = timeline;
+  const killWindow = Math.floor((killedAt - startedAt) / windowMs);
+  const before = windows
+    .slice(1, killWindow)
+    .map((w) => w.ok)
+    .sort((a, b) => a - b);
+  const usual = before[Math.floor(before.length / 2)] ?? 0;
+  const after = windows.slice(killWindow, windows.length - 1);
+  let lastDisturbed = -1;
+  after.forEach((w, i) => {
+    if (w.failed > 0 || w.ok < usual / 2) lastDisturbed = i;
+  });
+  return {
+    failed: windows.reduce((n, w) => n + w.failed, 0),
+    recoveredMs:
+      lastDisturbed < 0 ? 0 : Math.max(0, startedAt + (killWindow + lastDisturbed + 1) * windowMs - killedAt),
+    lowestShare: usual > 0 && after.length > 0 ? Math.min(...after.map((w) => w.ok)) / usual : NaN,
+  };
+}
+
 /** The paragraph, from the alternating rounds and the run in which an instance was killed. */
 export function describeWorkers(
   one: Measurement[],
   two: Measurement[],
   ratio: number,
   killed: Measurement,
+  recovery: Recovery,
 ): string {
   return (
     `With two instances of every service behind the gateway, the cached event page ran at ${times(ratio)} the requests per second of one instance ` +
@@ -26,19 +63,27 @@ export function describeWorkers(
         'A second instance cost throughput on this machine: both share the same cores, so it only added its own overhead; a worker scales out onto cores of its own. ',
     }) +
     (killed.failures === 0
-      ? `When one events instance was killed mid-run, not one of ${killed.requests} requests failed: the gateway skipped the dead instance and sent its requests to the other.`
-      : `When one events instance was killed mid-run, ${killed.failures} of ${killed.requests} requests failed (those in flight on it, or sent before the gateway learned it was gone); the rest went to the other instance.`)
+      ? `When one events instance was killed mid-run, not one of ${killed.requests} requests failed: the requests in flight on it were sent again to the other instance (reads may run twice), and new ones skipped it. `
+      : `When one events instance was killed mid-run, ${killed.failures} of ${killed.requests} requests failed (those the gateway could not send again elsewhere); the rest went to the other instance. `) +
+    (recovery.recoveredMs === 0
+      ? `No 100 ms window after the kill answered under half the usual (the fewest: ${fig(recovery.lowestShare * 100)} %): there was nothing to recover from.`
+      : `Answers were back to at least half their usual rate, with no failure, ${fig(recovery.recoveredMs)} ms after the kill (the worst 100 ms window answered ${fig(recovery.lowestShare * 100)} % of the usual).`)
   );
 }
 
 /** Runs `measure` at the stack's cached event page, with no CPU accounting (two stacks share the cores). */
 const eventUrl = (read: ReadStack) => `${read.stack.gatewayUrl}/api/events/${read.eventId}`;
 
-function readEvent(read: ReadStack, size: { seconds: number; connections: number }): Promise<Measurement> {
+function readEvent(
+  read: ReadStack,
+  size: { seconds: number; connections: number },
+  windowMs?: number,
+): Promise<Measurement> {
   return measure(eventUrl(read), {
     ...size,
     watch: { processes: {} },
     idle: {},
+    ...(windowMs ? { windowMs } : {}),
   });
 }
 
@@ -73,30 +118,42 @@ export const workers = defineExperiment({
       // SIGKILL the second events instance a third of the way into one more run on two instances
       // (no supervisor restarts a private stack's process): what the gateway does with the gap.
       const victim = twoStack.stack.processes.filter((p) => p.role === 'events')[1]!;
-      const timer = setTimeout(() => victim.child.kill('SIGKILL'), (size.seconds * 1000) / 3);
+      let killedAt = NaN;
+      const timer = setTimeout(
+        () => {
+          killedAt = performance.now();
+          victim.child.kill('SIGKILL');
+        },
+        (size.seconds * 1000) / 3,
+      );
       settings.log(
         `killing ${victim.name} (pid ${victim.child.pid}) ${(size.seconds / 3).toFixed(1)} s into the run`,
       );
-      const killed = await readEvent(twoStack, size).finally(() => clearTimeout(timer));
+      const killed = await readEvent(twoStack, size, 100).finally(() => clearTimeout(timer));
+      const recovery = recoveryOf(killed.timeline!, killedAt);
       const ratio = medianRatio(one, two, rps);
-      const row = (label: string, m: Measurement[]) => [
+      const row = (label: string, m: Measurement[], recoveredMs: number | string = '—') => [
         label,
         medianOf(m, rps),
         medianOf(m, (x) => x.p50Ms),
         medianOf(m, (x) => x.p99Ms),
         m.reduce((n, x) => n + x.failures, 0),
+        recoveredMs,
       ];
+      const { windows, windowMs } = killed.timeline!;
+      const seconds = (i: number) => ((i + 1) * windowMs) / 1000;
+      const shown = windows.slice(0, -1); // the last window is cut short by the end of the run
       return {
         setup:
           `Two private stacks, one with one instance of each service and one with two, the gateway round-robin over them; ${size.events} events. ` +
           `autocannon at ${size.connections} connections asks for a cached event page for ${size.seconds} s per stack and round, ` +
           `${settings.rounds} rounds alternating (1, 2, then 2, 1…). Then one more run on two instances, with events-2 SIGKILLed ${(size.seconds / 3).toFixed(1)} s in.`,
         table: {
-          columns: ['instances', 'req/s', 'p50 ms', 'p99 ms', 'failed requests'],
+          columns: ['instances', 'req/s', 'p50 ms', 'p99 ms', 'failed requests', 'recovered in ms'],
           rows: [
             row('1 of each service', one),
             row('2 of each service', two),
-            row('2, one events instance killed mid-run', [killed]),
+            row('2, one events instance killed mid-run', [killed], recovery.recoveredMs),
           ],
         },
         chart: {
@@ -108,7 +165,17 @@ export const workers = defineExperiment({
             { label: '2, one killed', value: killed.requestsPerSecond },
           ],
         },
-        paragraph: describeWorkers(one, two, ratio, killed),
+        lines: {
+          title: `The run with a kill: answers per ${windowMs} ms (events-2 killed at ${fig((killedAt - killed.timeline!.startedAt) / 1000)} s)`,
+          unit: `answers per ${windowMs} ms`,
+          xLabel: 'seconds into the run',
+          xTicks: Array.from({ length: Math.ceil(size.seconds) + 1 }, (_, i) => i),
+          series: [
+            { name: 'answered 2xx', points: shown.map((w, i) => [seconds(i), w.ok]) },
+            { name: 'failed', points: shown.map((w, i) => [seconds(i), w.failed]) },
+          ],
+        },
+        paragraph: describeWorkers(one, two, ratio, killed, recovery),
         ratios: { '2/1 instances req/s': ratio },
       };
     } finally {

@@ -12,7 +12,7 @@ import { describeReshard } from '../../lab/experiments/reshard';
 import { describeRush } from '../../lab/experiments/rush-monolith';
 import { type ShardDownPhase, describeShardDown } from '../../lab/experiments/shard-down';
 import { describeShards } from '../../lab/experiments/shards';
-import { describeWorkers } from '../../lab/experiments/workers';
+import { describeWorkers, recoveryOf } from '../../lab/experiments/workers';
 import type { Measurement } from '../../bench/read/measure';
 import { byDirection, direction } from '../../lab/wording';
 
@@ -197,12 +197,32 @@ describe('npm run lab: paragraphs written from the figures', () => {
   });
 
   test('workers: a second instance that helps, one that costs, and a kill with and without failures read differently', () => {
-    const helped = describeWorkers([measurement(1000)], [measurement(1500)], 1.5, measurement(1400));
-    const cost = describeWorkers([measurement(1000)], [measurement(700)], 0.7, measurement(600, 12));
+    const calm = { failed: 0, recoveredMs: 0, lowestShare: 0.9 };
+    const dip = { failed: 12, recoveredMs: 350, lowestShare: 0.2 };
+    const helped = describeWorkers([measurement(1000)], [measurement(1500)], 1.5, measurement(1400), calm);
+    const cost = describeWorkers([measurement(1000)], [measurement(700)], 0.7, measurement(600, 12), dip);
     expect(helped).toContain('The second instance added throughput');
     expect(helped).toContain('not one of 7000 requests failed');
+    expect(helped).toContain('there was nothing to recover from');
     expect(cost).toContain('A second instance cost throughput on this machine');
     expect(cost).toContain('12 of 3000 requests failed');
+    expect(cost).toContain('350 ms after the kill');
+  });
+
+  test('workers: the time to recover is read from the windows after the kill, the last partial one left out', () => {
+    const windows = (oks: number[], failedAt: number[] = []) =>
+      oks.map((ok, i) => ({ ok, failed: failedAt.includes(i) ? 1 : 0 }));
+    // 100 ms windows from t=1000; the kill at 1450 falls in window 4.
+    const timeline = (oks: number[], failedAt?: number[]) => ({
+      startedAt: 1000,
+      windowMs: 100,
+      windows: windows(oks, failedAt),
+    });
+    const smooth = recoveryOf(timeline([50, 100, 100, 100, 100, 90, 95, 100, 10]), 1450);
+    expect(smooth).toEqual({ failed: 0, recoveredMs: 0, lowestShare: 0.9 });
+    const dipped = recoveryOf(timeline([50, 100, 100, 100, 100, 20, 40, 80, 100, 3], [5]), 1450);
+    // Windows 5 (a failure, 20 answered) and 6 (40: under half) are disturbed; 6 ends at 1700.
+    expect(dipped).toEqual({ failed: 1, recoveredMs: 250, lowestShare: 0.2 });
   });
 
   test('shards: the listing slower or faster with four shards, and the layouts, come from the figures', () => {

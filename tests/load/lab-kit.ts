@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { escapeXml } from '../../scripts/load/svg-charts';
+import { runScript } from './fixtures';
+
+/** The report's JSON, as far as these checks read it (scripts/lab/experiment.ts has the whole). */
+interface ReportJson {
+  settings: { quick: boolean; rounds: number };
+  machine: { cpus: number; node: string; loadAverage: { start: number[]; end: number[] } };
+  experiments: Array<{
+    name: string;
+    status: string;
+    error?: string;
+    figures: {
+      setup: string;
+      table: { columns: string[]; rows: unknown[][] };
+      chart: { title: string; bars: { label: string; value: number | null }[] };
+      lines?: { series: { name: string; points: [number | null, number | null][] }[] };
+      paragraph: string;
+      ratios: Record<string, number | null>;
+    };
+  }>;
+}
+
+const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * `npm run lab -- <names> --quick --rounds 1` end to end, then the shape of its report: every
+ * experiment ran, each table row has a cell per column and no missing figure, each chart a finite
+ * bar per label, each ratio a number, each paragraph written (no "NaN", "undefined" or "n/a"), and
+ * the page has one chart per chart, no script and every paragraph. Speed is not asserted: quick
+ * sizes measure a handful of requests.
+ */
+export function describeLabRun(names: readonly string[], timeoutMs: number): void {
+  describe(`npm run lab -- ${names.join(' ')} --quick`, () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'lab-'));
+    let output = '';
+    let report: ReportJson;
+    let page: string;
+
+    beforeAll(async () => {
+      output = await runScript(
+        'scripts/lab.ts',
+        [...names, '--quick', '--rounds', '1', '--out', outDir],
+        timeoutMs,
+      );
+      const files = readdirSync(outDir);
+      report = JSON.parse(
+        readFileSync(
+          join(
+            outDir,
+            files.find((f) => /^lab-.*\.json$/.test(f))!,
+          ),
+          'utf8',
+        ),
+      );
+      page = readFileSync(
+        join(
+          outDir,
+          files.find((f) => /^lab-.*\.html$/.test(f))!,
+        ),
+        'utf8',
+      );
+    }, timeoutMs + 10_000);
+
+    afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+    test('when it runs, then it prints a line as each experiment starts and ends, and where the report is', () => {
+      names.forEach((name, i) => {
+        expect(output).toContain(`[${i + 1}/${names.length}] ${name}: `);
+        expect(output).toMatch(new RegExp(`${name} ok in \\d+ s`));
+      });
+      expect(output).toMatch(/lab: wrote .*lab-\d{8}-\d{6}\.html/);
+    });
+
+    test('when it is done, then every experiment has its figures: a full table, a chart, ratios and a paragraph', () => {
+      expect(report.settings).toEqual({ quick: true, rounds: 1 });
+      expect(report.machine.cpus).toBeGreaterThan(0);
+      expect(report.machine.loadAverage.start).toHaveLength(3);
+      expect(report.experiments.map((e) => [e.name, e.status, e.error])).toEqual(
+        names.map((name) => [name, 'ok', undefined]),
+      );
+      for (const { name, figures } of report.experiments) {
+        const { table, chart, lines, ratios, paragraph } = figures;
+        // Each check names its experiment, so a failure says whose figures are missing.
+        expect({ name, setup: figures.setup.length > 0, rows: table.rows.length > 0 }).toEqual({
+          name,
+          setup: true,
+          rows: true,
+        });
+        for (const row of table.rows) {
+          // A figure that could not be measured would be NaN, which JSON writes as null.
+          const missing = row.filter((cell) => cell === null || cell === undefined || cell === '');
+          expect({ name, cells: row.length, missing }).toEqual({
+            name,
+            cells: table.columns.length,
+            missing: [],
+          });
+        }
+        const badBars = chart.bars.filter((b) => !finite(b.value) || b.label === '');
+        expect({ name, bars: chart.bars.length > 0, badBars }).toEqual({ name, bars: true, badBars: [] });
+        for (const series of lines?.series ?? []) {
+          const badPoints = series.points.filter(([x, y]) => !finite(x) || !finite(y));
+          expect({ name, series: series.name, badPoints }).toEqual({
+            name,
+            series: series.name,
+            badPoints: [],
+          });
+        }
+        const badRatios = Object.entries(ratios).filter(([, v]) => !finite(v));
+        expect({ name, ratios: Object.keys(ratios).length > 0, badRatios }).toEqual({
+          name,
+          ratios: true,
+          badRatios: [],
+        });
+        expect({
+          name,
+          written: paragraph.length > 80,
+          flaws: paragraph.match(/\bNaN\b|undefined|\bn\/a\b/g),
+        }).toEqual({
+          name,
+          written: true,
+          flaws: null,
+        });
+      }
+    });
+
+    test('when the page is opened, then it shows every chart and paragraph without a script', () => {
+      expect(page).not.toMatch(/<script/i);
+      const charts = report.experiments.reduce((n, e) => n + 1 + (e.figures.lines ? 1 : 0), 0);
+      expect(page.match(/<svg /g)).toHaveLength(charts);
+      for (const e of report.experiments) expect(page).toContain(escapeXml(e.figures.paragraph.slice(0, 60)));
+    });
+  });
+}
