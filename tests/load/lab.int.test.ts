@@ -4,23 +4,30 @@ import { join } from 'node:path';
 import { runScript } from './fixtures';
 
 /**
- * `npm run lab` end to end on its cheapest experiment at its smallest size (`bus --quick
- * --rounds 1`: the bus alone on the local Redis and RabbitMQ, no stack): one progress line, and
- * one report as JSON and as a page with a chart, no script, and a paragraph. Speed is not asserted.
+ * `npm run lab` end to end on its cheapest experiments at their smallest size (`bus bus-queues
+ * --quick --rounds 1`: the bus alone on the local Redis and RabbitMQ, no stack): a progress line
+ * each, and one report as JSON and as a page with a chart per experiment, no script, and a
+ * paragraph each. Speed is not asserted.
  */
-describe('npm run lab -- bus --quick', () => {
+describe('npm run lab -- bus bus-queues --quick', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'lab-'));
   let output: string;
 
   beforeAll(async () => {
-    output = await runScript('scripts/lab.ts', ['bus', '--quick', '--rounds', '1', '--out', outDir], 60_000);
+    output = await runScript(
+      'scripts/lab.ts',
+      ['bus', 'bus-queues', '--quick', '--rounds', '1', '--out', outDir],
+      80_000,
+    );
   });
 
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-  test('when it runs, then it prints a progress line for the experiment and where the report is', () => {
-    expect(output).toMatch(/\[1\/1\] bus: /);
+  test('when it runs, then it prints a progress line for each experiment and where the report is', () => {
+    expect(output).toMatch(/\[1\/2\] bus: /);
     expect(output).toMatch(/bus ok in \d+ s: rabbitmq\/redis at-least-once \d+\.\d\d×/);
+    expect(output).toMatch(/\[2\/2\] bus-queues: /);
+    expect(output).toMatch(/bus-queues ok in \d+ s: newest-first\/FIFO lag p50 \d+\.\d\d×/);
     expect(output).toMatch(/lab: wrote .*lab-\d{8}-\d{6}\.html/);
   });
 
@@ -38,11 +45,16 @@ describe('npm run lab -- bus --quick', () => {
     };
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.machine.loadAverage.start).toHaveLength(3);
-    expect(report.experiments.map((e) => [e.name, e.status])).toEqual([['bus', 'ok']]);
-    expect(report.experiments[0]!.figures.table.rows).toHaveLength(4);
+    expect(report.experiments.map((e) => [e.name, e.status])).toEqual([
+      ['bus', 'ok'],
+      ['bus-queues', 'ok'],
+    ]);
+    // bus: two backends × two deliveries; bus-queues: FIFO, newest-first, finite, unbounded.
+    expect(report.experiments.map((e) => e.figures.table.rows.length)).toEqual([4, 4]);
     const page = readFileSync(join(outDir, html), 'utf8');
     expect(page).not.toMatch(/<script/i);
-    expect(page.match(/<svg /g)).toHaveLength(1);
-    expect(page).toContain(report.experiments[0]!.figures.paragraph.slice(0, 60).replace(/&/g, '&amp;'));
+    expect(page.match(/<svg /g)).toHaveLength(2);
+    for (const e of report.experiments)
+      expect(page).toContain(e.figures.paragraph.slice(0, 60).replace(/&/g, '&amp;').replace(/'/g, '&#39;'));
   });
 });

@@ -1,5 +1,6 @@
 import type { Experiment } from '../experiment';
 import { bus } from './bus';
+import { busQueues } from './bus-queues';
 import { cacheLevels } from './cache-levels';
 import { gatewayHop } from './gateway-hop';
 import { images } from './images';
@@ -21,6 +22,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   shardDown,
   replicas,
   bus,
+  busQueues,
   rushMonolith,
   scaling,
   images,

@@ -86,6 +86,7 @@ describe('npm run lab: arguments', () => {
       'rush-monolith',
       'replicas',
       'bus',
+      'bus-queues',
       'reshard',
       'images',
       'workers',
