@@ -58,3 +58,60 @@ describe('npm run lab -- bus bus-queues --quick', () => {
       expect(page).toContain(e.figures.paragraph.slice(0, 60).replace(/&/g, '&amp;').replace(/'/g, '&#39;'));
   });
 });
+
+/**
+ * `npm run lab -- sessions --quick --rounds 1`: two small servers (a session looked up in the
+ * local Redis, a signed cookie verified) under autocannon; the report's shape, not its speed.
+ */
+describe('npm run lab -- sessions --quick', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'lab-sessions-'));
+  let output: string;
+
+  beforeAll(async () => {
+    output = await runScript(
+      'scripts/lab.ts',
+      ['sessions', '--quick', '--rounds', '1', '--out', outDir],
+      60_000,
+    );
+  });
+
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  test('when it is done, then the report has both sides, one chart and a paragraph from the figures', () => {
+    expect(output).toMatch(/sessions ok in \d+ s: cookie\/store req\/s \d+\.\d\d×/);
+    const files = readdirSync(outDir);
+    const report = JSON.parse(
+      readFileSync(
+        join(
+          outDir,
+          files.find((f) => /^lab-.*\.json$/.test(f))!,
+        ),
+        'utf8',
+      ),
+    ) as {
+      experiments: Array<{
+        name: string;
+        status: string;
+        figures: { table: { rows: unknown[][] }; paragraph: string };
+      }>;
+    };
+    expect(report.experiments.map((e) => [e.name, e.status])).toEqual([['sessions', 'ok']]);
+    const { table, paragraph } = report.experiments[0]!.figures;
+    expect(table.rows.map((r) => r[0])).toEqual([
+      'looked up in Redis (a session store)',
+      'signed cookie, verified each request',
+    ]);
+    expect(paragraph).toMatch(
+      /^Verifying the signed cookie on every request, the server answered \d+\.\d\d×/,
+    );
+    const page = readFileSync(
+      join(
+        outDir,
+        files.find((f) => /^lab-.*\.html$/.test(f))!,
+      ),
+      'utf8',
+    );
+    expect(page.match(/<svg /g)).toHaveLength(1);
+    expect(page).not.toMatch(/<script/i);
+  });
+});

@@ -85,18 +85,28 @@ export async function measure(
     idle: Record<string, number>;
     /** A path for the n-th request, when each must differ (e.g. to miss a cache). */
     pathOf?: (n: number) => string;
+    /** Headers of the n-th request (e.g. one of many users' cookies). */
+    headersOf?: (n: number) => Record<string, string>;
   },
 ): Promise<Measurement> {
   const before = await snapshot(options.watch);
   const startedAt = performance.now();
   let sent = 0;
-  const { pathOf } = options;
+  const { pathOf, headersOf } = options;
+  const setupRequest = (req: autocannon.Request) => {
+    const n = sent++;
+    return {
+      ...req,
+      ...(pathOf ? { path: pathOf(n) } : {}),
+      ...(headersOf ? { headers: { ...req.headers, ...headersOf(n) } } : {}),
+    };
+  };
   const result = await autocannon({
     url,
     connections: options.connections,
     duration: options.seconds,
     timeout: 10,
-    ...(pathOf ? { requests: [{ setupRequest: (req) => ({ ...req, path: pathOf(sent++) }) }] } : {}),
+    ...(pathOf || headersOf ? { requests: [{ setupRequest }] } : {}),
   });
   const requests = result.requests.total;
   const elapsedSeconds = (performance.now() - startedAt) / 1000;

@@ -8,6 +8,7 @@ import { replicas } from './replicas';
 import { reshard } from './reshard';
 import { rushMonolith } from './rush-monolith';
 import { scaling } from './scaling';
+import { sessions } from './sessions';
 import { shardDown } from './shard-down';
 import { shards } from './shards';
 import { workers } from './workers';
@@ -26,4 +27,5 @@ export const EXPERIMENTS: readonly Experiment[] = [
   rushMonolith,
   scaling,
   images,
+  sessions,
 ];

@@ -89,6 +89,7 @@ describe('npm run lab: arguments', () => {
       'bus-queues',
       'reshard',
       'images',
+      'sessions',
       'workers',
       'shards',
       'shard-down',

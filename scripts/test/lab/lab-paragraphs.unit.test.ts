@@ -12,6 +12,7 @@ import { describeImages } from '../../lab/experiments/images';
 import { describeReplicas } from '../../lab/experiments/replicas';
 import { describeReshard } from '../../lab/experiments/reshard';
 import { describeRush } from '../../lab/experiments/rush-monolith';
+import { describeSessions } from '../../lab/experiments/sessions';
 import { type ShardDownPhase, describeShardDown } from '../../lab/experiments/shard-down';
 import { describeShards } from '../../lab/experiments/shards';
 import { describeWorkers } from '../../lab/experiments/workers';
@@ -71,6 +72,24 @@ describe('npm run lab: paragraphs written from the figures', () => {
     expect(helped).toContain('99 % of lookups');
     expect(hurt).toContain('Redis alone lowered throughput to 0.70×');
     expect(hurt).toContain('below no cache');
+  });
+
+  test('sessions: a store slower than the cookie and one faster read differently, each with its own figures', () => {
+    const store = target(5000, { 'store server': 0.06, redis: 0.015 });
+    const cookieFaster = describeSessions(store, target(6500, { 'cookie server': 0.045 }), 1.3);
+    const cookieSlower = describeSessions(store, target(4000, { 'cookie server': 0.08 }), 0.8);
+    expect(cookieFaster).toContain('1.30× the requests per second of looking the session up in Redis');
+    expect(cookieFaster).toContain(
+      "the store's network round trip per request cost more than the cookie's HMAC",
+    );
+    expect(cookieFaster).toContain(
+      '45 µs of CPU per request verifying cookies and 60 µs asking Redis (0.75×)',
+    );
+    expect(cookieFaster).toContain('Redis spent another 15 µs per request');
+    expect(cookieSlower).toContain('0.80×');
+    expect(cookieSlower).toContain('here the HMAC cost more than the round trip to Redis');
+    expect(cookieSlower).toContain("here the HMAC cost more CPU than the client's side of a Redis call");
+    expect(cookieSlower).not.toContain("the store's network round trip per request cost more");
   });
 
   const rushRound = (confirmedPerSecond: number, oversold = 0): RoundSummary =>
