@@ -3,6 +3,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScript } from './fixtures';
 
+interface LabJson {
+  machine: { cpus: number; loadAverage: { start: number[] } };
+  experiments: Array<{
+    name: string;
+    status: string;
+    figures: { table: { rows: unknown[][] }; paragraph: string };
+  }>;
+}
+
+/**
+ * Runs `npm run lab -- <args> --quick --rounds 1` into a temporary folder once for the enclosing
+ * describe (removed after it); returns what it printed and the report it wrote, as JSON and page.
+ */
+function labRun(args: string[], timeoutMs: number): { output: string; json: LabJson; page: string } {
+  const outDir = mkdtempSync(join(tmpdir(), 'lab-'));
+  const run = { output: '', json: undefined as unknown as LabJson, page: '' };
+  beforeAll(async () => {
+    run.output = await runScript(
+      'scripts/lab.ts',
+      [...args, '--quick', '--rounds', '1', '--out', outDir],
+      timeoutMs,
+    );
+    const files = readdirSync(outDir);
+    const file = (ending: string) =>
+      join(
+        outDir,
+        files.find((f) => f.startsWith('lab-') && f.endsWith(ending))!,
+      );
+    run.json = JSON.parse(readFileSync(file('.json'), 'utf8')) as LabJson;
+    run.page = readFileSync(file('.html'), 'utf8');
+  });
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  return run;
+}
+
 /**
  * `npm run lab` end to end on its cheapest experiments at their smallest size (`bus bus-queues
  * --quick --rounds 1`: the bus alone on the local Redis and RabbitMQ, no stack): a progress line
@@ -10,39 +45,18 @@ import { runScript } from './fixtures';
  * paragraph each. Speed is not asserted.
  */
 describe('npm run lab -- bus bus-queues --quick', () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'lab-'));
-  let output: string;
-
-  beforeAll(async () => {
-    output = await runScript(
-      'scripts/lab.ts',
-      ['bus', 'bus-queues', '--quick', '--rounds', '1', '--out', outDir],
-      80_000,
-    );
-  });
-
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  const run = labRun(['bus', 'bus-queues'], 80_000);
 
   test('when it runs, then it prints a progress line for each experiment and where the report is', () => {
-    expect(output).toMatch(/\[1\/2\] bus: /);
-    expect(output).toMatch(/bus ok in \d+ s: rabbitmq\/redis at-least-once \d+\.\d\d×/);
-    expect(output).toMatch(/\[2\/2\] bus-queues: /);
-    expect(output).toMatch(/bus-queues ok in \d+ s: newest-first\/FIFO lag p50 \d+\.\d\d×/);
-    expect(output).toMatch(/lab: wrote .*lab-\d{8}-\d{6}\.html/);
+    expect(run.output).toMatch(/\[1\/2\] bus: /);
+    expect(run.output).toMatch(/bus ok in \d+ s: rabbitmq\/redis at-least-once \d+\.\d\d×/);
+    expect(run.output).toMatch(/\[2\/2\] bus-queues: /);
+    expect(run.output).toMatch(/bus-queues ok in \d+ s: newest-first\/FIFO lag p50 \d+\.\d\d×/);
+    expect(run.output).toMatch(/lab: wrote .*lab-\d{8}-\d{6}\.html/);
   });
 
   test('when it is done, then the JSON holds the figures and the page shows them without a script', () => {
-    const files = readdirSync(outDir);
-    const json = files.find((f) => /^lab-.*\.json$/.test(f))!;
-    const html = files.find((f) => /^lab-.*\.html$/.test(f))!;
-    const report = JSON.parse(readFileSync(join(outDir, json), 'utf8')) as {
-      machine: { cpus: number; loadAverage: { start: number[] } };
-      experiments: Array<{
-        name: string;
-        status: string;
-        figures: { table: { rows: unknown[] }; paragraph: string };
-      }>;
-    };
+    const { json: report, page } = run;
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.machine.loadAverage.start).toHaveLength(3);
     expect(report.experiments.map((e) => [e.name, e.status])).toEqual([
@@ -51,7 +65,6 @@ describe('npm run lab -- bus bus-queues --quick', () => {
     ]);
     // bus: two backends × two deliveries; bus-queues: FIFO, newest-first, finite, unbounded.
     expect(report.experiments.map((e) => e.figures.table.rows.length)).toEqual([4, 4]);
-    const page = readFileSync(join(outDir, html), 'utf8');
     expect(page).not.toMatch(/<script/i);
     expect(page.match(/<svg /g)).toHaveLength(2);
     for (const e of report.experiments)
@@ -64,39 +77,12 @@ describe('npm run lab -- bus bus-queues --quick', () => {
  * local Redis, a signed cookie verified) under autocannon; the report's shape, not its speed.
  */
 describe('npm run lab -- sessions --quick', () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'lab-sessions-'));
-  let output: string;
-
-  beforeAll(async () => {
-    output = await runScript(
-      'scripts/lab.ts',
-      ['sessions', '--quick', '--rounds', '1', '--out', outDir],
-      60_000,
-    );
-  });
-
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  const run = labRun(['sessions'], 60_000);
 
   test('when it is done, then the report has both sides, one chart and a paragraph from the figures', () => {
-    expect(output).toMatch(/sessions ok in \d+ s: cookie\/store req\/s \d+\.\d\d×/);
-    const files = readdirSync(outDir);
-    const report = JSON.parse(
-      readFileSync(
-        join(
-          outDir,
-          files.find((f) => /^lab-.*\.json$/.test(f))!,
-        ),
-        'utf8',
-      ),
-    ) as {
-      experiments: Array<{
-        name: string;
-        status: string;
-        figures: { table: { rows: unknown[][] }; paragraph: string };
-      }>;
-    };
-    expect(report.experiments.map((e) => [e.name, e.status])).toEqual([['sessions', 'ok']]);
-    const { table, paragraph } = report.experiments[0]!.figures;
+    expect(run.output).toMatch(/sessions ok in \d+ s: cookie\/store req\/s \d+\.\d\d×/);
+    expect(run.json.experiments.map((e) => [e.name, e.status])).toEqual([['sessions', 'ok']]);
+    const { table, paragraph } = run.json.experiments[0]!.figures;
     expect(table.rows.map((r) => r[0])).toEqual([
       'looked up in Redis (a session store)',
       'signed cookie, verified each request',
@@ -104,14 +90,7 @@ describe('npm run lab -- sessions --quick', () => {
     expect(paragraph).toMatch(
       /^Verifying the signed cookie on every request, the server answered \d+\.\d\d×/,
     );
-    const page = readFileSync(
-      join(
-        outDir,
-        files.find((f) => /^lab-.*\.html$/.test(f))!,
-      ),
-      'utf8',
-    );
-    expect(page.match(/<svg /g)).toHaveLength(1);
-    expect(page).not.toMatch(/<script/i);
+    expect(run.page.match(/<svg /g)).toHaveLength(1);
+    expect(run.page).not.toMatch(/<script/i);
   });
 });
