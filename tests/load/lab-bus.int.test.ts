@@ -1,4 +1,4 @@
 import { describeLabRun } from './lab-kit';
 
-/** The lab's experiments on the bus and shared-nothing: the bus, thumbnails (about 55 s on two cores). */
-describeLabRun(['bus', 'images'], 240_000);
+/** The lab's experiments on the bus and shared-nothing: the bus, its queues, sessions, thumbnails (about 70 s on two cores). */
+describeLabRun(['bus', 'bus-queues', 'sessions', 'images'], 270_000);

@@ -102,12 +102,22 @@ export async function measure(
     pathOf?: (n: number) => string;
     /** Counts answers per window of this many ms from the start (`timeline`). */
     windowMs?: number;
+    /** Headers of the n-th request (e.g. one of many users' cookies). */
+    headersOf?: (n: number) => Record<string, string>;
   },
 ): Promise<Measurement> {
   const before = await snapshot(options.watch);
   const startedAt = performance.now();
   let sent = 0;
-  const { pathOf } = options;
+  const { pathOf, headersOf } = options;
+  const setupRequest = (req: autocannon.Request) => {
+    const n = sent++;
+    return {
+      ...req,
+      ...(pathOf ? { path: pathOf(n) } : {}),
+      ...(headersOf ? { headers: { ...req.headers, ...headersOf(n) } } : {}),
+    };
+  };
   let timeline: Timeline | undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const run = autocannon(
@@ -116,7 +126,7 @@ export async function measure(
         connections: options.connections,
         duration: options.seconds,
         timeout: 10,
-        ...(pathOf ? { requests: [{ setupRequest: (req) => ({ ...req, path: pathOf(sent++) }) }] } : {}),
+        ...(pathOf || headersOf ? { requests: [{ setupRequest }] } : {}),
       },
       (err, done) => (err ? reject(err as Error) : resolve(done)),
     );

@@ -11,6 +11,8 @@ export interface ReadTarget {
   postgresUrl?: string;
   /** A path of its own for the n-th request (else every request asks for `url`'s). */
   pathOf?: (n: number) => string;
+  /** Headers of the n-th request (a cookie of one of many users). */
+  headersOf?: (n: number) => Record<string, string>;
 }
 
 /** A target's rounds and their medians. */
@@ -48,7 +50,13 @@ export async function alternatingRounds(
     for (let i = 0; i < targets.length; i++) {
       const target = targets[(round + i) % targets.length]!;
       const watch: CpuWatch = { processes: target.watch, postgresUrl: target.postgresUrl };
-      const m = await measure(target.url, { ...options, watch, idle, pathOf: target.pathOf });
+      const m = await measure(target.url, {
+        ...options,
+        watch,
+        idle,
+        pathOf: target.pathOf,
+        headersOf: target.headersOf,
+      });
       rounds.get(target.name)!.push(m);
       options.log(
         `  round ${round + 1}/${options.rounds} ${target.name.padEnd(16)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms${m.failures ? `  ${m.failures} FAILED` : ''}`,

@@ -11,7 +11,7 @@ import { inheritedEnv } from '../../stack/processes';
 import { Stack, startStack } from '../../stack/start-stack';
 import { Supervisor } from '../../stack/supervisor';
 
-/** The bare Express baseline, running in its own process. */
+/** A benchmark's own app (the bare Express baseline, the sessions bench's servers) in its own process. */
 export interface BareApp {
   url: string;
   pid: number;
@@ -19,31 +19,46 @@ export interface BareApp {
 }
 
 /**
- * Starts bare-express.ts on a free port under the stack's process supervision, and waits until it
- * answers (its one route answers any id, so it is ready once `/api/events/ready` answers 200).
+ * Starts `entry` on a free port (as PORT) under the stack's process supervision, and waits until
+ * `readyPath` answers 200.
  */
-export async function startBareApp(env: Record<string, string> = {}): Promise<BareApp> {
+export async function startBaselineApp(options: {
+  name: string;
+  entry: string;
+  readyPath: string;
+  env?: Record<string, string>;
+}): Promise<BareApp> {
   const supervisor = new Supervisor({
-    logDir: mkdtempSync(join(tmpdir(), 'boxoffice-bare-')),
+    logDir: mkdtempSync(join(tmpdir(), `boxoffice-${options.name}-`)),
     restarts: false,
     readyTimeoutMs: 30_000,
   });
   const port = await freePort();
   try {
     const { current } = await supervisor.start({
-      name: 'bare',
+      name: options.name,
       role: 'baseline',
-      entry: join(__dirname, 'bare-express.ts'),
-      readyPath: '/api/events/ready',
+      entry: options.entry,
+      readyPath: options.readyPath,
       port,
       url: `http://127.0.0.1:${port}`,
-      env: { ...inheritedEnv(), NODE_ENV: 'production', ...env, PORT: String(port) },
+      env: { ...inheritedEnv(), NODE_ENV: 'production', ...options.env, PORT: String(port) },
     });
     return { url: current.url, pid: current.child.pid!, stop: () => supervisor.stopAll(5000) };
   } catch (err) {
     await supervisor.stopAll(5000);
     throw err;
   }
+}
+
+/** Starts bare-express.ts (its one route answers any id, so it is ready once `/api/events/ready` answers 200). */
+export function startBareApp(env: Record<string, string> = {}): Promise<BareApp> {
+  return startBaselineApp({
+    name: 'bare',
+    entry: join(__dirname, 'bare-express.ts'),
+    readyPath: '/api/events/ready',
+    env,
+  });
 }
 
 /** `count` events shards of equal size, the other services on the default preset. */

@@ -1,5 +1,6 @@
 import type { Experiment } from '../experiment';
 import { bus } from './bus';
+import { busQueues } from './bus-queues';
 import { cacheLevels } from './cache-levels';
 import { gatewayHop } from './gateway-hop';
 import { images } from './images';
@@ -8,6 +9,7 @@ import { replicas } from './replicas';
 import { reshard } from './reshard';
 import { rushMonolith } from './rush-monolith';
 import { scaling } from './scaling';
+import { sessions } from './sessions';
 import { shardDown } from './shard-down';
 import { shards } from './shards';
 import { workers } from './workers';
@@ -23,7 +25,9 @@ export const EXPERIMENTS: readonly Experiment[] = [
   shardDown,
   replicas,
   bus,
+  busQueues,
   rushMonolith,
   scaling,
   images,
+  sessions,
 ];

@@ -5,9 +5,20 @@ import { measure } from '../../bench/read/measure';
  * compiling and JIT-warming, which would count against whichever side runs first.
  */
 export async function warmUp(
-  targets: readonly { url: string; pathOf?: (n: number) => string }[],
+  targets: readonly {
+    url: string;
+    pathOf?: (n: number) => string;
+    headersOf?: (n: number) => Record<string, string>;
+  }[],
   connections: number,
 ): Promise<void> {
   for (const t of targets)
-    await measure(t.url, { seconds: 1, connections, watch: { processes: {} }, idle: {}, pathOf: t.pathOf });
+    await measure(t.url, {
+      seconds: 1,
+      connections,
+      watch: { processes: {} },
+      idle: {},
+      pathOf: t.pathOf,
+      headersOf: t.headersOf,
+    });
 }

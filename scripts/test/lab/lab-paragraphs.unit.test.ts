@@ -4,12 +4,15 @@ import type { Phase } from '../../bench/images/measure';
 import type { ReplicaBenchResult } from '../../bench/replicas/measure';
 import type { ReshardBenchResult } from '../../bench/reshard/measure';
 import { type BusRound, describeBus } from '../../lab/experiments/bus';
+import { type BusQueueRounds, describeBusQueues } from '../../lab/experiments/bus-queues';
+import type { QueueFigures } from '../../bench/bus/tradeoff-phases';
 import { describeCacheLevels } from '../../lab/experiments/cache-levels';
 import { describeGatewayHop } from '../../lab/experiments/gateway-hop';
 import { describeImages } from '../../lab/experiments/images';
 import { describeReplicas } from '../../lab/experiments/replicas';
 import { describeReshard } from '../../lab/experiments/reshard';
 import { describeRush } from '../../lab/experiments/rush-monolith';
+import { describeSessions } from '../../lab/experiments/sessions';
 import { type ShardDownPhase, describeShardDown } from '../../lab/experiments/shard-down';
 import { describeShards } from '../../lab/experiments/shards';
 import { describeWorkers, recoveryOf } from '../../lab/experiments/workers';
@@ -71,6 +74,24 @@ describe('npm run lab: paragraphs written from the figures', () => {
     expect(hurt).toContain('below no cache');
   });
 
+  test('sessions: a store slower than the cookie and one faster read differently, each with its own figures', () => {
+    const store = target(5000, { 'store server': 0.06, redis: 0.015 });
+    const cookieFaster = describeSessions(store, target(6500, { 'cookie server': 0.045 }), 1.3);
+    const cookieSlower = describeSessions(store, target(4000, { 'cookie server': 0.08 }), 0.8);
+    expect(cookieFaster).toContain('1.30× the requests per second of looking the session up in Redis');
+    expect(cookieFaster).toContain(
+      "the store's network round trip per request cost more than the cookie's HMAC",
+    );
+    expect(cookieFaster).toContain(
+      '45 µs of CPU per request verifying cookies and 60 µs asking Redis (0.75×)',
+    );
+    expect(cookieFaster).toContain('Redis spent another 15 µs per request');
+    expect(cookieSlower).toContain('0.80×');
+    expect(cookieSlower).toContain('here the HMAC cost more than the round trip to Redis');
+    expect(cookieSlower).toContain("here the HMAC cost more CPU than the client's side of a Redis call");
+    expect(cookieSlower).not.toContain("the store's network round trip per request cost more");
+  });
+
   const rushRound = (confirmedPerSecond: number, oversold = 0): RoundSummary =>
     ({
       label: 'x',
@@ -114,6 +135,48 @@ describe('npm run lab: paragraphs written from the figures', () => {
       'at most once lost 12 of 100 messages (Redis 5, RabbitMQ 7): what is sent to nobody is gone',
     );
     expect(rabbitFaster).toContain('at least once lost none of 100');
+  });
+
+  const queue = (p50Ms: number, maxMs: number, extra: Partial<QueueFigures> = {}): QueueFigures => ({
+    sent: 4000,
+    refused: 0,
+    unserved: 1500,
+    lag: { p50Ms, p90Ms: maxMs, p99Ms: maxMs, maxMs },
+    ...extra,
+  });
+  const overloaded = (refused: number, p50Ms: number, bytes: number): QueueFigures =>
+    queue(p50Ms, 2 * p50Ms, {
+      sent: 6000,
+      refused,
+      lastSecondP50Ms: p50Ms,
+      broker: { messages: bytes / 1000, bytes, bytesBefore: 0 },
+    });
+
+  test('bus-queues: newest-first that keeps messages fresh and one that does not, bounded and unbounded queues, read differently', () => {
+    const expected: BusQueueRounds = {
+      fifo: [queue(1300, 2400)],
+      newestFirst: [queue(40, 3100)],
+      finite: [overloaded(2000, 700, 1_000_000)],
+      unbounded: [overloaded(0, 1400, 3_000_000)],
+    };
+    const against: BusQueueRounds = {
+      fifo: [queue(800, 1000)],
+      newestFirst: [queue(1000, 1000)],
+      finite: [overloaded(0, 300, 1_000_000)],
+      unbounded: [overloaded(0, 300, 1_000_000)],
+    };
+    const went = describeBusQueues(expected, 3);
+    const other = describeBusQueues(against, 1);
+    expect(went).toContain("newest-first's median lag was 0.03× FIFO's (40 against 1,300 ms)");
+    expect(went).toContain('taking the newest message first kept most messages fresh');
+    expect(went).toContain('the backlog waits behind everything newer');
+    expect(went).toContain('refused 2,000 of 6,000 sends and the unbounded one 0');
+    expect(went).toContain('an unbounded queue takes every send and lets lag and memory grow');
+    expect(other).toContain('newest-first left the median message older than FIFO did');
+    expect(other).toContain('about as long either way');
+    expect(other).toContain('refused 0 of 6,000 sends (none: it never filled in this run)');
+    expect(other).toContain('memory was about the same either way');
+    expect(other).not.toContain('kept most messages fresh');
   });
 
   test('images: warm faster than cold, and the other way, read differently', () => {
