@@ -94,9 +94,9 @@ export const images = defineExperiment({
             [
               'events process memory, MiB (before → after)',
               `${fig(mib(rssBefore))} → ${fig(mib(rssAfter))}`,
-              '',
-              '',
-              '',
+              '—',
+              '—',
+              '—',
             ],
           ],
         },
