@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { escapeXml } from '../../scripts/load/svg-charts';
+import { escapeXml } from '@boxoffice/devstack';
 import { runScript } from './fixtures';
 
 /** The report's JSON, as far as these checks read it (scripts/lab/experiment.ts has the whole). */

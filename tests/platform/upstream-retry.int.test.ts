@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Upstream } from '../../gateway/src/proxy/upstream';
+import { Upstream } from '@boxoffice/gateway';
 
 /**
  * What the gateway does when an instance dies with a request on it: two real HTTP servers on
