@@ -58,6 +58,7 @@ function plan(
   label: string,
   log: (line: string) => void,
   loadUrl = stack.gatewayUrl,
+  onLoadStart?: () => void,
 ): RunPlan {
   return {
     scenario: SCENARIOS[options.scenario],
@@ -68,6 +69,7 @@ function plan(
     topology: stack.topology,
     metricsUrls: [...stack.services.values()].flat(),
     log,
+    ...(onLoadStart ? { onLoadStart } : {}),
   };
 }
 
@@ -173,6 +175,8 @@ export async function runLoadCommand(
   log: (line: string) => void,
   /** Where a running stack's DB_PREFIX / TOPOLOGY_FILE come from (to find its shard databases). */
   env: Record<string, string | undefined> = process.env,
+  /** Called as each run's measured traffic starts, after its seeding. */
+  onLoadStart?: () => void,
 ): Promise<LoadResult[]> {
   const results: LoadResult[] = [];
   const finish = (result: LoadResult) => {
@@ -187,7 +191,7 @@ export async function runLoadCommand(
   };
   const getStack = () => (options.ownStack ? ownStack({}, log) : runningStack(options, env));
   const run = async (stack: Stack, label: string, loadUrl?: string) =>
-    finish(await runLoad(plan(options, stack, label, log, loadUrl)));
+    finish(await runLoad(plan(options, stack, label, log, loadUrl, onLoadStart)));
 
   if (!options.compare) {
     const stack = await getStack();

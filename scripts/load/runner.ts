@@ -30,6 +30,8 @@ export interface RunPlan {
   metricsUrls: string[];
   /** Status lines (seeding…, measuring…); the table comes later. */
   log?: (line: string) => void;
+  /** Called as the measured traffic starts, after seeding (a benchmark times its own events from it). */
+  onLoadStart?: () => void;
 }
 
 async function assertReachable(url: string): Promise<void> {
@@ -69,6 +71,7 @@ export async function runLoad(plan: RunPlan): Promise<LoadResult> {
   log(`  watch it live: ${plan.apiUrl}/admin (the topology page, docs/topology-page.md)`);
   const stopProgress = startProgress(`${scenario.name} [${plan.label}]`, budget, recorder, options.progress);
   const startedAt = new Date();
+  plan.onLoadStart?.();
   const virtualUsers = Array.from({ length: options.connections }, (_, index): VirtualUser => ({
     index,
     // Each virtual user its own stream, derived from the run's seed.

@@ -6,6 +6,7 @@
 import { ControlStore, ReshardJob } from '@boxoffice/reshard';
 import { SERVICE_NAMES } from '@boxoffice/runtime';
 import { databaseOf } from '@boxoffice/sharding';
+import { type WriteCounts, readWriteCounts, writeShares } from './shard-writes';
 import { topologyResharder } from '../../lib/topology-resharder';
 import { runLoadCommand } from '../../load/load-command';
 import type { LoadResult } from '../../load/load-result';
@@ -33,6 +34,48 @@ export interface ReshardBenchResult {
   window: { from: number; to: number };
   /** Mean requests/s before, during and after the splits (NaN where no second fell in). */
   rate: { before: number; during: number; after: number };
+  /** Per service, the split shard's share of the service's row writes before and after. */
+  relief: ShardRelief[];
+}
+
+/**
+ * What a split took off the shard it split: its share of its service's row writes from the start
+ * of the run to the split, and from the end of `complete` to the end of the run, beside the new
+ * shard's share after (seeding included in "before": it writes by key like the load).
+ */
+export interface ShardRelief {
+  service: string;
+  /** The split shard's database and the new one's. */
+  source: string;
+  target: string;
+  before: number;
+  after: number;
+  targetAfter: number;
+}
+
+/** The split shard of each service (the talk's 9-f, split at c0) before and after, from the readings. */
+function reliefOf(
+  prefix: string,
+  start: WriteCounts,
+  split: WriteCounts,
+  done: WriteCounts,
+  end: WriteCounts,
+): ShardRelief[] {
+  return SERVICE_NAMES.map((service) => {
+    const source = `${prefix}${service}_9_f`;
+    const target =
+      [...end.keys()].find((name) => name.startsWith(`${prefix}${service}_`) && !split.has(name)) ?? '';
+    const share = (from: WriteCounts, to: WriteCounts, db: string) =>
+      writeShares(from, to, prefix, service).find((w) => w.database === db)?.share ?? NaN;
+    return {
+      service,
+      source,
+      target,
+      before: share(start, split, source),
+      after: share(done, end, source),
+      targetAfter: share(done, end, target),
+    };
+  });
 }
 
 /** Mean requests per second of the timeline's seconds in [from, to); NaN if none. */
@@ -42,6 +85,7 @@ function meanRate(result: LoadResult, from: number, to: number): number {
 }
 
 const shown = (n: number) => (Number.isNaN(n) ? '–' : `${Math.round(n)} req/s`);
+const percent = (share: number) => (Number.isNaN(share) ? '–' : `${Math.round(share * 100)} %`);
 
 export async function runReshardBench(o: ReshardBenchOptions): Promise<ReshardBenchResult> {
   if (!(o.duration > 0 && o.at >= 0 && o.at < o.duration)) throw new Error('need 0 ≤ --at < --duration');
@@ -49,7 +93,17 @@ export async function runReshardBench(o: ReshardBenchOptions): Promise<ReshardBe
   const stack = await startStack();
   const store = new ControlStore(stack.topology.shardMapUrl);
   const prefix = databaseOf(stack.topology.shardMapUrl).replace(/boxoffice_control$/, '');
+  const writesNow = () => readWriteCounts(stack.topology.shardMapUrl, prefix);
   try {
+    const readings: Record<'start' | 'split' | 'done', WriteCounts> = {
+      start: new Map(),
+      split: new Map(),
+      done: new Map(),
+    };
+    // The splits are timed from the start of the measured traffic, not of the command: seeding
+    // takes seconds, longer on a loaded machine.
+    let loadStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (loadStarted = resolve));
     const jobs: ReshardJob[] = [];
     const resharder = topologyResharder(stack.topology, store, { print: (line) => o.log(`  ${line}`) });
     const options = parseLoadArgs([
@@ -70,7 +124,10 @@ export async function runReshardBench(o: ReshardBenchOptions): Promise<ReshardBe
     ])!;
     const window = { start: 0, end: 0 };
     const splits = (async () => {
+      await started;
+      readings.start = await writesNow();
       await sleep(o.at * 1000);
+      readings.split = await writesNow();
       window.start = Date.now();
       for (const service of SERVICE_NAMES)
         jobs.push(await resharder.split(service, { lo: 0x90, hi: 0xff }, 0xc0));
@@ -78,12 +135,11 @@ export async function runReshardBench(o: ReshardBenchOptions): Promise<ReshardBe
       // Finished for real: the moved rows leave the old shards (the invariant check at the end of
       // the run reads whole databases, and would count them twice).
       for (const service of SERVICE_NAMES) await resharder.complete(service);
+      readings.done = await writesNow();
     })();
-    const [result] = await runLoadCommand(options, o.log, {
-      ...process.env,
-      DB_PREFIX: prefix,
-    });
+    const [result] = await runLoadCommand(options, o.log, { ...process.env, DB_PREFIX: prefix }, loadStarted);
     await splits;
+    const relief = reliefOf(prefix, readings.start, readings.split, readings.done, await writesNow());
     const r = result!;
     const t0 = Date.parse(r.startedAt);
     const [from, to] = [(window.start - t0) / 1000, (window.end - t0) / 1000];
@@ -100,8 +156,9 @@ reshard under load: every service split 90-ff at c0, ${((window.end - window.sta
   verify: ${jobs.map((j) => `${j.service} ${j.verify?.rows ?? 0} rows, ${j.verify?.differences.length ?? 0} differences`).join('; ')}
   requests: ${r.requests.total}, failed by status: ${JSON.stringify(r.errorsByStatus)}
   throughput: before ${shown(rate.before)}, during ${shown(rate.during)}, after ${shown(rate.after)}
+  the split shard's share of its service's row writes, before → after (the new shard's after): ${relief.map((x) => `${x.service} ${percent(x.before)} → ${percent(x.after)} (${percent(x.targetAfter)})`).join(', ')}
   invariants afterwards (over the published maps): ${r.invariants?.checked ? `${r.invariants.violations.length} violations` : `not checked (${r.invariants?.note ?? 'no result'})`}`);
-    return { jobs, load: r, window: { from, to }, rate };
+    return { jobs, load: r, window: { from, to }, rate, relief };
   } finally {
     await store.close();
     await stack.stop();

@@ -231,8 +231,11 @@ describe('npm run lab: paragraphs written from the figures', () => {
   });
 
   test('reshard: no failed request and some failed requests read differently', () => {
-    const result = (errors: Record<string, number>, during: number): ReshardBenchResult =>
+    const result = (errors: Record<string, number>, during: number, after = 0.2): ReshardBenchResult =>
       ({
+        relief: [
+          { service: 'users', source: 'u_9_f', target: 'u_c0_ff', before: 0.4, after, targetAfter: 0.2 },
+        ],
         jobs: [{ service: 'users', pauseMs: 40, rowsCopied: 10, verify: { rows: 10, differences: [] } }],
         load: {
           requests: { total: 1000 },
@@ -243,11 +246,15 @@ describe('npm run lab: paragraphs written from the figures', () => {
         rate: { before: 100, during, after: 100 },
       }) as unknown as ReshardBenchResult;
     const clean = describeReshard(result({}, 60));
-    const failing = describeReshard(result({ 503: 4 }, 100));
+    const failing = describeReshard(result({ 503: 4 }, 100, 0.45));
     expect(clean).toContain('Not one of the 1000 requests failed');
     expect(clean).toContain('0.60× that before them (copying rows');
     expect(failing).toContain('4 of 1000 requests failed');
     expect(failing).toContain('(the copy hardly showed in the traffic)');
+    expect(clean).toContain(
+      "its share of its service's row writes fell from 40 % to 20 % (users, the new shard taking 20 %)",
+    );
+    expect(failing).toContain('did not fall for every service (users 40 % → 45 %)');
   });
 
   const measurement = (requestsPerSecond: number, failures = 0): Measurement => ({
