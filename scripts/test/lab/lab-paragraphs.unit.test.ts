@@ -10,7 +10,7 @@ import { describeImages } from '../../lab/experiments/images';
 import { describeReplicas } from '../../lab/experiments/replicas';
 import { describeReshard } from '../../lab/experiments/reshard';
 import { describeRush } from '../../lab/experiments/rush-monolith';
-import { type ShardDownPhase, describeShardDown } from '../../lab/experiments/shard-down';
+import { type ShardDownPhase, type WriteTally, describeShardDown } from '../../lab/experiments/shard-down';
 import { describeShards } from '../../lab/experiments/shards';
 import { describeWorkers } from '../../lab/experiments/workers';
 import type { Measurement } from '../../bench/read/measure';
@@ -217,18 +217,45 @@ describe('npm run lab: paragraphs written from the figures', () => {
     expect(faster).toContain('spread this run');
   });
 
-  test('shard-down: a failure kept to its keys and one that spread read differently', () => {
-    const phase = (onShard: number, elsewhere: number, partial: number): ShardDownPhase => ({
-      onShard: { asked: 100, ok: onShard, partial: 0 },
-      elsewhere: { asked: 100, ok: elsewhere, partial: 0 },
-      listing: { asked: 50, ok: 50, partial },
+  test('shard-down: fast refusals, slow ones, writes that got through, a replica taking over or not, and a failure that spread read differently', () => {
+    const writes = (ok: number, ms: number[]): WriteTally => ({
+      ok,
+      failed: ok < ms.length ? { 503: ms.length - ok } : {},
+      ms,
     });
-    const contained = describeShardDown([phase(100, 100, 0)], [phase(0, 100, 50)]);
-    const spread = describeShardDown([phase(100, 100, 0)], [phase(0, 60, 0)]);
-    expect(contained).toContain('event pages on its range were answered 0 %');
-    expect(contained).toContain('the failure stayed on one range of keys');
-    expect(contained).toContain('50 of 50 pages came back partial');
-    expect(spread).toContain('suffered too (60 % answered');
-    expect(spread).toContain('none marked partial');
+    const phase = (
+      o: Partial<{
+        onShard: number;
+        elsewhere: number;
+        partial: number;
+        replica: number;
+        on: number;
+        ms: number[];
+      }>,
+    ): ShardDownPhase => ({
+      onShard: { asked: 100, ok: o.onShard ?? 100, partial: 0 },
+      elsewhere: { asked: 100, ok: o.elsewhere ?? 100, partial: 0 },
+      listing: { asked: 50, ok: 50, partial: o.partial ?? 0 },
+      replicaReads: o.replica ?? 0,
+      writesOnShard: writes(o.on ?? 4, o.ms ?? [10, 12, 14, 16]),
+      writesElsewhere: writes(4, [10, 12, 14, 16]),
+    });
+    const up = [phase({ replica: 150 })];
+    const served = describeShardDown(up, [phase({ replica: 150, on: 0, ms: [8, 9, 30, 40] })]);
+    expect(served).toContain('every one of 4 edits of its events was refused (503 × 4), fast');
+    expect(served).toContain('after 9 ms at the median, 40 ms at most');
+    expect(served).toContain('still answered (100 %; 100 % with it up), 150 reads by its streaming replica');
+    expect(served).toContain('the failure stayed on one range of keys');
+    expect(served).toContain('none marked partial');
+    const refused = describeShardDown(up, [
+      phase({ onShard: 0, elsewhere: 60, partial: 50, on: 0, ms: [900, 1500, 2000, 2500] }),
+    ]);
+    expect(refused).toContain('refused (503 × 4), but slowly (1,500 ms at the median, 2,500 ms at most)');
+    expect(refused).toContain('answered 0 % of the time (100 % with it up; 0 reads by its replica)');
+    expect(refused).toContain('suffered too (60 % answered');
+    expect(refused).toContain('50 of 50 pages came back partial');
+    expect(describeShardDown(up, [phase({ replica: 150 })])).toContain(
+      '4 of 4 edits of its events succeeded, which a stopped primary cannot do',
+    );
   });
 });
