@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 /**
@@ -18,4 +19,45 @@ export async function runScript(
     env: process.env,
   });
   return stdout;
+}
+
+/** One experiment's entry in a lab report, as far as the lab's tests look at it. */
+export interface LabExperimentEntry {
+  name: string;
+  status: string;
+  error?: string;
+  figures: {
+    table: { columns: string[]; rows: unknown[][] };
+    chart: { bars: { label: string; value: number }[] };
+    paragraph: string;
+    ratios: Record<string, number>;
+  };
+}
+
+/**
+ * `npm run lab -- <names> --quick --rounds 1 --out <outDir>`: what it printed, the report's JSON
+ * (the only one in `outDir`) and its page.
+ */
+export async function runLabQuick(
+  names: readonly string[],
+  outDir: string,
+  timeoutMs: number,
+): Promise<{
+  output: string;
+  report: { machine: { cpus: number; loadAverage: { start: number[] } }; experiments: LabExperimentEntry[] };
+  page: string;
+}> {
+  const output = await runScript(
+    'scripts/lab.ts',
+    [...names, '--quick', '--rounds', '1', '--out', outDir],
+    timeoutMs,
+  );
+  const files = readdirSync(outDir);
+  const json = files.find((f) => /^lab-.*\.json$/.test(f))!;
+  const html = files.find((f) => /^lab-.*\.html$/.test(f))!;
+  return {
+    output,
+    report: JSON.parse(readFileSync(join(outDir, json), 'utf8')),
+    page: readFileSync(join(outDir, html), 'utf8'),
+  };
 }

@@ -18,6 +18,13 @@ export interface Measurement {
   cpuMsPerRequest: Record<string, number>;
 }
 
+/** What every request of a run sends, when it is not a plain GET. */
+export interface HttpRequest {
+  method: 'POST' | 'PUT' | 'PATCH';
+  headers: Record<string, string>;
+  body: string;
+}
+
 /** A process whose CPU time is read around each run ("gateway" → its pid). */
 export type WatchedProcesses = Record<string, number>;
 
@@ -85,6 +92,8 @@ export async function measure(
     idle: Record<string, number>;
     /** A path for the n-th request, when each must differ (e.g. to miss a cache). */
     pathOf?: (n: number) => string;
+    /** A request other than a GET (a write), sent as it is every time: e.g. a POST with a session cookie. */
+    request?: HttpRequest;
   },
 ): Promise<Measurement> {
   const before = await snapshot(options.watch);
@@ -96,6 +105,7 @@ export async function measure(
     connections: options.connections,
     duration: options.seconds,
     timeout: 10,
+    ...options.request,
     ...(pathOf ? { requests: [{ setupRequest: (req) => ({ ...req, path: pathOf(sent++) }) }] } : {}),
   });
   const requests = result.requests.total;

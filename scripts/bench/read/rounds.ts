@@ -1,4 +1,12 @@
-import { CpuWatch, Measurement, WatchedProcesses, idleCpuMsPerSecond, measure, median } from './measure';
+import {
+  CpuWatch,
+  HttpRequest,
+  Measurement,
+  WatchedProcesses,
+  idleCpuMsPerSecond,
+  measure,
+  median,
+} from './measure';
 
 /** One thing the bench loads: a URL, and the processes whose CPU time it costs. */
 export interface ReadTarget {
@@ -11,6 +19,8 @@ export interface ReadTarget {
   postgresUrl?: string;
   /** A path of its own for the n-th request (else every request asks for `url`'s). */
   pathOf?: (n: number) => string;
+  /** What each request sends, when the target is a write (else a GET). */
+  request?: HttpRequest;
 }
 
 /** A target's rounds and their medians. */
@@ -48,7 +58,13 @@ export async function alternatingRounds(
     for (let i = 0; i < targets.length; i++) {
       const target = targets[(round + i) % targets.length]!;
       const watch: CpuWatch = { processes: target.watch, postgresUrl: target.postgresUrl };
-      const m = await measure(target.url, { ...options, watch, idle, pathOf: target.pathOf });
+      const m = await measure(target.url, {
+        ...options,
+        watch,
+        idle,
+        pathOf: target.pathOf,
+        request: target.request,
+      });
       rounds.get(target.name)!.push(m);
       options.log(
         `  round ${round + 1}/${options.rounds} ${target.name.padEnd(16)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms${m.failures ? `  ${m.failures} FAILED` : ''}`,

@@ -11,7 +11,7 @@ import { describeReplicas } from '../../lab/experiments/replicas';
 import { describeReshard } from '../../lab/experiments/reshard';
 import { describeRush } from '../../lab/experiments/rush-monolith';
 import { type ShardDownPhase, type WriteTally, describeShardDown } from '../../lab/experiments/shard-down';
-import { describeShards } from '../../lab/experiments/shards';
+import { describeShardWrites, describeShards } from '../../lab/experiments/shards';
 import { describeWorkers } from '../../lab/experiments/workers';
 import type { Measurement } from '../../bench/read/measure';
 import { byDirection, direction } from '../../lab/wording';
@@ -215,6 +215,24 @@ describe('npm run lab: paragraphs written from the figures', () => {
     expect(slower).toContain('the uneven layout makes one shard the hot spot');
     expect(faster).toContain('faster with more shards');
     expect(faster).toContain('spread this run');
+  });
+
+  test('shards: writes slower, the same and faster on four shards read differently, and each says why one server cannot show headroom', () => {
+    const writes = (rps: number, postgres: number) => ({
+      ...target(rps, { postgres }),
+      median: { requestsPerSecond: rps, p50Ms: 20, p99Ms: 60, cpuMsPerRequest: { postgres } },
+    });
+    const slower = describeShardWrites(writes(400, 0.4), writes(240, 0.8), 0.6);
+    const same = describeShardWrites(writes(400, 0.4), writes(410, 0.4), 1.02);
+    const faster = describeShardWrites(writes(400, 0.4), writes(600, 0.3), 1.5);
+    expect(slower).toContain('0.60× the rate with four shards as with one (240 against 400 writes/s');
+    expect(slower).toContain('four shards were slower');
+    expect(slower).toContain('Postgres spent 0.80 ms of CPU per write with four shards and 0.40 ms with one');
+    expect(same).toContain('no gain from four shards');
+    expect(faster).toContain('faster with four shards even on one server');
+    for (const text of [slower, same, faster])
+      expect(text).toContain('when the shards get machines of their own');
+    expect(describeShardWrites(target(400, {}), target(400, {}), 1)).not.toContain('Postgres spent');
   });
 
   test('shard-down: fast refusals, slow ones, writes that got through, a replica taking over or not, and a failure that spread read differently', () => {
