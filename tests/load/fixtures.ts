@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -34,6 +35,13 @@ export interface LabExperimentEntry {
   };
 }
 
+/** What one `npm run lab` printed and wrote. */
+export interface LabRun {
+  output: string;
+  report: { machine: { cpus: number; loadAverage: { start: number[] } }; experiments: LabExperimentEntry[] };
+  page: string;
+}
+
 /**
  * `npm run lab -- <names> --quick --rounds 1 --out <outDir>`: what it printed, the report's JSON
  * (the only one in `outDir`) and its page.
@@ -42,11 +50,7 @@ export async function runLabQuick(
   names: readonly string[],
   outDir: string,
   timeoutMs: number,
-): Promise<{
-  output: string;
-  report: { machine: { cpus: number; loadAverage: { start: number[] } }; experiments: LabExperimentEntry[] };
-  page: string;
-}> {
+): Promise<LabRun> {
   const output = await runScript(
     'scripts/lab.ts',
     [...names, '--quick', '--rounds', '1', '--out', outDir],
@@ -60,4 +64,18 @@ export async function runLabQuick(
     report: JSON.parse(readFileSync(join(outDir, json), 'utf8')),
     page: readFileSync(join(outDir, html), 'utf8'),
   };
+}
+
+/**
+ * Runs `runLabQuick` once before the describe block's tests, into a temporary folder removed
+ * after them; the tests read the run through the function returned.
+ */
+export function labQuickRun(names: readonly string[], timeoutMs: number): () => LabRun {
+  const outDir = mkdtempSync(join(tmpdir(), 'lab-'));
+  let run: LabRun | undefined;
+  beforeAll(async () => {
+    run = await runLabQuick(names, outDir, timeoutMs);
+  }, timeoutMs + 10_000);
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  return () => run!;
 }

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runLabQuick } from './fixtures';
+import { labQuickRun } from './fixtures';
 
 /**
  * `npm run lab -- shards --quick --rounds 1`: three private stacks (one events shard, four even,
@@ -9,17 +6,10 @@ import { runLabQuick } from './fixtures';
  * (the listing and the writes in the table and the chart, a paragraph on both), not speed.
  */
 describe('npm run lab -- shards --quick', () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'lab-shards-'));
-  let run: Awaited<ReturnType<typeof runLabQuick>>;
-
-  beforeAll(async () => {
-    run = await runLabQuick(['shards'], outDir, 170_000);
-  }, 180_000);
-
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  const lab = labQuickRun(['shards'], 170_000);
 
   test('when it is done, then the report has the listing and the writes on one and four shards, and a paragraph on both', () => {
-    const [experiment] = run.report.experiments;
+    const [experiment] = lab().report.experiments;
     expect([experiment!.name, experiment!.status, experiment!.error]).toEqual(['shards', 'ok', undefined]);
     const { table, chart, paragraph, ratios } = experiment!.figures;
     expect(table.columns).toContain('event creations/s');
@@ -36,6 +26,6 @@ describe('npm run lab -- shards --quick', () => {
     expect(ratios['4/1 shards writes/s']).toBeGreaterThan(0);
     expect(paragraph).toContain('Creating events (writes spread over the shards by their random ids) ran at');
     expect(paragraph).toContain('when the shards get machines of their own');
-    expect(run.page).toContain(paragraph.slice(0, 60));
+    expect(lab().page).toContain(paragraph.slice(0, 60));
   });
 });

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runLabQuick } from './fixtures';
+import { labQuickRun } from './fixtures';
 
 /**
  * `npm run lab` end to end on its cheapest experiment at its smallest size (`bus --quick
@@ -9,23 +6,16 @@ import { runLabQuick } from './fixtures';
  * one report as JSON and as a page with a chart, no script, and a paragraph. Speed is not asserted.
  */
 describe('npm run lab -- bus --quick', () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'lab-'));
-  let run: Awaited<ReturnType<typeof runLabQuick>>;
-
-  beforeAll(async () => {
-    run = await runLabQuick(['bus'], outDir, 60_000);
-  });
-
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  const lab = labQuickRun(['bus'], 60_000);
 
   test('when it runs, then it prints a progress line for the experiment and where the report is', () => {
-    expect(run.output).toMatch(/\[1\/1\] bus: /);
-    expect(run.output).toMatch(/bus ok in \d+ s: rabbitmq\/redis at-least-once \d+\.\d\d×/);
-    expect(run.output).toMatch(/lab: wrote .*lab-\d{8}-\d{6}\.html/);
+    expect(lab().output).toMatch(/\[1\/1\] bus: /);
+    expect(lab().output).toMatch(/bus ok in \d+ s: rabbitmq\/redis at-least-once \d+\.\d\d×/);
+    expect(lab().output).toMatch(/lab: wrote .*lab-\d{8}-\d{6}\.html/);
   });
 
   test('when it is done, then the JSON holds the figures and the page shows them without a script', () => {
-    const { report, page } = run;
+    const { report, page } = lab();
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.machine.loadAverage.start).toHaveLength(3);
     expect(report.experiments.map((e) => [e.name, e.status])).toEqual([['bus', 'ok']]);

@@ -82,7 +82,7 @@ export function describeShardDown(up: ShardDownPhase[], down: ShardDownPhase[]):
   const [onUp, onDown] = [sumReads(up, 'onShard'), sumReads(down, 'onShard')];
   const [elseUp, elseDown] = [sumReads(up, 'elsewhere'), sumReads(down, 'elsewhere')];
   const listDown = sumReads(down, 'listing');
-  const replicaReads = down.reduce((n, p) => n + p.replicaReads, 0);
+  const [replicaUp, replicaReads] = [up, down].map((ps) => ps.reduce((n, p) => n + p.replicaReads, 0));
   const writesOn = sumWrites(down, 'writesOnShard');
   const [writesElseUp, writesElseDown] = [
     sumWrites(up, 'writesElsewhere'),
@@ -102,9 +102,10 @@ export function describeShardDown(up: ShardDownPhase[], down: ShardDownPhase[]):
       : `${writesOn.ok} of ${writesOn.ms.length} edits of its events succeeded, which a stopped primary cannot do: the stop did not take in this run. `) +
     `Edits elsewhere succeeded ${pct(writeShare(writesElseDown))} of the time (${pct(writeShare(writesElseUp))} with it up). ` +
     (readsServed
-      ? `Anonymous event pages on its range were still answered (${pct(readShare(onDown))}; ${pct(readShare(onUp))} with it up), ${replicaReads} reads by its streaming replica: ` +
-        `a page for display may be slightly stale anyway, so availability wins for reads while writes choose consistency. `
-      : `Anonymous event pages on its range were answered ${pct(readShare(onDown))} of the time (${pct(readShare(onUp))} with it up; ${replicaReads} reads by its replica): ` +
+      ? `Anonymous event pages on its range were still answered (${pct(readShare(onDown))}; ${pct(readShare(onUp))} with it up): its streaming replica served ` +
+        `${replicaReads} of the shard's reads (pages and the listing's part; ${replicaUp} with the primary up, as an anonymous read goes to a replica within the lag bound anyway). ` +
+        `A page for display may be slightly stale, so reads choose availability while writes choose consistency. `
+      : `Anonymous event pages on its range were answered ${pct(readShare(onDown))} of the time (${pct(readShare(onUp))} with it up; its replica served ${replicaReads} of the shard's reads): ` +
         `the replica did not take over, so those reads got a 503 rather than an answer nobody could check. `) +
     (contained
       ? `Event pages on the other shards were answered as before (${pct(readShare(elseDown))} against ${pct(readShare(elseUp))}): the failure stayed on one range of keys. `
@@ -269,7 +270,7 @@ export const shardDown = defineExperiment({
           rows: [
             readRow('event pages on 9-f answered', 'onShard'),
             [
-              '… of them by its replica',
+              "9-f reads its replica served (pages, the listing's part)",
               ...[upRounds, downRounds].map((p) => String(p.reduce((n, x) => n + x.replicaReads, 0))),
             ],
             readRow('event pages on the other shards answered', 'elsewhere'),

@@ -1,9 +1,9 @@
-import { alternatingRounds, roundRatio, type TargetResult } from '../../bench/read/rounds';
+import { roundRatio, type TargetResult } from '../../bench/read/rounds';
 import { type ReadStack, startReadStack } from '../../bench/read/stack';
 import { createEventTarget, uncachedListingTarget } from '../../bench/read/targets';
 import { countShardRows } from '../../load/shard-rows';
 import { sharedPoolMax } from '../../stack/connection-budget';
-import { warmUp } from './warm-up';
+import { warmedPair } from './warm-up';
 import { type ExperimentFigures, defineExperiment } from '../experiment';
 import { byDirection, fig, times } from '../wording';
 
@@ -49,9 +49,15 @@ export function describeShards(
 
 /**
  * The paragraph's part on writes, from event creation's rate and latency at one and four shards
- * (and Postgres's CPU per write, when it was read).
+ * (and Postgres's CPU per write, when it was read); `poolMax` is each events process's
+ * connections per shard.
  */
-export function describeShardWrites(one: TargetResult, four: TargetResult, fourVsOne: number): string {
+export function describeShardWrites(
+  one: TargetResult,
+  four: TargetResult,
+  fourVsOne: number,
+  poolMax: number,
+): string {
   const pg = (t: TargetResult) => t.median.cpuMsPerRequest.postgres;
   const cpu =
     Number.isFinite(pg(one)) && Number.isFinite(pg(four))
@@ -64,9 +70,9 @@ export function describeShardWrites(one: TargetResult, four: TargetResult, fourV
     `(${fig(four.median.requestsPerSecond)} against ${fig(one.median.requestsPerSecond)} writes/s, p50 ${fig(four.median.p50Ms)} against ${fig(one.median.p50Ms)} ms, ` +
     `p99 ${fig(four.median.p99Ms)} against ${fig(one.median.p99Ms)} ms): ` +
     byDirection(fourVsOne, {
-      lower: `four shards were slower: the same load went through four pools instead of one, so more Postgres backends worked at once on the same two cores, and ${shared}`,
+      lower: `four shards were slower: the same load went through four pools (${4 * poolMax} connections against ${poolMax}), so more Postgres backends worked at once on the same two cores, and ${shared}`,
       same: `no gain from four shards, because ${shared}`,
-      higher: `faster with four shards even on one server (four smaller tables and indexes, four pools of connections, less contention per table), but ${shared}`,
+      higher: `faster with four shards even on one server: with a pool of ${poolMax} connections per shard, ${4 * poolMax} writes can wait for their commits at once against ${poolMax}, on four smaller tables and indexes. But ${shared}`,
     }) +
     cpu
   );
@@ -91,32 +97,26 @@ export const shards = defineExperiment({
       started.push(await startReadStack({ events: size.events, env, shards: 4 }));
       started.push(await startReadStack({ events: size.events, env })); // the talk's ranges
       const [oneStack, fourStack, talkStack] = started as [ReadStack, ReadStack, ReadStack];
-      const targets = [
-        { ...uncachedListingTarget(oneStack), name: '1 shard' },
-        { ...uncachedListingTarget(fourStack), name: '4 even shards' },
-      ];
-      await warmUp(targets, size.connections);
-      const [one, four] = (await alternatingRounds(targets, {
-        rounds: settings.rounds,
-        seconds: size.seconds,
-        connections: size.connections,
-        log: settings.log,
-      })) as [TargetResult, TargetResult];
+      const [one, four] = await warmedPair(
+        [
+          { ...uncachedListingTarget(oneStack), name: '1 shard' },
+          { ...uncachedListingTarget(fourStack), name: '4 even shards' },
+        ],
+        settings,
+        size,
+      );
       const ratio = roundRatio(four, one);
       // Counted before the writes below add their events.
       const even = await largestShare(fourStack);
       const talk = await largestShare(talkStack);
-      const writeTargets = [
-        { ...createEventTarget(oneStack), name: '1 shard, writes' },
-        { ...createEventTarget(fourStack), name: '4 shards, writes' },
-      ];
-      await warmUp(writeTargets, size.connections);
-      const [oneW, fourW] = (await alternatingRounds(writeTargets, {
-        rounds: settings.rounds,
-        seconds: size.writeSeconds,
-        connections: size.connections,
-        log: settings.log,
-      })) as [TargetResult, TargetResult];
+      const [oneW, fourW] = await warmedPair(
+        [
+          { ...createEventTarget(oneStack), name: '1 shard, writes' },
+          { ...createEventTarget(fourStack), name: '4 shards, writes' },
+        ],
+        settings,
+        { seconds: size.writeSeconds, connections: size.connections },
+      );
       const writeRatio = roundRatio(fourW, oneW);
       const failures = one.failures + four.failures + oneW.failures + fourW.failures;
       if (failures > 0) throw new Error(`${failures} requests failed: the figures are not to be trusted`);
@@ -157,7 +157,7 @@ export const shards = defineExperiment({
             { label: 'writes, 4 shards', value: fourW.median.requestsPerSecond },
           ],
         },
-        paragraph: `${describeShards(one, four, ratio, { talk: talk.share, even: even.share })} ${describeShardWrites(oneW, fourW, writeRatio)}`,
+        paragraph: `${describeShards(one, four, ratio, { talk: talk.share, even: even.share })} ${describeShardWrites(oneW, fourW, writeRatio, poolMax)}`,
         ratios: {
           '4/1 shards listing req/s': ratio,
           '4/1 shards writes/s': writeRatio,

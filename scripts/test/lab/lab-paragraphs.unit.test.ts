@@ -222,17 +222,21 @@ describe('npm run lab: paragraphs written from the figures', () => {
       ...target(rps, { postgres }),
       median: { requestsPerSecond: rps, p50Ms: 20, p99Ms: 60, cpuMsPerRequest: { postgres } },
     });
-    const slower = describeShardWrites(writes(400, 0.4), writes(240, 0.8), 0.6);
-    const same = describeShardWrites(writes(400, 0.4), writes(410, 0.4), 1.02);
-    const faster = describeShardWrites(writes(400, 0.4), writes(600, 0.3), 1.5);
+    const slower = describeShardWrites(writes(400, 0.4), writes(240, 0.8), 0.6, 5);
+    const same = describeShardWrites(writes(400, 0.4), writes(410, 0.4), 1.02, 5);
+    const faster = describeShardWrites(writes(400, 0.4), writes(600, 0.3), 1.5, 5);
     expect(slower).toContain('0.60× the rate with four shards as with one (240 against 400 writes/s');
-    expect(slower).toContain('four shards were slower');
+    expect(slower).toContain(
+      'four shards were slower: the same load went through four pools (20 connections against 5)',
+    );
     expect(slower).toContain('Postgres spent 0.80 ms of CPU per write with four shards and 0.40 ms with one');
     expect(same).toContain('no gain from four shards');
-    expect(faster).toContain('faster with four shards even on one server');
+    expect(faster).toContain(
+      'faster with four shards even on one server: with a pool of 5 connections per shard, 20 writes',
+    );
     for (const text of [slower, same, faster])
       expect(text).toContain('when the shards get machines of their own');
-    expect(describeShardWrites(target(400, {}), target(400, {}), 1)).not.toContain('Postgres spent');
+    expect(describeShardWrites(target(400, {}), target(400, {}), 1, 5)).not.toContain('Postgres spent');
   });
 
   test('shard-down: fast refusals, slow ones, writes that got through, a replica taking over or not, and a failure that spread read differently', () => {
@@ -262,14 +266,18 @@ describe('npm run lab: paragraphs written from the figures', () => {
     const served = describeShardDown(up, [phase({ replica: 150, on: 0, ms: [8, 9, 30, 40] })]);
     expect(served).toContain('every one of 4 edits of its events was refused (503 × 4), fast');
     expect(served).toContain('after 9 ms at the median, 40 ms at most');
-    expect(served).toContain('still answered (100 %; 100 % with it up), 150 reads by its streaming replica');
+    expect(served).toContain(
+      "still answered (100 %; 100 % with it up): its streaming replica served 150 of the shard's reads (pages and the listing's part; 150 with the primary up",
+    );
     expect(served).toContain('the failure stayed on one range of keys');
     expect(served).toContain('none marked partial');
     const refused = describeShardDown(up, [
       phase({ onShard: 0, elsewhere: 60, partial: 50, on: 0, ms: [900, 1500, 2000, 2500] }),
     ]);
     expect(refused).toContain('refused (503 × 4), but slowly (1,500 ms at the median, 2,500 ms at most)');
-    expect(refused).toContain('answered 0 % of the time (100 % with it up; 0 reads by its replica)');
+    expect(refused).toContain(
+      "answered 0 % of the time (100 % with it up; its replica served 0 of the shard's reads)",
+    );
     expect(refused).toContain('suffered too (60 % answered');
     expect(refused).toContain('50 of 50 pages came back partial');
     expect(describeShardDown(up, [phase({ replica: 150 })])).toContain(
