@@ -1,27 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { escapeXml } from '@boxoffice/devstack';
-import { runScript } from './fixtures';
-
-/** The report's JSON, as far as these checks read it (scripts/lab/experiment.ts has the whole). */
-interface ReportJson {
-  settings: { quick: boolean; rounds: number };
-  machine: { cpus: number; node: string; loadAverage: { start: number[]; end: number[] } };
-  experiments: Array<{
-    name: string;
-    status: string;
-    error?: string;
-    figures: {
-      setup: string;
-      table: { columns: string[]; rows: unknown[][] };
-      chart: { title: string; bars: { label: string; value: number | null }[] };
-      lines?: { series: { name: string; points: [number | null, number | null][] }[] };
-      paragraph: string;
-      ratios: Record<string, number | null>;
-    };
-  }>;
-}
+import { type LabRun, labQuickRun } from './fixtures';
 
 const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 
@@ -30,45 +8,20 @@ const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
  * experiment ran, each table row has a cell per column and no missing figure, each chart a finite
  * bar per label, each ratio a number, each paragraph written (no "NaN", "undefined" or "n/a"), and
  * the page has one chart per chart, no script and every paragraph. Speed is not asserted: quick
- * sizes measure a handful of requests.
+ * sizes measure a handful of requests. `more` adds an experiment's own checks on the same run.
  */
-export function describeLabRun(names: readonly string[], timeoutMs: number): void {
+export function describeLabRun(
+  names: readonly string[],
+  timeoutMs: number,
+  more?: (lab: () => LabRun) => void,
+): void {
   describe(`npm run lab -- ${names.join(' ')} --quick`, () => {
-    const outDir = mkdtempSync(join(tmpdir(), 'lab-'));
-    let output = '';
-    let report: ReportJson;
-    let page: string;
-
-    beforeAll(async () => {
-      output = await runScript(
-        'scripts/lab.ts',
-        [...names, '--quick', '--rounds', '1', '--out', outDir],
-        timeoutMs,
-      );
-      const files = readdirSync(outDir);
-      report = JSON.parse(
-        readFileSync(
-          join(
-            outDir,
-            files.find((f) => /^lab-.*\.json$/.test(f))!,
-          ),
-          'utf8',
-        ),
-      );
-      page = readFileSync(
-        join(
-          outDir,
-          files.find((f) => /^lab-.*\.html$/.test(f))!,
-        ),
-        'utf8',
-      );
-    }, timeoutMs + 10_000);
-
-    afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+    const lab = labQuickRun(names, timeoutMs);
 
     test('when it runs, then it prints a line as each experiment starts and ends, and where the report is', () => {
+      const { output, report } = lab();
       // The lab runs them in its own order (the talk's), whatever the order asked.
-      expect([...report.experiments.map((e) => e.name)].sort()).toEqual([...names].sort());
+      expect(report.experiments.map((e) => e.name).sort()).toEqual([...names].sort());
       report.experiments.forEach(({ name }, i) => {
         expect(output).toContain(`[${i + 1}/${names.length}] ${name}: `);
         expect(output).toMatch(new RegExp(`${name} ok in \\d+ s`));
@@ -77,6 +30,7 @@ export function describeLabRun(names: readonly string[], timeoutMs: number): voi
     });
 
     test('when it is done, then every experiment has its figures: a full table, a chart, ratios and a paragraph', () => {
+      const { report } = lab();
       expect(report.settings).toEqual({ quick: true, rounds: 1 });
       expect(report.machine.cpus).toBeGreaterThan(0);
       expect(report.machine.loadAverage.start).toHaveLength(3);
@@ -121,19 +75,25 @@ export function describeLabRun(names: readonly string[], timeoutMs: number): voi
           name,
           written: paragraph.length > 80,
           flaws: paragraph.match(/\bNaN\b|undefined|\bn\/a\b/g),
-        }).toEqual({
-          name,
-          written: true,
-          flaws: null,
-        });
+        }).toEqual({ name, written: true, flaws: null });
       }
     });
 
     test('when the page is opened, then it shows every chart and paragraph without a script', () => {
+      const { report, page } = lab();
       expect(page).not.toMatch(/<script/i);
       const charts = report.experiments.reduce((n, e) => n + 1 + (e.figures.lines ? 1 : 0), 0);
       expect(page.match(/<svg /g)).toHaveLength(charts);
       for (const e of report.experiments) expect(page).toContain(escapeXml(e.figures.paragraph.slice(0, 60)));
     });
+
+    more?.(lab);
   });
+}
+
+/** The experiment `name` of a lab run. */
+export function experimentOf(run: LabRun, name: string): LabRun['report']['experiments'][number] {
+  const found = run.report.experiments.find((e) => e.name === name);
+  if (!found) throw new Error(`the lab run has no ${name}`);
+  return found;
 }

@@ -33,6 +33,13 @@ export interface TimelineWindow {
   failed: number;
 }
 
+/** What every request of a run sends, when it is not a plain GET. */
+export interface HttpRequest {
+  method: 'POST' | 'PUT' | 'PATCH';
+  headers: Record<string, string>;
+  body: string;
+}
+
 /** A process whose CPU time is read around each run ("gateway" → its pid). */
 export type WatchedProcesses = Record<string, number>;
 
@@ -104,6 +111,8 @@ export async function measure(
     windowMs?: number;
     /** Headers of the n-th request (e.g. one of many users' cookies). */
     headersOf?: (n: number) => Record<string, string>;
+    /** A request other than a GET (a write), sent as it is every time: e.g. a POST with a session cookie. */
+    request?: HttpRequest;
   },
 ): Promise<Measurement> {
   const before = await snapshot(options.watch);
@@ -126,6 +135,7 @@ export async function measure(
         connections: options.connections,
         duration: options.seconds,
         timeout: 10,
+        ...options.request,
         ...(pathOf || headersOf ? { requests: [{ setupRequest }] } : {}),
       },
       (err, done) => (err ? reject(err as Error) : resolve(done)),

@@ -1,4 +1,12 @@
-import { CpuWatch, Measurement, WatchedProcesses, idleCpuMsPerSecond, measure, median } from './measure';
+import {
+  CpuWatch,
+  HttpRequest,
+  Measurement,
+  WatchedProcesses,
+  idleCpuMsPerSecond,
+  measure,
+  median,
+} from './measure';
 
 /** One thing the bench loads: a URL, and the processes whose CPU time it costs. */
 export interface ReadTarget {
@@ -13,6 +21,8 @@ export interface ReadTarget {
   pathOf?: (n: number) => string;
   /** Headers of the n-th request (a cookie of one of many users). */
   headersOf?: (n: number) => Record<string, string>;
+  /** What each request sends, when the target is a write (else a GET). */
+  request?: HttpRequest;
 }
 
 /** A target's rounds and their medians. */
@@ -56,6 +66,7 @@ export async function alternatingRounds(
         idle,
         pathOf: target.pathOf,
         headersOf: target.headersOf,
+        request: target.request,
       });
       rounds.get(target.name)!.push(m);
       options.log(

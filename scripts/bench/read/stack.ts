@@ -77,6 +77,8 @@ export function eventsShardTopology(count: number): (prefix: string, config: Pla
 export interface ReadStack {
   stack: Stack;
   eventId: string;
+  /** The `sid=…` cookie of the organizer who created the events (for a write load). */
+  organizerCookie: string;
   /** The Postgres cluster the stack's shards are on (PG_URL). */
   pgUrl: string;
   stop(): Promise<void>;
@@ -119,7 +121,7 @@ export async function startReadStack(options: {
     await anonymous.getJson(`/api/events/${eventId}`);
     await anonymous.getJson('/api/events?limit=20');
     const pgUrl = loadConfig(platformEnvSchema, stack.data.env).PG_URL;
-    return { stack, eventId, pgUrl, stop: () => stack.stop() };
+    return { stack, eventId, organizerCookie: organizer.cookie, pgUrl, stop: () => stack.stop() };
   } catch (err) {
     await stack.stop();
     throw err;

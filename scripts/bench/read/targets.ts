@@ -63,3 +63,29 @@ export function uncachedListingTarget(read: ReadStack): ReadTarget {
     pathOf: (n) => `/api/events?limit=20&to=${new Date(farFuture + n).toISOString()}`,
   };
 }
+
+/**
+ * Event creation through the gateway as the stack's organizer: each new event gets a random id,
+ * which picks its shard, so the writes spread evenly over every events shard. They start in 2150,
+ * after every seeded event, so the listing's first pages do not change.
+ */
+export function createEventTarget(read: ReadStack): ReadTarget {
+  const listing = listingTarget(read);
+  return {
+    ...listing,
+    name: 'gateway-create-event',
+    description:
+      'POST /api/events through the gateway, signed in (a new random id each: spread over the shards)',
+    url: `${read.stack.gatewayUrl}/api/events`,
+    request: {
+      method: 'POST',
+      headers: { cookie: read.organizerCookie, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Bench write',
+        venue: 'Load Test Arena',
+        startsAt: '2150-01-01T20:00:00.000Z',
+        capacity: 100,
+      }),
+    },
+  };
+}

@@ -41,13 +41,14 @@ export async function startReplicaBenchStack(
   };
 }
 
-/** db_reads_total summed over the services' /metrics, by target and reason. */
-export async function readsByTarget(serviceUrls: string[]): Promise<Map<string, number>> {
+/** db_reads_total summed over the services' /metrics, by target and reason (of one shard name, if given). */
+export async function readsByTarget(serviceUrls: string[], shard?: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const url of serviceUrls) {
     const text = await (await fetch(`${url}/metrics`)).text();
     for (const line of text.split('\n')) {
       if (!line.startsWith('db_reads_total{')) continue;
+      if (shard !== undefined && !line.includes(`shard="${shard}"`)) continue;
       const target = /target="([^"]+)"/.exec(line)?.[1];
       const reason = /reason="([^"]+)"/.exec(line)?.[1];
       const key = `${target}/${reason}`;

@@ -1,7 +1,7 @@
-import { alternatingRounds, roundRatio, type TargetResult } from '../../bench/read/rounds';
+import { roundRatio, type TargetResult } from '../../bench/read/rounds';
 import { startReadStack } from '../../bench/read/stack';
 import { eventTargets } from '../../bench/read/targets';
-import { warmUp } from './warm-up';
+import { warmedPair } from './warm-up';
 import { type ExperimentFigures, defineExperiment } from '../experiment';
 import { byDirection, fig, times } from '../wording';
 
@@ -46,13 +46,7 @@ export const gatewayHop = defineExperiment({
     const read = await startReadStack({ events: size.events });
     try {
       const { gateway, direct } = eventTargets(read);
-      await warmUp([gateway, direct], size.connections);
-      const [g, d] = (await alternatingRounds([gateway, direct], {
-        rounds: settings.rounds,
-        seconds: size.seconds,
-        connections: size.connections,
-        log: settings.log,
-      })) as [TargetResult, TargetResult];
+      const [g, d] = await warmedPair([gateway, direct], settings, size);
       const ratio = roundRatio(g, d);
       const failures = g.failures + d.failures;
       if (failures > 0) throw new Error(`${failures} requests failed: the figures are not to be trusted`);

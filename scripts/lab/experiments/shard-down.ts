@@ -7,8 +7,10 @@ import { signUpAndIn } from '../../api/api-client';
 import { daysFromNow } from '../../api/seeding';
 import { startOnCluster, startReplicaCluster } from '../../replicas/replica-cluster';
 import { startStack } from '../../stack/start-stack';
+import { readsByTarget } from '../../bench/replicas/stack';
 import { alternate } from '../alternate';
 import { type ExperimentFigures, defineExperiment } from '../experiment';
+import { fig } from '../wording';
 
 /** Reads of one kind in one phase: how many, how many answered 200 (and of the listing, how many partial). */
 export interface ReadTally {
@@ -17,12 +19,34 @@ export interface ReadTally {
   partial: number;
 }
 
-/** One phase's reads: event pages on the stopped shard's range, on the others, and the listing. */
-export type ShardDownPhase = Record<'onShard' | 'elsewhere' | 'listing', ReadTally>;
+/** Writes to one side in one phase: how many answered 2xx, the others by status, and how long each took to answer (ms). */
+export interface WriteTally {
+  ok: number;
+  failed: Record<string, number>;
+  ms: number[];
+}
 
-const share = (t: ReadTally) => t.ok / Math.max(1, t.asked);
-const pct = (t: ReadTally) => `${(share(t) * 100).toFixed(0)} % of ${t.asked}`;
-const sumTally = (phases: ShardDownPhase[], kind: keyof ShardDownPhase): ReadTally =>
+/**
+ * One phase's requests: event pages on the stopped shard's range, on the others, and the listing;
+ * how many shard-9-f reads its replica served (db_reads_total); edits of events on 9-f and elsewhere.
+ */
+export interface ShardDownPhase {
+  onShard: ReadTally;
+  elsewhere: ReadTally;
+  listing: ReadTally;
+  replicaReads: number;
+  writesOnShard: WriteTally;
+  writesElsewhere: WriteTally;
+}
+
+type ReadKind = 'onShard' | 'elsewhere' | 'listing';
+type WriteKind = 'writesOnShard' | 'writesElsewhere';
+
+const share = (t: { ok: number }, asked: number) => t.ok / Math.max(1, asked);
+const readShare = (t: ReadTally) => share(t, t.asked);
+const writeShare = (t: WriteTally) => share(t, t.ms.length);
+const pct = (n: number) => `${(n * 100).toFixed(0)} %`;
+const sumReads = (phases: ShardDownPhase[], kind: ReadKind): ReadTally =>
   phases.reduce(
     (s, p) => ({
       asked: s.asked + p[kind].asked,
@@ -31,22 +55,64 @@ const sumTally = (phases: ShardDownPhase[], kind: keyof ShardDownPhase): ReadTal
     }),
     { asked: 0, ok: 0, partial: 0 },
   );
+const sumWrites = (phases: ShardDownPhase[], kind: WriteKind): WriteTally => {
+  const failed: Record<string, number> = {};
+  for (const p of phases) {
+    for (const [status, n] of Object.entries(p[kind].failed)) failed[status] = (failed[status] ?? 0) + n;
+  }
+  return { ok: phases.reduce((n, p) => n + p[kind].ok, 0), failed, ms: phases.flatMap((p) => p[kind].ms) };
+};
+/** "503 × 6, 500 × 1", or "none". */
+const statuses = (t: WriteTally) =>
+  Object.entries(t.failed)
+    .map(([status, n]) => `${status} × ${n}`)
+    .join(', ') || 'none';
 
-/** The paragraph, from what the reads got with the shard up and down. */
+/** The time to the answer at quantile `q` (0.5: the median) of the writes, nearest rank. */
+export function writeMs(t: WriteTally, q: number): number {
+  const sorted = [...t.ms].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+/** Above this, a refused write is a hang for the talk's purpose, not a fast 503 (a shard timeout is 1 s). */
+export const FAST_FAILURE_MS = 1000;
+
+/** The paragraph, from what the reads and writes got with the 9-f primary up and stopped. */
 export function describeShardDown(up: ShardDownPhase[], down: ShardDownPhase[]): string {
-  const [onUp, onDown] = [sumTally(up, 'onShard'), sumTally(down, 'onShard')];
-  const [elseUp, elseDown] = [sumTally(up, 'elsewhere'), sumTally(down, 'elsewhere')];
-  const listDown = sumTally(down, 'listing');
-  const contained = share(elseDown) >= 0.99 * share(elseUp);
+  const [onUp, onDown] = [sumReads(up, 'onShard'), sumReads(down, 'onShard')];
+  const [elseUp, elseDown] = [sumReads(up, 'elsewhere'), sumReads(down, 'elsewhere')];
+  const listDown = sumReads(down, 'listing');
+  const [replicaUp, replicaReads] = [up, down].map((ps) => ps.reduce((n, p) => n + p.replicaReads, 0));
+  const writesOn = sumWrites(down, 'writesOnShard');
+  const [writesElseUp, writesElseDown] = [
+    sumWrites(up, 'writesElsewhere'),
+    sumWrites(down, 'writesElsewhere'),
+  ];
+  const failed = writesOn.ms.length - writesOn.ok;
+  const [p50, max] = [writeMs(writesOn, 0.5), writeMs(writesOn, 1)];
+  const contained = readShare(elseDown) >= 0.99 * readShare(elseUp);
+  const readsServed = readShare(onDown) >= 0.99 && replicaReads > 0;
   return (
-    `With the server of events shard 9-f stopped, event pages on its range were answered ${(share(onDown) * 100).toFixed(0)} % of the time ` +
-    `(${(share(onUp) * 100).toFixed(0)} % with it up): Boxoffice chooses consistency there, a 503 rather than an answer it cannot check. ` +
+    `With the primary of events shard 9-f stopped, ` +
+    (failed === writesOn.ms.length
+      ? `every one of ${writesOn.ms.length} edits of its events was refused (${statuses(writesOn)}), ` +
+        (max <= FAST_FAILURE_MS
+          ? `fast (the answer came after ${fig(p50)} ms at the median, ${fig(max)} ms at most): consistency for its keys is a quick 503, not a hang. `
+          : `but slowly (${fig(p50)} ms at the median, ${fig(max)} ms at most): a client waited for a refusal. `)
+      : `${writesOn.ok} of ${writesOn.ms.length} edits of its events succeeded, which a stopped primary cannot do: the stop did not take in this run. `) +
+    `Edits elsewhere succeeded ${pct(writeShare(writesElseDown))} of the time (${pct(writeShare(writesElseUp))} with it up). ` +
+    (readsServed
+      ? `Anonymous event pages on its range were still answered (${pct(readShare(onDown))}; ${pct(readShare(onUp))} with it up): its streaming replica served ` +
+        `${replicaReads} of the shard's reads (pages and the listing's part; ${replicaUp} with the primary up, as an anonymous read goes to a replica within the lag bound anyway). ` +
+        `A page for display may be slightly stale, so reads choose availability while writes choose consistency. `
+      : `Anonymous event pages on its range were answered ${pct(readShare(onDown))} of the time (${pct(readShare(onUp))} with it up; its replica served ${replicaReads} of the shard's reads): ` +
+        `the replica did not take over, so those reads got a 503 rather than an answer nobody could check. `) +
     (contained
-      ? `Event pages on the other shards were answered as before (${(share(elseDown) * 100).toFixed(0)} % against ${(share(elseUp) * 100).toFixed(0)} %): the failure stayed on one range of keys. `
-      : `Event pages on the other shards suffered too (${(share(elseDown) * 100).toFixed(0)} % answered against ${(share(elseUp) * 100).toFixed(0)} % with the shard up), so the failure did not stay on its own keys in this run. `) +
+      ? `Event pages on the other shards were answered as before (${pct(readShare(elseDown))} against ${pct(readShare(elseUp))}): the failure stayed on one range of keys. `
+      : `Event pages on the other shards suffered too (${pct(readShare(elseDown))} answered against ${pct(readShare(elseUp))} with the shard up), so the failure did not stay on its own keys in this run. `) +
     (listDown.partial > 0
       ? `The listing chose availability: ${listDown.partial} of ${listDown.asked} pages came back partial, without the stopped shard's events and naming it.`
-      : `The listing answered ${(share(listDown) * 100).toFixed(0)} % of ${listDown.asked} pages with the shard down, none marked partial.`)
+      : `The listing answered ${pct(readShare(listDown))} of ${listDown.asked} pages with the primary down, none marked partial.`)
   );
 }
 
@@ -54,19 +120,20 @@ export const shardDown = defineExperiment({
   name: 'shard-down',
   idea: '"what if a shard is down?": consistency for its keys, availability for the rest (CAP)',
   implementedIn: 'shared/sharding/src/db/shard-databases.ts',
-  question: "With one shard's Postgres server stopped, which reads still get an answer?",
+  question:
+    "With one shard's primary stopped, do writes to its keys fail fast, and which reads still get an answer, its replica's included?",
   sizes: {
-    quick: { events: 12, seconds: 2, readers: 4 },
-    standard: { events: 40, seconds: 5, readers: 8 },
+    quick: { events: 12, seconds: 2, readers: 4, writes: 6 },
+    standard: { events: 40, seconds: 5, readers: 8, writes: 20 },
   },
   async run(settings, size): Promise<ExperimentFigures> {
     const cluster = await startReplicaCluster({
       dir: mkdtempSync(join(tmpdir(), 'boxoffice-lab-shard-')),
-      replicas: 0,
+      replicas: 1,
       durable: false,
       maxConnections: 50,
     });
-    // The talk's layout, with events shard 9-f alone on the private server.
+    // The talk's layout, with events shard 9-f alone on the private server, streamed to one replica.
     const stack = await startOnCluster(cluster, () =>
       startStack({
         env: { CACHE_ENABLED: 'false', SHARD_TIMEOUT_MS: '1000' },
@@ -75,11 +142,12 @@ export const shardDown = defineExperiment({
             events: {
               shards: TALK_PRESET.map((range) => {
                 const name = formatBucketRange(range).replace('-', '_');
-                const server = range.lo === 0x90 ? cluster.primary.url : config.PG_URL;
+                const own = range.lo === 0x90;
+                const database = `${prefix}events_${name}`;
                 return {
                   range: formatBucketRange(range),
-                  primary: withDatabase(server, `${prefix}events_${name}`),
-                  replicas: [],
+                  primary: withDatabase(own ? cluster.primary.url : config.PG_URL, database),
+                  replicas: own ? cluster.replicas.map((r) => withDatabase(r.url, database)) : [],
                 };
               }),
             },
@@ -101,12 +169,30 @@ export const shardDown = defineExperiment({
         ids.push(event.id);
       }
       const onShard = (id: string) => parseInt(id.slice(0, 2), 16) >= 0x90;
-      const reads = async (): Promise<ShardDownPhase> => {
-        const tally: ShardDownPhase = {
-          onShard: { asked: 0, ok: 0, partial: 0 },
-          elsewhere: { asked: 0, ok: 0, partial: 0 },
-          listing: { asked: 0, ok: 0, partial: 0 },
-        };
+      const shardIds = ids.filter(onShard);
+      const otherIds = ids.filter((id) => !onShard(id));
+      if (shardIds.length === 0 || otherIds.length === 0) {
+        throw new Error(`${size.events} random events left a side empty (${shardIds.length} on 9-f)`);
+      }
+      const replicaReads = async () =>
+        (await readsByTarget(stack.serviceUrls.events, '9_f')).get('replica/within_lag') ?? 0;
+      // Edits of events on 9-f and on the other shards, in turn, each timed to its answer.
+      const writes = async (phase: ShardDownPhase): Promise<void> => {
+        for (let n = 0; n < size.writes * 2; n++) {
+          const here = n % 2 === 0;
+          const list = here ? shardIds : otherIds;
+          const id = list[Math.floor(n / 2) % list.length]!;
+          const began = performance.now();
+          const res = await organizer.client.request('PATCH', `/api/events/${id}`, {
+            title: `Lab edit ${n}`,
+          });
+          const t = here ? phase.writesOnShard : phase.writesElsewhere;
+          t.ms.push(performance.now() - began);
+          if (res.status < 300) t.ok++;
+          else t.failed[res.status] = (t.failed[res.status] ?? 0) + 1;
+        }
+      };
+      const reads = async (phase: ShardDownPhase): Promise<void> => {
         const deadline = Date.now() + size.seconds * 1000;
         await Promise.all(
           Array.from({ length: size.readers }, async (_, reader) => {
@@ -116,14 +202,28 @@ export const shardDown = defineExperiment({
               const path = listing ? '/api/events?limit=20' : `/api/events/${id}`;
               const res = await request(`${stack.gatewayUrl}${path}`, { dispatcher: agent });
               const body = (await res.body.json().catch(() => ({}))) as { partial?: boolean };
-              const t = listing ? tally.listing : onShard(id) ? tally.onShard : tally.elsewhere;
+              const t = listing ? phase.listing : onShard(id) ? phase.onShard : phase.elsewhere;
               t.asked++;
               if (res.statusCode === 200) t.ok++;
               if (body.partial) t.partial++;
             }
           }),
         );
-        return tally;
+      };
+      const measurePhase = async (): Promise<ShardDownPhase> => {
+        const tally = () => ({ asked: 0, ok: 0, partial: 0 });
+        const phase: ShardDownPhase = {
+          onShard: tally(),
+          elsewhere: tally(),
+          listing: tally(),
+          replicaReads: 0,
+          writesOnShard: { ok: 0, failed: {}, ms: [] },
+          writesElsewhere: { ok: 0, failed: {}, ms: [] },
+        };
+        const before = await replicaReads();
+        await Promise.all([reads(phase), writes(phase)]);
+        phase.replicaReads = (await replicaReads()) - before;
+        return phase;
       };
       let up = true;
       const server = async (want: boolean) => {
@@ -135,53 +235,73 @@ export const shardDown = defineExperiment({
       };
       const [upRounds, downRounds] = (await alternate(
         [
-          { label: 'shard up', run: async () => (await server(true), reads()) },
-          { label: 'shard 9-f stopped', run: async () => (await server(false), reads()) },
+          { label: 'primary up', run: async () => (await server(true), measurePhase()) },
+          { label: '9-f primary stopped', run: async () => (await server(false), measurePhase()) },
         ],
         settings.rounds,
         settings.log,
       )) as [ShardDownPhase[], ShardDownPhase[]];
       await server(true);
-      const row = (label: string, kind: keyof ShardDownPhase) => [
+      const readRow = (label: string, kind: ReadKind) => [
         label,
-        pct(sumTally(upRounds, kind)),
-        pct(sumTally(downRounds, kind)),
+        ...[upRounds, downRounds].map((p) => {
+          const t = sumReads(p, kind);
+          return `${pct(readShare(t))} of ${t.asked}`;
+        }),
       ];
+      const writeRow = (label: string, kind: WriteKind) => [
+        label,
+        ...[upRounds, downRounds].map((p) => {
+          const t = sumWrites(p, kind);
+          return `${t.ok} of ${t.ms.length} ok (failed: ${statuses(t)}); p50 ${fig(writeMs(t, 0.5))} ms, max ${fig(writeMs(t, 1))} ms`;
+        }),
+      ];
+      const bar = (label: string, value: number) => ({ label, value: 100 * value });
       return {
         setup:
-          `A private stack on the talk's layout, events shard 9-f alone on a Postgres server of its own (the others on the shared one), ` +
-          `the cache off so every read reaches a shard, a shard timeout of 1 s; ${size.events} events. ${size.readers} readers ask for event pages ` +
-          `(three in four) and the listing for ${size.seconds} s per phase, with the 9-f server up and stopped (pg_ctl -m immediate), ` +
-          `${settings.rounds} rounds alternating (up, stopped, then stopped, up).`,
+          `A private stack on the talk's layout, events shard 9-f alone on a Postgres server of its own with one streaming replica ` +
+          `(the other shards on the shared server, without replicas), the cache off so every read reaches a shard, a shard timeout of 1 s; ` +
+          `${size.events} events (${shardIds.length} on 9-f). ${size.readers} anonymous readers ask for event pages (three in four) and the listing ` +
+          `for ${size.seconds} s per phase while the organizer edits ${size.writes} events on 9-f and ${size.writes} elsewhere in turn ` +
+          `(PATCH /api/events/:id, each timed to its answer), with the 9-f primary up and stopped (pg_ctl -m immediate; its replica stays up), ` +
+          `${settings.rounds} rounds alternating (up, stopped, then stopped, up). Replica reads are db_reads_total of shard 9_f.`,
         table: {
-          columns: ['reads', 'answered, shard up', 'answered, 9-f stopped'],
+          columns: ['requests', 'primary up', '9-f primary stopped'],
           rows: [
-            row('event pages on 9-f', 'onShard'),
-            row('event pages on the other shards', 'elsewhere'),
-            row('the listing (every shard)', 'listing'),
+            readRow('event pages on 9-f answered', 'onShard'),
+            [
+              "9-f reads its replica served (pages, the listing's part)",
+              ...[upRounds, downRounds].map((p) => String(p.reduce((n, x) => n + x.replicaReads, 0))),
+            ],
+            readRow('event pages on the other shards answered', 'elsewhere'),
+            readRow('the listing (every shard) answered', 'listing'),
             [
               'listing pages marked partial',
-              String(sumTally(upRounds, 'listing').partial),
-              String(sumTally(downRounds, 'listing').partial),
+              String(sumReads(upRounds, 'listing').partial),
+              String(sumReads(downRounds, 'listing').partial),
             ],
+            writeRow('edits of events on 9-f', 'writesOnShard'),
+            writeRow('edits of events on the other shards', 'writesElsewhere'),
           ],
         },
         chart: {
-          title: 'Share of event pages answered with 200, by phase',
+          title: 'Share of requests answered with success, by phase',
           unit: '% answered',
           bars: [
-            { label: '9-f, up', value: 100 * share(sumTally(upRounds, 'onShard')) },
-            { label: '9-f, stopped', value: 100 * share(sumTally(downRounds, 'onShard')) },
-            { label: 'others, up', value: 100 * share(sumTally(upRounds, 'elsewhere')) },
-            { label: 'others, 9-f stopped', value: 100 * share(sumTally(downRounds, 'elsewhere')) },
+            bar('9-f pages, up', readShare(sumReads(upRounds, 'onShard'))),
+            bar('9-f pages, stopped', readShare(sumReads(downRounds, 'onShard'))),
+            bar('other pages, 9-f stopped', readShare(sumReads(downRounds, 'elsewhere'))),
+            bar('9-f edits, up', writeShare(sumWrites(upRounds, 'writesOnShard'))),
+            bar('9-f edits, stopped', writeShare(sumWrites(downRounds, 'writesOnShard'))),
+            bar('other edits, 9-f stopped', writeShare(sumWrites(downRounds, 'writesElsewhere'))),
           ],
         },
         paragraph: describeShardDown(upRounds, downRounds),
         ratios: {
           'answered on 9-f, stopped/up':
-            share(sumTally(downRounds, 'onShard')) / share(sumTally(upRounds, 'onShard')),
+            readShare(sumReads(downRounds, 'onShard')) / readShare(sumReads(upRounds, 'onShard')),
           'answered elsewhere, stopped/up':
-            share(sumTally(downRounds, 'elsewhere')) / share(sumTally(upRounds, 'elsewhere')),
+            readShare(sumReads(downRounds, 'elsewhere')) / readShare(sumReads(upRounds, 'elsewhere')),
         },
       };
     } finally {

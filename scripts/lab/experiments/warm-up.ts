@@ -1,4 +1,6 @@
-import { measure } from '../../bench/read/measure';
+import { type HttpRequest, measure } from '../../bench/read/measure';
+import { type ReadTarget, type TargetResult, alternatingRounds } from '../../bench/read/rounds';
+import type { LabSettings } from '../experiment';
 
 /**
  * A second of unmeasured load at each target: a process just started spends its first seconds
@@ -9,6 +11,7 @@ export async function warmUp(
     url: string;
     pathOf?: (n: number) => string;
     headersOf?: (n: number) => Record<string, string>;
+    request?: HttpRequest;
   }[],
   connections: number,
 ): Promise<void> {
@@ -20,5 +23,24 @@ export async function warmUp(
       idle: {},
       pathOf: t.pathOf,
       headersOf: t.headersOf,
+      request: t.request,
     });
+}
+
+/**
+ * Two targets warmed up, then measured in the lab's alternating rounds (A B, then B A…) at
+ * `connections` for `seconds` each: each target's result, in the order given.
+ */
+export async function warmedPair(
+  pair: readonly [ReadTarget, ReadTarget],
+  settings: LabSettings,
+  size: { seconds: number; connections: number },
+): Promise<[TargetResult, TargetResult]> {
+  await warmUp(pair, size.connections);
+  return (await alternatingRounds(pair, {
+    rounds: settings.rounds,
+    seconds: size.seconds,
+    connections: size.connections,
+    log: settings.log,
+  })) as [TargetResult, TargetResult];
 }

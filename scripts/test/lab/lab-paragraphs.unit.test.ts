@@ -13,8 +13,8 @@ import { describeReplicas } from '../../lab/experiments/replicas';
 import { describeReshard } from '../../lab/experiments/reshard';
 import { describeRush } from '../../lab/experiments/rush-monolith';
 import { describeSessions } from '../../lab/experiments/sessions';
-import { type ShardDownPhase, describeShardDown } from '../../lab/experiments/shard-down';
-import { describeShards } from '../../lab/experiments/shards';
+import { type ShardDownPhase, type WriteTally, describeShardDown } from '../../lab/experiments/shard-down';
+import { describeShardWrites, describeShards } from '../../lab/experiments/shards';
 import { describeWorkers, recoveryOf } from '../../lab/experiments/workers';
 import type { Measurement } from '../../bench/read/measure';
 import { byDirection, direction } from '../../lab/wording';
@@ -307,18 +307,71 @@ describe('npm run lab: paragraphs written from the figures', () => {
     expect(faster).toContain('spread this run');
   });
 
-  test('shard-down: a failure kept to its keys and one that spread read differently', () => {
-    const phase = (onShard: number, elsewhere: number, partial: number): ShardDownPhase => ({
-      onShard: { asked: 100, ok: onShard, partial: 0 },
-      elsewhere: { asked: 100, ok: elsewhere, partial: 0 },
-      listing: { asked: 50, ok: 50, partial },
+  test('shards: writes slower, the same and faster on four shards read differently, and each says why one server cannot show headroom', () => {
+    const writes = (rps: number, postgres: number) => ({
+      ...target(rps, { postgres }),
+      median: { requestsPerSecond: rps, p50Ms: 20, p99Ms: 60, cpuMsPerRequest: { postgres } },
     });
-    const contained = describeShardDown([phase(100, 100, 0)], [phase(0, 100, 50)]);
-    const spread = describeShardDown([phase(100, 100, 0)], [phase(0, 60, 0)]);
-    expect(contained).toContain('event pages on its range were answered 0 %');
-    expect(contained).toContain('the failure stayed on one range of keys');
-    expect(contained).toContain('50 of 50 pages came back partial');
-    expect(spread).toContain('suffered too (60 % answered');
-    expect(spread).toContain('none marked partial');
+    const slower = describeShardWrites(writes(400, 0.4), writes(240, 0.8), 0.6, 5);
+    const same = describeShardWrites(writes(400, 0.4), writes(410, 0.4), 1.02, 5);
+    const faster = describeShardWrites(writes(400, 0.4), writes(600, 0.3), 1.5, 5);
+    expect(slower).toContain('0.60× the rate with four shards as with one (240 against 400 writes/s');
+    expect(slower).toContain(
+      'four shards were slower: the same load went through four pools (20 connections against 5)',
+    );
+    expect(slower).toContain('Postgres spent 0.80 ms of CPU per write with four shards and 0.40 ms with one');
+    expect(same).toContain('no gain from four shards');
+    expect(faster).toContain(
+      'faster with four shards even on one server: with a pool of 5 connections per shard, 20 writes',
+    );
+    for (const text of [slower, same, faster])
+      expect(text).toContain('when the shards get machines of their own');
+    expect(describeShardWrites(target(400, {}), target(400, {}), 1, 5)).not.toContain('Postgres spent');
+  });
+
+  test('shard-down: fast refusals, slow ones, writes that got through, a replica taking over or not, and a failure that spread read differently', () => {
+    const writes = (ok: number, ms: number[]): WriteTally => ({
+      ok,
+      failed: ok < ms.length ? { 503: ms.length - ok } : {},
+      ms,
+    });
+    const phase = (
+      o: Partial<{
+        onShard: number;
+        elsewhere: number;
+        partial: number;
+        replica: number;
+        on: number;
+        ms: number[];
+      }>,
+    ): ShardDownPhase => ({
+      onShard: { asked: 100, ok: o.onShard ?? 100, partial: 0 },
+      elsewhere: { asked: 100, ok: o.elsewhere ?? 100, partial: 0 },
+      listing: { asked: 50, ok: 50, partial: o.partial ?? 0 },
+      replicaReads: o.replica ?? 0,
+      writesOnShard: writes(o.on ?? 4, o.ms ?? [10, 12, 14, 16]),
+      writesElsewhere: writes(4, [10, 12, 14, 16]),
+    });
+    const up = [phase({ replica: 150 })];
+    const served = describeShardDown(up, [phase({ replica: 150, on: 0, ms: [8, 9, 30, 40] })]);
+    expect(served).toContain('every one of 4 edits of its events was refused (503 × 4), fast');
+    expect(served).toContain('after 9 ms at the median, 40 ms at most');
+    expect(served).toContain(
+      "still answered (100 %; 100 % with it up): its streaming replica served 150 of the shard's reads (pages and the listing's part; 150 with the primary up",
+    );
+    expect(served).toContain('the failure stayed on one range of keys');
+    expect(served).toContain('none marked partial');
+    const refused = describeShardDown(up, [
+      phase({ onShard: 0, elsewhere: 60, partial: 50, on: 0, ms: [900, 1500, 2000, 2500] }),
+    ]);
+    expect(refused).toContain('refused (503 × 4), but slowly (1,500 ms at the median, 2,500 ms at most)');
+    expect(refused).toContain(
+      "answered 0 % of the time (100 % with it up; its replica served 0 of the shard's reads)",
+    );
+    expect(refused).toContain('suffered too (60 % answered');
+    expect(refused).toContain('50 of 50 pages came back partial');
+    expect(describeShardDown(up, [phase({ replica: 150 })])).toContain(
+      '4 of 4 edits of its events succeeded, which a stopped primary cannot do',
+    );
   });
 });

@@ -138,8 +138,9 @@ export class EntityCache<T> implements LocallyEvictable {
     const cached = await this.options.redis.get(key).catch((): typeof UNREACHABLE => UNREACHABLE);
     if (cached === UNREACHABLE) {
       this.count('l2', 'error');
-      const raw = encode(await runForCacheFill(load));
-      this.remember(key, raw, flight);
+      const { value, cacheable } = await runForCacheFill(load);
+      const raw = encode(value);
+      if (cacheable) this.remember(key, raw, flight);
       return raw;
     }
     this.retryPendingDeletes();
@@ -154,7 +155,10 @@ export class EntityCache<T> implements LocallyEvictable {
       return cached;
     }
     this.count('l2', cached === null ? 'miss' : 'stale');
-    const raw = encode(await runForCacheFill(load));
+    const { value, cacheable } = await runForCacheFill(load);
+    const raw = encode(value);
+    // A replica's answer while the shard's primary is down is served but kept nowhere.
+    if (!cacheable) return raw;
     if (!flight.stale && !this.memory?.isBehind(key, this.versionOfRaw(raw))) {
       const ttl = raw === ABSENT ? this.options.negativeTtlSeconds : this.options.ttlSeconds;
       await this.options.redis.set(key, raw, 'EX', ttl).catch(() => undefined);

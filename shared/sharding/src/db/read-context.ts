@@ -14,6 +14,11 @@ export interface ReadContext {
   written?: Map<string, ShardSpec>;
   /** Reads made to fill a shared cache: they go to the primary (see runForCacheFill). */
   cacheFill?: boolean;
+  /**
+   * Set by a cache fill that a replica answered because the primary could not be reached
+   * (ShardDatabases.readOn): the answer is served, never stored in the cache.
+   */
+  filledFromReplica?: boolean;
 }
 
 const storage = new AsyncLocalStorage<ReadContext>();
@@ -27,11 +32,17 @@ export function runWithReadContext<T>(context: ReadContext, fn: () => T): T {
  * Runs a load whose answer goes into a shared cache: its reads go to the primary, as without
  * replicas. A replica's older copy, stored after the writer's invalidation, would be served to
  * everyone (the writer too) for the cache's whole TTL; from the primary, the cache stays exactly
- * as fresh as it is without replicas. Reads that bypass the cache still use replicas.
+ * as fresh as it is without replicas. Reads that bypass the cache still use replicas. When the
+ * primary cannot be reached, a replica the reader may read answers instead and `cacheable` is
+ * false: serve that answer, do not store it.
  */
-export function runForCacheFill<T>(fn: () => T): T {
+export async function runForCacheFill<T>(fn: () => Promise<T>): Promise<{ value: T; cacheable: boolean }> {
   const current = storage.getStore();
-  return storage.run({ positions: new Map(), ...current, cacheFill: true }, fn);
+  const context: ReadContext = { positions: new Map(), ...current, cacheFill: true };
+  const value = await storage.run(context, fn);
+  // A replica's answer, given while the primary was down, is for this request only: stored, it
+  // would outlive the outage and could hide a write the replica had not replayed yet.
+  return { value, cacheable: !context.filledFromReplica };
 }
 
 /** The read context of the running request, if any (none in bus consumers and the saga). */

@@ -124,7 +124,7 @@ export class ReplicaSet {
   count(
     shard: ShardSpec,
     target: 'primary' | 'replica',
-    reason: ReadReason | 'replica_failed' | 'cache_fill',
+    reason: ReadReason | 'replica_failed' | 'cache_fill' | 'primary_down',
   ): void {
     this.reads?.inc({ shard: shard.name, target, reason });
   }

@@ -2,7 +2,8 @@ import knex, { Knex } from 'knex';
 import type { Registry } from 'prom-client';
 import { ShardRouter } from '../keys/shard-router';
 import type { ShardSpec } from '../keys/shard-map';
-import { currentReadContext } from './read-context';
+import { isAppError } from '@boxoffice/platform';
+import { type ReadContext, currentReadContext } from './read-context';
 import { parseLsn, shardKey } from './replica-positions';
 import { ReplicaSet } from './replica-set';
 import {
@@ -267,11 +268,16 @@ export class ShardDatabases {
     const replicas = this.replicas;
     if (!replicas || shard.replicas.length === 0) return this.onPrimary(shard, work);
     const context = currentReadContext();
+    const required = context?.positions.get(shardKey(this.service, shard.name));
     if (context?.cacheFill) {
       replicas.count(shard, 'primary', 'cache_fill');
-      return this.onPrimary(shard, work);
+      try {
+        return await this.onPrimary(shard, work);
+      } catch (err) {
+        if (!isAppError(err) || err.code !== 'shard_unavailable') throw err;
+        return this.fillFromReplica(shard, work, context, required, err);
+      }
     }
-    const required = context?.positions.get(shardKey(this.service, shard.name));
     const choice = replicas.choose(shard, required);
     if (choice.db) {
       try {
@@ -287,6 +293,34 @@ export class ShardDatabases {
     }
     replicas.count(shard, 'primary', choice.decision.reason);
     return this.onPrimary(shard, work);
+  }
+
+  /**
+   * A cache fill whose primary could not be reached: a replica the reader may read by the usual
+   * rules (up, within the lag bound, past the reader's own writes on this shard) answers instead,
+   * and the fill is marked so the cache serves it without storing it. An anonymous page stays
+   * readable while its primary is down; a reader whose write the replica has not replayed gets the
+   * primary's 503, not an older copy. With no usable replica, or if it fails too, that 503 stands.
+   */
+  private async fillFromReplica<T>(
+    shard: ShardSpec,
+    work: (db: Knex, shard: ShardSpec) => Promise<T>,
+    context: ReadContext,
+    required: bigint | undefined,
+    primaryError: unknown,
+  ): Promise<T> {
+    const choice = this.replicas!.choose(shard, required);
+    if (!choice.db) throw primaryError;
+    try {
+      const value = await work(choice.db, shard);
+      context.filledFromReplica = true;
+      this.replicas!.count(shard, 'replica', 'primary_down');
+      return value;
+    } catch (err) {
+      if (!isShardUnavailableError(err) && !isRecoveryConflict(err)) throw err;
+      this.replicas!.poller.markDown(choice.server!, (err as Error).message);
+      throw primaryError;
+    }
   }
 
   /** readOn for the shard that owns `key`. */
