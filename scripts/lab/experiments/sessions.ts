@@ -1,6 +1,6 @@
-import { alternatingRounds, roundRatio, type TargetResult } from '../../bench/read/rounds';
+import { roundRatio, type TargetResult } from '../../bench/read/rounds';
 import { seedSessions, sessionTargets, startSessionServers } from '../../bench/sessions/setup';
-import { warmUp } from './warm-up';
+import { warmedPair } from './warm-up';
 import { type ExperimentFigures, defineExperiment } from '../experiment';
 import { byDirection, fig, times } from '../wording';
 
@@ -55,13 +55,7 @@ export const sessions = defineExperiment({
       const servers = await startSessionServers(seed);
       try {
         const { store, cookie } = sessionTargets(servers, seed);
-        await warmUp([store, cookie], size.connections);
-        const [s, c] = (await alternatingRounds([store, cookie], {
-          rounds: settings.rounds,
-          seconds: size.seconds,
-          connections: size.connections,
-          log: settings.log,
-        })) as [TargetResult, TargetResult];
+        const [s, c] = await warmedPair([store, cookie], settings, size);
         const failures = s.failures + c.failures;
         if (failures > 0) throw new Error(`${failures} requests failed: the figures are not to be trusted`);
         const ratio = roundRatio(c, s);
