@@ -56,6 +56,11 @@ interface Flight {
   raw: Promise<string>;
   /** Set by an invalidation during the flight: its answer is returned but not kept anywhere. */
   stale: boolean;
+  /**
+   * Set when a replica answered because the primary was down: that replica was chosen for the
+   * reader who started the flight, so a reader who joined it loads again under its own pinning.
+   */
+  fromReplica?: boolean;
 }
 
 /**
@@ -122,6 +127,7 @@ export class EntityCache<T> implements LocallyEvictable {
     }
     if (this.memory) this.count('l1', 'miss');
     let flight = this.flights.get(key);
+    let joined = true;
     if (!flight) {
       const started: Flight = { stale: false, raw: Promise.resolve(ABSENT) };
       started.raw = this.fetch(key, load, started).finally(() => {
@@ -129,8 +135,13 @@ export class EntityCache<T> implements LocallyEvictable {
       });
       this.flights.set(key, started);
       flight = started;
+      joined = false;
     }
-    return present(await flight.raw);
+    const raw = await flight.raw;
+    // Its own pinning decides which replica (if any) may answer this reader: it may have written
+    // what the starter's replica has not replayed.
+    if (joined && flight.fromReplica) return present(encode((await runForCacheFill(load)).value));
+    return present(raw);
   }
 
   /** Redis, else the shard; keeps what it found in memory unless an invalidation overtook it. */
@@ -141,6 +152,7 @@ export class EntityCache<T> implements LocallyEvictable {
       const { value, cacheable } = await runForCacheFill(load);
       const raw = encode(value);
       if (cacheable) this.remember(key, raw, flight);
+      else flight.fromReplica = true;
       return raw;
     }
     this.retryPendingDeletes();
@@ -158,7 +170,10 @@ export class EntityCache<T> implements LocallyEvictable {
     const { value, cacheable } = await runForCacheFill(load);
     const raw = encode(value);
     // A replica's answer while the shard's primary is down is served but kept nowhere.
-    if (!cacheable) return raw;
+    if (!cacheable) {
+      flight.fromReplica = true;
+      return raw;
+    }
     if (!flight.stale && !this.memory?.isBehind(key, this.versionOfRaw(raw))) {
       const ttl = raw === ABSENT ? this.options.negativeTtlSeconds : this.options.ttlSeconds;
       await this.options.redis.set(key, raw, 'EX', ttl).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { Redis, createRedisClient } from '@boxoffice/platform';
 import { MemoryTierOptions } from '@boxoffice/cache';
+import { currentReadContext } from '@boxoffice/sharding';
 import { PrivateRedis, ThingsShard, lookups, randomName, sleep, thingCache } from './cache-test-support';
 
 describe('EntityCache with memory in front of Redis', () => {
@@ -159,6 +160,32 @@ describe('EntityCache with memory in front of Redis', () => {
     await cache.getOrLoad(id, () => shard.load(id));
 
     expect(await lookups(metrics)).toEqual({ 'l2 miss': 1, 'l2 hit': 1 });
+  });
+
+  test('when a replica answered a fill because the primary was down, then it is kept nowhere and a reader who joined the flight loads under its own pinning', async () => {
+    const { cache } = newCache();
+    const id = randomName();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // What ShardDatabases does when a cache fill's primary cannot be reached and a replica answers.
+    const fromReplica = async () => {
+      await gate;
+      currentReadContext()!.filledFromReplica = true;
+      return { id, body: 'the replica copy', version: 1 };
+    };
+    const first = cache.getOrLoad(id, fromReplica);
+    const joined = cache.getOrLoad(id, async () => ({ id, body: 'its own read', version: 2 }));
+    release();
+
+    expect((await first)?.body).toBe('the replica copy');
+    expect((await joined)?.body).toBe('its own read');
+    expect(await redis.exists(cache.key(id))).toBe(0);
+    let loads = 0;
+    await cache.getOrLoad(id, async () => {
+      loads += 1;
+      return { id, body: 'from the primary, back', version: 3 };
+    });
+    expect(loads).toBe(1);
   });
 
   test('when disabled (CACHE_ENABLED=false), then every read loads and counts as an l2 bypass', async () => {
