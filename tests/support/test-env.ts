@@ -37,6 +37,10 @@ export function createTestEnv(
       // (max_connections 100): keep every shard pool small.
       DB_POOL_MAX: '3',
       PATH: process.env.PATH ?? '',
+      // Tracing off: starting the SDK costs each process about 0.3 s of CPU, hundreds of times over
+      // the suite. The tracing tests turn it on (OTEL_SDK_DISABLED=false); the lab's runs and the
+      // compose smoke keep the default (on, 1 %).
+      OTEL_SDK_DISABLED: 'true',
       // The bus: REDIS_URL unless BUS_URL says otherwise (the 'rabbitmq' jest project sets it).
       ...(process.env.BUS_URL ? { BUS_URL: process.env.BUS_URL } : {}),
     },

@@ -31,7 +31,9 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   await buildAdminUi({ ifNeeded: true });
-  stack = await startTestStack({ env: { OTEL_TRACES_SAMPLER: 'parentbased_always_on' } });
+  stack = await startTestStack({
+    env: { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_SAMPLER: 'parentbased_always_on' },
+  });
 }, 240_000);
 
 afterAll(async () => {
