@@ -17,12 +17,9 @@ module.exports = {
   // Global only: Jest ignores testTimeout inside a project. 120 s covers starting a whole stack
   // (seven processes) in a beforeAll on a loaded two-core machine.
   testTimeout: 120_000,
-  // Two test files at once, whatever the core count (Jest's default is half the cores: one on
-  // the two-core machine). Most of a file's time is waiting (stacks starting, messages settling),
-  // and the shard pools are sized for two files' stacks on one Postgres (tests/support/test-env.ts).
-  maxWorkers: 2,
-  // The lab's runs first: small files, long runs (tests/support/slow-first-sequencer.js).
-  testSequencer: '<rootDir>/tests/support/slow-first-sequencer.js',
+  // One test file at a time, whatever the core count: two files' stacks at once can pass the local
+  // Postgres's 100 connections (the saga's two instances of every service alone come near).
+  maxWorkers: 1,
   projects: [
     {
       ...common,

@@ -33,7 +33,7 @@ export function createTestEnv(
       REDIS_URL: TEST_REDIS_URL,
       INTERNAL_KEYS: TEST_INTERNAL_KEY,
       SESSION_KEYS: TEST_SESSION_KEY,
-      // Two test files run at once, each with up to 7 processes, all on one local Postgres
+      // A test file's stack has up to 9 processes, each with a pool per shard, on one local Postgres
       // (max_connections 100): keep every shard pool small.
       DB_POOL_MAX: '3',
       PATH: process.env.PATH ?? '',

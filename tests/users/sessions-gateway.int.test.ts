@@ -17,6 +17,13 @@ const KEY = 'current-session-key-0123456789abcdef';
 const OLD_KEY = 'previous-session-key-0123456789abcde';
 const TTL_SECONDS = 3600;
 const MAX_PER_EMAIL = 4;
+
+/**
+ * The value with the second-to-last character of its signature changed, whatever it was (the
+ * last base64url character may carry only padding bits, so changing it may change nothing).
+ */
+const flipSignatureCharacter = (value: string) =>
+  `${value.slice(0, -2)}${value.at(-2) === 'A' ? 'B' : 'A'}${value.slice(-1)}`;
 const MAX_PER_IP = 8;
 const MAX_PER_DEVICE = 3;
 
@@ -245,10 +252,7 @@ describe('sessions through the gateway', () => {
     });
 
     test.each([
-      [
-        'a tampered device cookie',
-        (device: string) => `${device.slice(0, -2)}${device.endsWith('A') ? 'B' : 'A'}${device.slice(-1)}`,
-      ],
+      ['a tampered device cookie', flipSignatureCharacter],
       ['a garbage device cookie', () => 'did=v2.abc.1.2.xyz'],
     ])(
       'when the account is locked out and the client sends %s, then it counts as none: 429',
@@ -333,8 +337,7 @@ describe('sessions through the gateway', () => {
       ],
       [
         'a cookie with a flipped signature character',
-        (_uid: string, cookie: string) =>
-          `${cookie.slice(0, -2)}${cookie.endsWith('A') ? 'B' : 'A'}${cookie.slice(-1)}`,
+        (_uid: string, cookie: string) => flipSignatureCharacter(cookie),
       ],
     ])('when the request carries %s, then it answers 401', async (_what, makeCookie) => {
       const victim = await signUp(stack.gatewayUrl);
