@@ -13,11 +13,13 @@ export async function runScript(
   script: string,
   args: readonly string[],
   timeoutMs = 110_000,
+  /** Added to this process's environment. */
+  env: Record<string, string> = {},
 ): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: resolve(__dirname, '../..'),
     timeout: timeoutMs,
-    env: process.env,
+    env: { ...process.env, ...env },
   });
   return stdout;
 }
@@ -58,10 +60,13 @@ export async function runLabQuick(
   outDir: string,
   timeoutMs: number,
 ): Promise<LabRun> {
+  // Tracing off in the stacks, as in the rest of the suite (tests/support/test-env.ts); the one
+  // experiment that reads traces turns it on for its own stack.
   const output = await runScript(
     'scripts/lab.ts',
     [...names, '--quick', '--rounds', '1', '--out', outDir],
     timeoutMs,
+    { OTEL_SDK_DISABLED: 'true' },
   );
   const files = readdirSync(outDir);
   const json = files.find((f) => /^lab-.*\.json$/.test(f))!;

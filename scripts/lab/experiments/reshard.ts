@@ -60,7 +60,7 @@ export const reshard = defineExperiment({
   question:
     "What does splitting a shard's range online cost the traffic (how long a pause, how many failed requests), and how much load does it take off the shard?",
   sizes: {
-    quick: { duration: 24, at: 4, connections: 4 },
+    quick: { duration: 18, at: 4, connections: 4 },
     standard: { duration: 30, at: 10, connections: 8 },
   },
   async run(settings, size): Promise<ExperimentFigures> {
