@@ -185,6 +185,14 @@ function recordWindows(run: autocannon.Instance, startedAt: number, windowMs: nu
   return windows;
 }
 
+/** The value at quantile `q` (0.9: the 90th percentile) by nearest rank; NaN for no values. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
 export function median(values: readonly number[]): number {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;

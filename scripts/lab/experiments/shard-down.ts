@@ -8,6 +8,7 @@ import { daysFromNow } from '../../api/seeding';
 import { startOnCluster, startReplicaCluster } from '../../replicas/replica-cluster';
 import { startStack } from '../../stack/start-stack';
 import { readsByTarget } from '../../bench/replicas/stack';
+import { quantile } from '../../bench/read/measure';
 import { alternate } from '../alternate';
 import { type ExperimentFigures, defineExperiment } from '../experiment';
 import { fig } from '../wording';
@@ -70,8 +71,7 @@ const statuses = (t: WriteTally) =>
 
 /** The time to the answer at quantile `q` (0.5: the median) of the writes, nearest rank. */
 export function writeMs(t: WriteTally, q: number): number {
-  const sorted = [...t.ms].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return quantile(t.ms, q);
 }
 
 /** Above this, a refused write is a hang for the talk's purpose, not a fast 503 (a shard timeout is 1 s). */

@@ -1,4 +1,4 @@
-import { type HttpRequest, measure } from '../../bench/read/measure';
+import { measure } from '../../bench/read/measure';
 import { type ReadTarget, type TargetResult, alternatingRounds } from '../../bench/read/rounds';
 import type { LabSettings } from '../experiment';
 
@@ -7,12 +7,7 @@ import type { LabSettings } from '../experiment';
  * compiling and JIT-warming, which would count against whichever side runs first.
  */
 export async function warmUp(
-  targets: readonly {
-    url: string;
-    pathOf?: (n: number) => string;
-    headersOf?: (n: number) => Record<string, string>;
-    request?: HttpRequest;
-  }[],
+  targets: readonly Pick<ReadTarget, 'url' | 'pathOf' | 'headersOf' | 'request'>[],
   connections: number,
 ): Promise<void> {
   for (const t of targets)
